@@ -1,0 +1,54 @@
+/**
+ * What analyzers return: a diagnosis with its evidence and its fixes.
+ */
+import type { Facts, FactKey } from './facts.js';
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** Severity order for sorting: critical first. */
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+/** One quoted piece of evidence. `source` is the source name (`vbox`, `kernel-log`, ...). */
+export interface EvidenceItem {
+  source: string;
+  path?: string;
+  line?: number;
+  excerpt: string;
+}
+
+/**
+ * A change `clockdoctor fix --apply` may make on the guest itself. Structured, never a shell string,
+ * so nothing taken from a log can become something that runs.
+ */
+export type FixAction = { kind: 'set-clocksource'; clocksource: string };
+
+/** A fix: a summary a person reads and, when there is one, a command to paste (already shell-quoted). */
+export interface Fix {
+  summary: string;
+  command?: string;
+  where: 'guest' | 'host';
+  /** Present when `clockdoctor fix --apply` can carry this fix out on the running guest. */
+  action?: FixAction;
+}
+
+export interface Finding {
+  /** Stable UPPER_SNAKE id, e.g. `VBOX_TSC_FREQUENCY_MISMATCH`. Scripts key on it. */
+  id: string;
+  severity: Severity;
+  title: string;
+  /** Longer explanation in plain sentences (why, and what it means for the clock). */
+  detail?: string;
+  evidence: EvidenceItem[];
+  fixes: Fix[];
+  /** Machine-readable numbers behind the finding (ppm, Hz, seconds per day, ...). */
+  data?: Record<string, number | string | boolean | null>;
+}
+
+/** A rule family: declares the fact sections it needs; skipped with a reason when they are absent. */
+export interface Analyzer {
+  id: string;
+  needs: readonly FactKey[];
+  /** Needs at least one of these (empty = no such condition). */
+  needsAny?: readonly FactKey[];
+  run(facts: Facts): Finding[];
+}

@@ -1,0 +1,83 @@
+/**
+ * Reads a user-named file through a parser in one streaming pass (the only fs access for `analyze`).
+ */
+import fs from 'node:fs';
+import { LineSplitter, type LineParser, type SplitStats } from '../parsers/lines.js';
+import { InputError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+
+const CHUNK = 4 * 1024 * 1024;
+
+/** Map an fs error to a user-facing InputError naming the file. */
+export function fsError(path: string, err: unknown): InputError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return new InputError('no such file', EXIT.noInput, path);
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError('permission denied', EXIT.noInput, path);
+    case 'EISDIR':
+      return new InputError('is a directory, not a file', EXIT.noInput, path);
+    default:
+      return new InputError(`cannot read: ${code ?? String(err)}`, EXIT.noInput, path);
+  }
+}
+
+/** Open a regular file for reading or throw an InputError (missing, directory, unreadable). */
+export function openRegular(path: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (err) {
+    throw fsError(path, err);
+  }
+  const st = fs.fstatSync(fd);
+  if (st.isDirectory()) {
+    fs.closeSync(fd);
+    throw new InputError('is a directory, not a file', EXIT.noInput, path);
+  }
+  return fd;
+}
+
+/** Read the first `max` bytes of a file (for kind detection). */
+export function readHead(path: string, max = 64 * 1024): Buffer {
+  const fd = openRegular(path);
+  try {
+    const buf = Buffer.allocUnsafe(max);
+    let total = 0;
+    while (total < max) {
+      const n = fs.readSync(fd, buf, total, max - total, null);
+      if (n === 0) break;
+      total += n;
+    }
+    return buf.subarray(0, total);
+  } catch (err) {
+    throw err instanceof InputError ? err : fsError(path, err);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Stream a whole file through `parser`; returns the parser's facts and the split statistics. */
+export function parseFile<F>(path: string, parser: LineParser<F>): { facts: F; stats: SplitStats } {
+  const fd = openRegular(path);
+  const splitter = new LineSplitter(parser);
+  const buf = Buffer.allocUnsafe(CHUNK);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, CHUNK, null);
+      } catch (err) {
+        throw fsError(path, err);
+      }
+      if (n === 0) break;
+      splitter.write(buf, 0, n);
+    }
+    splitter.end();
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { facts: parser.finish(), stats: splitter.stats };
+}

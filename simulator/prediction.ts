@@ -1,0 +1,73 @@
+/**
+ * What the model tells the rest of clockdoctor. `analyze`, `check` and the agent's
+ * `clockdoctor_predicted_drift_ratio` all take their numbers from `predictFromFacts`
+ * (simulator/params-from-facts.ts), so the three can never disagree.
+ */
+
+/** One tagged contribution to a clock's rate error, so the output can explain itself. */
+export interface Contribution {
+  /** Stable tag, e.g. `tsc-frequency-claim`, `lost-ticks`, `pit-latch-rounding`, `corrector:chrony`. */
+  tag: string;
+  ppm: number;
+  /** One sentence a person reads, with the numbers in it. */
+  text: string;
+  /** True when it rests on a number model.md marks [U]. */
+  assumption: boolean;
+}
+
+/** Drift of one guest clocksource with no corrector running. */
+export interface ClockPrediction {
+  clocksource: string;
+  driftPpm: number;
+  /** Seconds gained (+) or lost (−) per day. */
+  secondsPerDay: number;
+  /** What a 300 s stopwatch on the guest shows after 300 s of real time. */
+  guestSecondsPer300: number;
+  /** `m:ss` of guestSecondsPer300, e.g. `4:53`. */
+  fiveMinutesReadsAs: string;
+  /** True when this clocksource is hit by the diagnosed error. */
+  affected: boolean;
+  contributions: Contribution[];
+}
+
+/** What the running corrector(s) make of the raw error. */
+export interface CorrectedPrediction {
+  correctors: string[];
+  pattern: 'none' | 'linear' | 'sawtooth' | 'bounded' | 'converges';
+  periodSeconds: number | null;
+  amplitudeSeconds: number | null;
+  /** Residual rate the corrector cannot absorb, ppm. */
+  residualPpm: number;
+  text: string;
+}
+
+export interface Prediction {
+  /** The clocksource the guest uses (or the one the evidence points at), null when unknown. */
+  clocksource: string | null;
+  /** Rate error of that clocksource: seconds gained per second × 1e6. Null when nothing can be predicted. */
+  driftPpm: number | null;
+  secondsPerDay: number | null;
+  guestSecondsPer300: number | null;
+  fiveMinutesReadsAs: string | null;
+  perClocksource: ClockPrediction[];
+  corrected: CorrectedPrediction | null;
+  explanation: string[];
+  assumptions: string[];
+}
+
+/** The true host TSC rate, estimated from every independent source the evidence offers. */
+export interface HostTscCandidate {
+  source: 'user' | 'cpuid-leaf-0x15' | 'gip-consensus' | 'cTSCTicksPerSecondHost' | 'cpuid-inferred-crystal' | 'brand-nominal' | 'cpuid-leaf-0x16';
+  hz: number;
+  /** `strong` = a measurement or enumerated value; `hint` = nominal or inferred. */
+  strength: 'strong' | 'hint';
+  text: string;
+}
+
+export interface HostTscEstimate {
+  /** Best value, or null when there is no source at all. */
+  hz: number | null;
+  source: HostTscCandidate['source'] | null;
+  strength: 'strong' | 'hint' | null;
+  candidates: HostTscCandidate[];
+}
