@@ -1,0 +1,57 @@
+/**
+ * House rules as tests: parsers, analyzers and the simulator are pure, and only agent/roots.ts names
+ * /proc or /sys. A rule that is only written down erodes; this one fails the build instead.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+function tsFiles(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return [];
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+    const rel = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...tsFiles(rel));
+    else if (entry.name.endsWith('.ts')) out.push(rel);
+  }
+  return out;
+}
+
+/** Source text without comments, so prose about /proc or fs does not count. */
+function code(file: string): string {
+  return fs
+    .readFileSync(path.join(ROOT, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+}
+
+const IMPURE_MODULES = /from\s+['"](?:node:)?(fs|fs\/promises|child_process|net|http|https|http2|dgram|tls|os|worker_threads|execa|systeminformation|node-cron|prom-client)['"]/;
+const CLOCK = /\b(Date\.now|new Date\(\s*\)|performance\.now|process\.hrtime|setTimeout|setInterval)\b/;
+const PURE_DIRS = ['agent/parsers', 'analyzers', 'simulator'];
+
+describe('pure layers', () => {
+  const files = PURE_DIRS.flatMap(tsFiles);
+
+  it('finds the pure layers', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files.map((f) => [f]))('%s imports no I/O module', (file) => {
+    expect(code(file)).not.toMatch(IMPURE_MODULES);
+  });
+
+  it.each(files.map((f) => [f]))('%s does not read the clock', (file) => {
+    expect(code(file)).not.toMatch(CLOCK);
+  });
+});
+
+describe('roots', () => {
+  const files = ['agent', 'analyzers', 'simulator'].flatMap(tsFiles).filter((f) => f !== path.join('agent', 'roots.ts'));
+
+  it.each(files.map((f) => [f]))('%s has no /proc or /sys path literal', (file) => {
+    expect(code(file)).not.toMatch(/['"`]\/(?:proc|sys)(?:\/|['"`])/);
+  });
+});
