@@ -1,0 +1,50 @@
+/**
+ * `npm run bench [-- NAME...]`: runs the benchmarks that check the speed and memory targets of the
+ * issues. Machines are shared and noisy, so every benchmark compares ratios within one run and quotes
+ * medians; none of this is a timed test.
+ */
+const BENCHES: Record<string, { file: string; what: string }> = {
+  analyze: { file: './analyze.js', what: 'analyze a 270 MB VBox.log vs grep -c (ratio ≤ 1.5, RSS < 150 MB)' },
+  simulate: { file: './simulate.js', what: 'one simulated year with a corrector and lost ticks (≤ 100 ms)' },
+  'parsers-linear': { file: './parsers-linear.js', what: 'parser time grows linearly with input size' },
+  measure: { file: './measure.js', what: 'measure precision against duration on a loopback NTP server' },
+  agent: { file: './agent.js', what: 'scrape latency vs node_exporter, RSS over 10 000 scrapes, idle wake-ups' },
+  load: { file: './load.js', what: 'agent under hundreds of concurrent and hostile clients' },
+  soak: { file: './soak.js', what: 'long soak: refresh cycles with failing collectors; RSS and fds' },
+};
+
+/** The default set: everything but the long soak (`npm run soak`). */
+const DEFAULT = Object.keys(BENCHES).filter((n) => n !== 'soak');
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`usage: npm run bench [-- NAME...]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(15)} ${b.what}`).join('\n')}\n`);
+    return 0;
+  }
+  const names = argv.length > 0 ? argv : DEFAULT;
+  const unknown = names.filter((n) => !(n in BENCHES));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}\n`);
+    return 64;
+  }
+  let failed = 0;
+  for (const name of names) {
+    const bench = BENCHES[name]!;
+    process.stdout.write(`\n=== ${name}: ${bench.what}\n`);
+    const started = Date.now();
+    try {
+      const mod = (await import(bench.file)) as { run: () => Promise<void | boolean> };
+      const ok = await mod.run();
+      if (ok === false) failed++;
+    } catch (err) {
+      failed++;
+      process.stderr.write(`bench ${name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.stdout.write(`=== ${name} took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
