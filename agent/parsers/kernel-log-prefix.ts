@@ -1,0 +1,108 @@
+/**
+ * The kernel log prefix zoo (formats.md §1.1): find where the message starts, its monotonic timestamp
+ * and which shape the line has. Anchored sticky regexes, picked by the line's first character, so a
+ * line costs one or two regex executions.
+ */
+
+/** Line shapes, matching `KernelLogFacts.format`. */
+export type KernelLogShape = 'dmesg' | 'dmesg-raw' | 'dmesg-x' | 'dmesg-ctime' | 'kmsg' | 'syslog' | 'journal' | 'plain';
+
+export interface SplitLine {
+  /** The message text, prefixes removed (right-trimmed). */
+  msg: string;
+  /** Monotonic seconds from a `[ sss.uuuuuu]` stamp or a /dev/kmsg record; null when not printed. */
+  ts: number | null;
+  /** True when the stamp reads exactly zero (`[    0.000000]`, kmsg usec 0). */
+  tsZero: boolean;
+  shape: KernelLogShape;
+  /** Syslog/journal tag (`kernel`, `systemd[1]`), when the line has one. */
+  tag: string | null;
+}
+
+const KMSG = /(\d{1,3}),(\d+),(\d+),[-c+][^;]*;/y;
+const RAW = /<\d{1,3}>/y;
+const DMESG_X = /[a-z]{2,8}\s*:[a-z]{3,7}\s*:\s/y;
+const SYSLOG_BSD = /[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d+)?\s+(?:(\S+)\s+)??([^\s:[\]]+(?:\[\d+\])?):\s?/y;
+const SYSLOG_ISO = /\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+(?:(\S+)\s+)??([^\s:[\]]+(?:\[\d+\])?):\s?/y;
+const STAMP = /\[\s*(\+?)(\d+)\.(\d+)(?:\s*<[\s\d.]+>)?\]\s?/y;
+const CTIME = /\[(?:[A-Z][a-z]{2} [A-Z][a-z]{2}\s+\d+ \d\d:\d\d:\d\d \d{4}|[A-Z][a-z]{2}\s?\d+ \d\d:\d\d)\]\s?/y;
+const CALLER = /\[\s*[TC]\d+\]\s?/y;
+const JOURNAL_TAG = /(?:(\S+)\s+)??([^\s:[\]]+(?:\[\d+\])?):\s?/y;
+
+function at(re: RegExp, s: string, i: number): RegExpExecArray | null {
+  re.lastIndex = i;
+  return re.exec(s);
+}
+
+/** Remove paste damage: `> ` quoting and markdown escapes such as `\[ 2.17\]`. */
+export function unmangle(line: string): string {
+  let s = line;
+  if (s.charCodeAt(0) === 62 /* > */ || (s.charCodeAt(0) === 32 && /^\s+>/.test(s))) s = s.replace(/^(?:\s*>)+ ?/, '');
+  if (s.includes('\\')) s = s.replace(/\\([[\]_*`#<>()])/g, '$1');
+  return s;
+}
+
+/** Split one raw line into prefix facts and message. */
+export function splitPrefix(raw: string): SplitLine {
+  const s = unmangle(raw);
+  let i = 0;
+  let ts: number | null = null;
+  let tsZero = false;
+  let shape: KernelLogShape = 'plain';
+  let tag: string | null = null;
+  let c = s.charCodeAt(0);
+
+  if (c >= 48 && c <= 57) {
+    const k = at(KMSG, s, 0);
+    if (k !== null) {
+      const usec = k[3] ?? '0';
+      ts = Number(usec) / 1e6;
+      tsZero = /^0+$/.test(usec);
+      return { msg: s.slice(KMSG.lastIndex).trimEnd(), ts, tsZero, shape: 'kmsg', tag: null };
+    }
+    const iso = at(SYSLOG_ISO, s, 0);
+    if (iso !== null) {
+      i = SYSLOG_ISO.lastIndex;
+      shape = 'syslog';
+      tag = iso[2] ?? null;
+    }
+  } else if (c === 60 /* < */) {
+    if (at(RAW, s, 0) !== null) { i = RAW.lastIndex; shape = 'dmesg-raw'; }
+  } else if (c >= 97 && c <= 122) {
+    if (at(DMESG_X, s, 0) !== null) { i = DMESG_X.lastIndex; shape = 'dmesg-x'; }
+  } else if (c >= 65 && c <= 90) {
+    const b = at(SYSLOG_BSD, s, 0);
+    if (b !== null) {
+      i = SYSLOG_BSD.lastIndex;
+      shape = 'syslog';
+      tag = b[2] ?? null;
+    }
+  }
+  c = s.charCodeAt(i);
+  if (c === 91 /* [ */) {
+    const m = at(STAMP, s, i);
+    if (m !== null) {
+      i = STAMP.lastIndex;
+      if (m[1] !== '+') {
+        const frac = m[3] ?? '0';
+        ts = Number(m[2]) + Number(frac) / 10 ** frac.length;
+        tsZero = ts === 0;
+      }
+      if (shape === 'plain') shape = 'dmesg';
+    } else if (at(CTIME, s, i) !== null) {
+      i = CTIME.lastIndex;
+      if (shape === 'plain') shape = 'dmesg-ctime';
+    }
+    if (s.charCodeAt(i) === 91 && at(CALLER, s, i) !== null) i = CALLER.lastIndex;
+    // `journalctl -o short-monotonic`: `[ts] host kernel: msg` (host omitted with --no-hostname).
+    if (shape === 'dmesg' && tag === null) {
+      const j = at(JOURNAL_TAG, s, i);
+      if (j !== null && j[2] === 'kernel') {
+        i = JOURNAL_TAG.lastIndex;
+        tag = j[2] ?? null;
+        shape = 'journal';
+      }
+    }
+  }
+  return { msg: s.slice(i).trimEnd(), ts, tsZero, shape, tag };
+}
