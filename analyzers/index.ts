@@ -1,0 +1,44 @@
+/**
+ * The rule families, listed explicitly (no directory scanning), and the runner that skips a family
+ * whose evidence is absent — with the reason — instead of guessing.
+ */
+import type { Facts, FactKey } from '../agent/facts.js';
+import type { Analyzer, Finding } from '../agent/findings.js';
+import type { SkippedAnalyzer } from '../agent/result.js';
+import { vboxTscAnalyzer } from './vbox-tsc.js';
+import { vboxEventsAnalyzer } from './vbox-events.js';
+import { timeSyncAnalyzer } from './time-sync.js';
+import { clocksourceAnalyzer, ticksAnalyzer } from './clocksource.js';
+
+export const ANALYZERS: readonly Analyzer[] = [vboxTscAnalyzer, vboxEventsAnalyzer, timeSyncAnalyzer, clocksourceAnalyzer, ticksAnalyzer];
+
+/** Human name of a fact section (its source name) for skip reasons. */
+const sourceName = (k: FactKey): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export interface AnalyzerRun {
+  findings: Finding[];
+  skipped: SkippedAnalyzer[];
+}
+
+/** Run every analyzer whose needs are met; an analyzer that throws is reported as skipped, never fatal. */
+export function runAnalyzers(facts: Facts, analyzers: readonly Analyzer[] = ANALYZERS): AnalyzerRun {
+  const findings: Finding[] = [];
+  const skipped: SkippedAnalyzer[] = [];
+  for (const a of analyzers) {
+    const missing = a.needs.filter((k) => facts[k] === null);
+    if (missing.length > 0) {
+      skipped.push({ analyzer: a.id, reason: `no ${missing.map(sourceName).join(', ')} evidence` });
+      continue;
+    }
+    if (a.needsAny !== undefined && a.needsAny.length > 0 && a.needsAny.every((k) => facts[k] === null)) {
+      skipped.push({ analyzer: a.id, reason: `needs one of: ${a.needsAny.map(sourceName).join(', ')}` });
+      continue;
+    }
+    try {
+      findings.push(...a.run(facts));
+    } catch (err) {
+      skipped.push({ analyzer: a.id, reason: `failed: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+  return { findings, skipped };
+}

@@ -1,0 +1,106 @@
+/**
+ * Small helpers every rule shares: evidence from a section's line refs, rate arithmetic and the
+ * human forms of it (ppm, seconds per day, "5:00 reads as m:ss").
+ */
+import type { LineRef, SectionBase, VboxFacts } from '../agent/facts.js';
+import type { EvidenceItem } from '../agent/findings.js';
+import { shellQuote } from '../agent/util/shell-quote.js';
+
+/** Source names (kebab-case) of fact sections, for evidence items. */
+export type SourceName = 'vbox' | 'kernel-log' | 'cpuinfo' | 'timer-list' | 'clocksource' | 'clockevents' | 'cmdline' | 'timesync' | 'rtc' | 'hypervisor' | 'user';
+
+/** One evidence item from a line ref of a section. */
+export function lineEvidence(source: SourceName, section: SectionBase, ref: LineRef): EvidenceItem {
+  const item: EvidenceItem = { source, line: ref.line, excerpt: ref.excerpt };
+  if (section.path !== null) item.path = section.path;
+  return item;
+}
+
+/** Evidence for the named scalar facts of a section, in the order given, skipping facts without a ref; no duplicate lines. */
+export function refEvidence(source: SourceName, section: SectionBase | null, ...keys: string[]): EvidenceItem[] {
+  if (section === null) return [];
+  const out: EvidenceItem[] = [];
+  const seen = new Set<number>();
+  for (const k of keys) {
+    const ref = section.refs[k];
+    if (ref === undefined || seen.has(ref.line)) continue;
+    seen.add(ref.line);
+    out.push(lineEvidence(source, section, ref));
+  }
+  return out;
+}
+
+/** Evidence that is not a line of a file (a value the user typed, a file's whole content). */
+export function plainEvidence(source: SourceName, excerpt: string, path: string | null = null): EvidenceItem {
+  const item: EvidenceItem = { source, excerpt };
+  if (path !== null) item.path = path;
+  return item;
+}
+
+/** Rate error in ppm of a clock believed to tick at `believedHz` that really ticks at `actualHz`. */
+export function rateErrorPpm(actualHz: number, believedHz: number): number {
+  return (actualHz / believedHz - 1) * 1e6;
+}
+
+export const secondsPerDay = (ppm: number): number => (ppm * 86_400) / 1e6;
+
+/** What a 300 s stopwatch on the guest shows after 300 s of real time. */
+export const guestSecondsPer300 = (ppm: number): number => 300 * (1 + ppm / 1e6);
+
+/** `m:ss` of a duration in seconds, truncated to the whole second a stopwatch shows. */
+export function mmss(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds + 1e-9));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** `-22 472 ppm` with thin grouping like VBox.log prints it; `+` for positive. */
+export function fmtPpm(ppm: number): string {
+  const r = Math.round(ppm);
+  return `${r > 0 ? '+' : r < 0 ? '−' : ''}${group(Math.abs(r))} ppm`;
+}
+
+/** Integer with space digit groups: 3 478 274 491. */
+export function group(n: number): string {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
+
+export const fmtHz = (hz: number): string => `${group(hz)} Hz`;
+
+export const fmtGhz = (hz: number, digits = 2): string => `${(hz / 1e9).toFixed(digits)} GHz`;
+
+/** "loses 32 min 22 s per day" / "gains 4.3 s per day". */
+export function fmtPerDay(ppm: number): string {
+  const spd = secondsPerDay(ppm);
+  const verb = spd < 0 ? 'loses' : 'gains';
+  return `${verb} ${fmtDuration(Math.abs(spd))} per day`;
+}
+
+/** 1 h 2 min, 32 min 22 s, 4.3 s, 86 ms. */
+export function fmtDuration(s: number): string {
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+/** Percentage with sign: `+2.3 %`. */
+export function fmtPercent(ppm: number, digits = 1): string {
+  const p = ppm / 1e4;
+  return `${p > 0 ? '+' : p < 0 ? '−' : ''}${Math.abs(p).toFixed(digits)} %`;
+}
+
+/** The VM name ready to paste into a shell, and whether it came from the log. */
+export function vmNameArg(vbox: VboxFacts | null): { arg: string; known: boolean } {
+  const name = vbox?.vmName ?? null;
+  if (name === null || name.length === 0) return { arg: 'VM_NAME', known: false };
+  return { arg: shellQuote(name), known: true };
+}
+
+/** Note for a fix summary when the VM name had to be a placeholder. */
+export const VM_NAME_NOTE = ' The log does not name the VM: replace VM_NAME with its name (VBoxManage list vms).';
+
+/** `--paravirt-provider` (7.0+) or the older `--paravirtprovider` spelling. */
+export function paravirtFlag(vbox: VboxFacts | null): string {
+  const major = vbox?.version ? Number.parseInt(vbox.version, 10) : Number.NaN;
+  return major >= 7 ? '--paravirt-provider' : '--paravirtprovider';
+}

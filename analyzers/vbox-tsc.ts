@@ -1,0 +1,376 @@
+/**
+ * VirtualBox TSC rules (anchors.md §5.6 R3; formats.md §4.4–§4.8).
+ *
+ * The core rule: VirtualBox tells a paravirtualised guest (GIM KVM pvclock, Hyper-V TSC page) that the
+ * TSC ticks at `cTSCTicksPerSecond`. Once the guest enables that clock, TM switches to RealTSCOffset and
+ * the guest's TSC ticks at the host's real rate, so kvm-clock (and tsc, calibrated from kvm-clock)
+ * drift at `f_true / cTSCTicksPerSecond − 1`. acpi_pm and hpet run on VirtualBox's virtual time and are
+ * not hit. Where the true rate comes from, and why VirtualBox's own GIP value cannot confirm its own
+ * claim, is explained in host-tsc.ts.
+ */
+import type { Facts, VboxFacts } from '../agent/facts.js';
+import type { Analyzer, EvidenceItem, Finding, Fix, Severity } from '../agent/findings.js';
+import type { HostTscEstimate } from '../simulator/prediction.js';
+import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM, median } from './host-tsc.js';
+import {
+  fmtDuration, fmtGhz, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, lineEvidence, mmss, paravirtFlag,
+  plainEvidence, rateErrorPpm, refEvidence, secondsPerDay, vmNameArg, VM_NAME_NOTE,
+} from './util.js';
+
+/** Above this |error| a strong mismatch is critical: beyond what ntpd, timesyncd or adjtime() can slew (anchors §2.3). */
+export const CRITICAL_PPM = 500;
+/** Below this a strong mismatch is measurement noise of VirtualBox's calibration, not a finding. */
+export const WARNING_PPM = 50;
+/** Nominal-frequency hints are only good to a fraction of a percent; only a larger gap is a finding. */
+export const HINT_PPM = 10_000;
+/** VirtualBox's TM math clamps rates at 2^32 − 1 (formats.md §4.5). */
+export const CLAMPED_HZ = 4_294_967_295;
+
+/** Clocksources whose rate comes from the claim once the guest TSC runs at the real host rate. */
+const NOT_HIT = ['acpi_pm', 'hpet', 'jiffies', 'refined-jiffies', 'pit'];
+
+/** The rate VirtualBox gives the guest, from the host log or, failing that, the guest kernel. */
+export interface ClaimedRate {
+  hz: number;
+  from: 'vbox' | 'kernel-log';
+  evidence: EvidenceItem[];
+}
+
+function isVirtualBoxGuest(facts: Facts): boolean {
+  const k = facts.kernelLog;
+  if (k === null) return false;
+  return /VirtualBox|innotek/i.test(k.dmi ?? '') || /oracle/i.test(k.systemdVirtualization ?? '') || facts.hypervisor?.platform === 'VirtualBox';
+}
+
+export function claimedRate(facts: Facts): ClaimedRate | null {
+  const v = facts.vbox;
+  if (v !== null && v.tscTicksPerSecond !== null) {
+    return { hz: v.tscTicksPerSecond, from: 'vbox', evidence: refEvidence('vbox', v, 'tscTicksPerSecond') };
+  }
+  // Guest side only: a VirtualBox KVM-paravirt guest takes tsc_khz from the pvclock (model.md §1.2).
+  const k = facts.kernelLog;
+  if (k !== null && k.hypervisor === 'KVM' && k.kvmClock && isVirtualBoxGuest(facts) && k.tscDetectedKhz !== null
+    && (k.tscCalibration === 'kvm-clock' || k.tscCalibration === 'hypervisor')) {
+    return { hz: k.tscDetectedKhz * 1000, from: 'kernel-log', evidence: refEvidence('kernel-log', k, 'tscDetectedKhz', 'hypervisor') };
+  }
+  return null;
+}
+
+/** Which guest clocksources a wrong claim hits, and whether the guest is running at the real rate yet. */
+export interface Exposure {
+  /** A paravirt clock hands the claim to the guest. */
+  paravirt: boolean;
+  /** The guest TSC runs at the real host rate (RealTSCOffset / NativeApi), or will once kvm-clock is enabled. */
+  realRate: 'yes' | 'pending' | 'no';
+  hit: string[];
+  /** The guest's own clocksource when the evidence names it. */
+  guestClocksource: string | null;
+  text: string;
+}
+
+export function exposure(facts: Facts, claim: ClaimedRate): Exposure {
+  const guestClocksource = facts.clocksource?.current ?? facts.kernelLog?.finalClocksource ?? null;
+  if (claim.from === 'kernel-log') {
+    return { paravirt: true, realRate: 'yes', hit: ['kvm-clock', 'tsc'], guestClocksource, text: 'the guest kernel took its TSC rate from kvm-clock' };
+  }
+  const v = facts.vbox as VboxFacts;
+  const provider = v.paravirtProvider;
+  const paravirt = provider === 'KVM' || provider === 'HyperV';
+  const pvClock = provider === 'HyperV' ? 'hyperv_clocksource_tsc_page' : 'kvm-clock';
+  let realRate: Exposure['realRate'] = 'no';
+  if (v.switchedToRealTscOffset === true || v.tscMode === 'RealTscOffset' || v.tscMode === 'NativeApi') realRate = 'yes';
+  else if (paravirt && v.tscModeSwitchAllowed === true) realRate = 'pending';
+  const hit = paravirt && realRate !== 'no' ? [pvClock, 'tsc'] : [];
+  let text: string;
+  if (!paravirt) text = `the paravirtualisation provider is ${provider ?? 'not named in the log'}, so the guest is not handed this rate and calibrates its TSC itself`;
+  else if (realRate === 'yes') text = v.tscMode === 'NativeApi'
+    ? `the ${provider} provider hands it to the guest and under NativeApi the guest TSC runs at the host's real rate`
+    : `the ${provider} provider hands it to the guest and TM switched to RealTscOffset, so the guest TSC runs at the host's real rate`;
+  else if (realRate === 'pending') text = `the ${provider} provider hands it to the guest; TM will switch to RealTscOffset when the guest enables ${pvClock} (fTSCModeSwitchAllowed=true)`;
+  else text = `the ${provider} provider hands it to the guest, but TSC mode switching is off, so the guest TSC is emulated at the same rate and wall-clock time is not hit`;
+  return { paravirt, realRate, hit, guestClocksource, text };
+}
+
+function estimateEvidence(facts: Facts, est: HostTscEstimate): EvidenceItem[] {
+  const v = facts.vbox;
+  switch (est.source) {
+    case 'user': return [plainEvidence('user', `--host-tsc-hz ${facts.user.hostTscHz ?? ''}`)];
+    case 'cpuid-leaf-0x15': return refEvidence('vbox', v, 'cpuidTscTicksPerSecond', 'cpuidLeaf15');
+    case 'cpuid-inferred-crystal': return refEvidence('vbox', v, 'cpuidInferredTscTicksPerSecond', 'cpuidLeaf15');
+    case 'cpuid-leaf-0x16': return refEvidence('vbox', v, 'cpuidBaseMhz');
+    case 'brand-nominal': return v?.brandNominalHz ? refEvidence('vbox', v, 'brandNominalHz', 'cpuBrand') : refEvidence('cpuinfo', facts.cpuinfo, 'brandNominalHz', 'modelName');
+    case 'gip-consensus': return refEvidence('vbox', v, 'gipPerCpuHz', 'gipCpuHz', 'hostTscTicksPerSecond');
+    case 'cTSCTicksPerSecondHost': return refEvidence('vbox', v, 'hostTscTicksPerSecond');
+    default: return [];
+  }
+}
+
+function exposureEvidence(facts: Facts): EvidenceItem[] {
+  const v = facts.vbox;
+  if (v === null) return [];
+  const out = refEvidence('vbox', v, 'paravirtProvider', 'tscModeSwitchAllowed');
+  const toReal = v.tscModeSwitches.find((s) => s.to === 'RealTscOffset');
+  if (toReal) out.push(lineEvidence('vbox', v, toReal));
+  const k = facts.kernelLog;
+  if (k !== null) out.push(...refEvidence('kernel-log', k, 'tscDetectedKhz', 'finalClocksource'));
+  return out;
+}
+
+/** The fixes for a wrong claim: tell VirtualBox the true rate, or stop handing it over, or use another guest clock. */
+function mismatchFixes(facts: Facts, trueHz: number | null, strong: boolean): Fix[] {
+  const v = facts.vbox;
+  const vm = vmNameArg(v);
+  const note = vm.known ? '' : VM_NAME_NOTE;
+  const fixes: Fix[] = [];
+  if (v?.extradata.tscTicksPerSecond !== null && v?.extradata.tscTicksPerSecond !== undefined && strong) {
+    fixes.push({
+      where: 'host',
+      summary: `Remove the TSCTicksPerSecond extradata override (${fmtHz(v.extradata.tscTicksPerSecond)}) so VirtualBox uses the host's rate again; power the VM off first.${note}`,
+      command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond"`,
+    });
+  }
+  if (trueHz !== null && trueHz < CLAMPED_HZ && trueHz >= 1e6) {
+    const hz = Math.round(trueHz);
+    fixes.push({
+      where: 'host',
+      summary: strong
+        ? `Tell VirtualBox the true host TSC rate (power the VM off first; applies at the next start).${note}`
+        : `If you cannot measure the host's rate, the nominal ${fmtGhz(hz)} is usually within 0.1 % of it on Intel CPUs — far closer than the current value (power the VM off first).${note}`,
+      command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond" ${hz}`,
+    });
+  }
+  fixes.push({
+    where: 'host',
+    summary: `Or stop handing the rate to the guest: with the Minimal (or None) paravirtualisation provider a Linux guest calibrates its TSC itself (it loses kvm-clock; VM powered off).${note}`,
+    command: `VBoxManage modifyvm ${vm.arg} ${paravirtFlag(v)} minimal`,
+  });
+  fixes.push({
+    where: 'guest',
+    summary: 'Or, on the running guest, switch to the ACPI PM timer: slower to read, but it ticks on VirtualBox\'s virtual time and keeps the right rate.',
+    command: 'echo acpi_pm | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource',
+    action: { kind: 'set-clocksource', clocksource: 'acpi_pm' },
+  });
+  fixes.push({
+    where: 'guest',
+    summary: 'To make the guest side permanent, boot it with `no-kvmclock` (the kernel then calibrates the TSC itself) or `clocksource=acpi_pm`: add it to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub (or grub2-mkconfig) and reboot.',
+  });
+  return fixes;
+}
+
+function confirmFix(facts: Facts): Fix {
+  const os = facts.vbox?.hostOs ?? facts.vbox?.hostTarget ?? '';
+  if (/linux/i.test(os)) {
+    return {
+      where: 'host',
+      summary: 'Confirm the host\'s real TSC rate from the host kernel (the Refined line is the precise one), then rerun clockdoctor analyze with --host-tsc-hz <Hz>.',
+      command: "sudo dmesg | grep -E 'tsc: (Refined TSC clocksource calibration|Detected .* MHz)'",
+    };
+  }
+  return {
+    where: 'host',
+    summary: 'Confirm the host\'s real TSC rate (e.g. boot a Linux live system on the host and read `tsc: Refined TSC clocksource calibration` in dmesg), then rerun clockdoctor analyze with --host-tsc-hz <Hz>.',
+  };
+}
+
+/** VBOX_TSC_FREQUENCY_MISMATCH (R3). */
+export function tscFrequencyMismatch(facts: Facts): Finding[] {
+  const claim = claimedRate(facts);
+  if (claim === null) return [];
+  const est = estimateHostTsc(facts);
+  if (est.hz === null || est.strength === null) return [];
+  const ppm = rateErrorPpm(est.hz, claim.hz);
+  const strong = est.strength === 'strong';
+  const exp = exposure(facts, claim);
+  const affected = exp.hit.length > 0;
+  const threshold = strong ? WARNING_PPM : HINT_PPM;
+  if (Math.abs(ppm) < threshold) return [];
+  let severity: Severity;
+  if (!affected) severity = 'info';
+  else if (!strong) severity = 'warning';
+  else severity = Math.abs(ppm) >= CRITICAL_PPM ? 'critical' : 'warning';
+  // The guest is on a clock the error does not touch: the damage is latent.
+  const guestCs = exp.guestClocksource;
+  const guestSafe = guestCs !== null && NOT_HIT.includes(guestCs);
+  if (guestSafe && severity === 'critical') severity = 'warning';
+
+  const s300 = guestSecondsPer300(ppm);
+  const hitText = exp.hit.length > 0 ? exp.hit.join(' and ') : 'no guest clocksource';
+  const claimText = claim.from === 'vbox' ? `VirtualBox tells the guest the TSC ticks at ${fmtHz(claim.hz)}` : `The guest kernel took ${fmtHz(claim.hz)} as the TSC rate from kvm-clock`;
+  const nominal = est.source === 'brand-nominal' || est.source === 'cpuid-leaf-0x16';
+  const aboveBelow = ppm < 0 ? 'above' : 'below';
+  let title: string;
+  if (strong) {
+    title = `${claimText}, but the host TSC ticks at ${fmtHz(est.hz)}: ${hitText} ${ppm < 0 ? 'lose' : 'gain'} ${fmtPpm(Math.abs(ppm)).replace(/^[+−]/, '')} (${fmtDuration(Math.abs(secondsPerDay(ppm)))} per day)`;
+  } else {
+    const ref = nominal ? `the CPU's nominal ${fmtGhz(est.hz)}` : `the ${fmtHz(est.hz)} its CPUID suggests`;
+    title = `VirtualBox's TSC rate ${fmtHz(claim.hz)} is ${fmtPercent(rateErrorPpm(claim.hz, est.hz)).replace(/^[+−]/, '')} ${aboveBelow} ${ref}: ${hitText} probably ${ppm < 0 ? 'lose' : 'gain'} about as much time`;
+  }
+  const detail = [
+    `${claimText}; ${exp.text}.`,
+    strong
+      ? `The true host rate comes from ${est.candidates[0]?.text ?? est.source}. The ratio is ${fmtPpm(ppm)}: the guest clock ${fmtPerDay(ppm)}, and 5:00 of real time reads as ${mmss(s300)} (${s300.toFixed(2)} s).`
+      : `This is a hint, not a measurement: ${est.candidates[0]?.text ?? est.source}. If the host really ticks at that rate the error is ${fmtPpm(ppm)}: the guest clock ${fmtPerDay(ppm)}, and 5:00 of real time reads as ${mmss(s300)} (${s300.toFixed(2)} s). VirtualBox's own calibration (GIP) is the very number in question, so it cannot settle this; measure the host rate and rerun with --host-tsc-hz.`,
+    exp.hit.length > 0 ? 'acpi_pm and hpet run on VirtualBox\'s virtual time and are not hit.' : '',
+    guestSafe ? `The guest currently uses ${guestCs}, which this error does not touch; it bites if the guest switches to ${exp.hit.join(' or ')}.` : '',
+    Math.abs(ppm) > 500 ? 'No NTP daemon can slew more than 500 ppm with ntpd/timesyncd (chrony reaches 100 000 ppm), so time-sync turns this into periodic steps rather than hiding it.' : '',
+  ].filter((x) => x.length > 0).join(' ');
+
+  const fixes = strong ? mismatchFixes(facts, est.hz, true) : [confirmFix(facts), ...mismatchFixes(facts, nominal ? est.hz : null, false)];
+  if (!affected) fixes.splice(0, fixes.length, ...fixes.filter((f) => f.where === 'host' && f.command?.includes('TSCTicksPerSecond')));
+  if (fixes.length === 0) fixes.push({ where: 'host', summary: 'Nothing drifts today; keep the rate right before enabling a paravirtualised clock for this VM.' });
+
+  return [{
+    id: 'VBOX_TSC_FREQUENCY_MISMATCH',
+    severity,
+    title,
+    detail,
+    evidence: [...claim.evidence, ...estimateEvidence(facts, est), ...exposureEvidence(facts)],
+    fixes,
+    data: {
+      claimedHz: claim.hz,
+      claimedFrom: claim.from,
+      hostTscHz: est.hz,
+      hostTscSource: est.source,
+      hostTscStrength: est.strength,
+      driftPpm: Math.round(ppm * 10) / 10,
+      secondsPerDay: Math.round(secondsPerDay(ppm) * 100) / 100,
+      guestSecondsPer300: Math.round(s300 * 100) / 100,
+      fiveMinutesReadsAs: mmss(s300),
+      affectedClocksources: exp.hit.join(','),
+      realRate: exp.realRate,
+      vmName: facts.vbox?.vmName ?? null,
+    },
+  }];
+}
+
+/** VBOX_TSC_RATE_CLAMPED: the calibrated rate hit VirtualBox's 2^32 − 1 ceiling. */
+export function tscRateClamped(facts: Facts): Finding[] {
+  const v = facts.vbox;
+  if (v === null || v.tscTicksPerSecond !== CLAMPED_HZ) return [];
+  const claim = claimedRate(facts);
+  const exp = claim ? exposure(facts, claim) : null;
+  const affected = exp !== null && exp.hit.length > 0;
+  const vm = vmNameArg(v);
+  return [{
+    id: 'VBOX_TSC_RATE_CLAMPED',
+    severity: affected ? 'critical' : 'warning',
+    title: 'VirtualBox clamped the TSC rate at 4 294 967 295 Hz: the host TSC is faster than its math allows',
+    detail: 'VirtualBox limits cTSCTicksPerSecond to 2^32 − 1 ("a limitation of our math code") and forces VirtTSCEmulated. '
+      + 'The guest sees `tsc: Detected 4294.96 MHz`. If a paravirtualised clock later runs the guest TSC at the real host rate, '
+      + 'the guest clock gains (host/4 294 967 295 − 1), e.g. +4.8 % on a 4.5 GHz host.',
+    evidence: [...refEvidence('vbox', v, 'tscTicksPerSecond', 'hostTscTicksPerSecond', 'gipCpuHz', 'paravirtProvider')],
+    fixes: [
+      { where: 'host', summary: `Keep the guest's TSC emulated at the clamped rate by stopping the paravirtualised clock (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage modifyvm ${vm.arg} ${paravirtFlag(v)} minimal` },
+      { where: 'guest', summary: 'Or use the ACPI PM timer in the guest.', command: 'echo acpi_pm | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource', action: { kind: 'set-clocksource', clocksource: 'acpi_pm' } },
+    ],
+    data: { claimedHz: v.tscTicksPerSecond, hostTscHz: v.hostTscTicksPerSecond },
+  }];
+}
+
+/** VBOX_TSC_CALIBRATION_UNRELIABLE: per-CPU GIP rates disagree on an invariant-TSC host (formats.md §4.7.1). */
+export function calibrationUnreliable(facts: Facts): Finding[] {
+  const v = facts.vbox;
+  if (v === null || v.gipPerCpuSpreadPpm === null || v.gipPerCpuSpreadPpm < GIP_SPREAD_UNRELIABLE_PPM) return [];
+  const invariant = /invariant/i.test(v.gipMode ?? '');
+  const min = Math.min(...v.gipPerCpuHz);
+  const max = Math.max(...v.gipPerCpuHz);
+  const spreadText = `${fmtHz(min)} … ${fmtHz(max)} (${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')} around the median ${fmtHz(median(v.gipPerCpuHz))})`;
+  if (!invariant) {
+    return [{
+      id: 'VBOX_HOST_TSC_NOT_INVARIANT',
+      severity: 'info',
+      title: `The host TSC is not invariant (GIP mode ${v.gipMode ?? 'unknown'}): VirtualBox measures it per CPU, and the rates differ by ${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')}`,
+      detail: `Per-CPU GIP rates: ${spreadText}. On such hosts the TSC changes rate with power states; VirtualBox keeps the guest TSC emulated, and paravirtualised clocks are not switched to the real TSC.`,
+      evidence: refEvidence('vbox', v, 'gipMode', 'gipPerCpuHz'),
+      fixes: [{ where: 'guest', summary: 'Prefer a clocksource that runs on VirtualBox\'s virtual time (acpi_pm or hpet) if the guest clock misbehaves.' }],
+      data: { gipPerCpuSpreadPpm: Math.round(v.gipPerCpuSpreadPpm), gipMode: v.gipMode },
+    }];
+  }
+  const vm = vmNameArg(v);
+  return [{
+    id: 'VBOX_TSC_CALIBRATION_UNRELIABLE',
+    severity: 'warning',
+    title: `VirtualBox's host TSC calibration is unreliable: per-CPU rates differ by ${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')} on an invariant-TSC host`,
+    detail: `On an invariant-TSC host every CPU's TSC ticks at one rate, so the per-CPU GIP measurements should agree to a few ppm; here they span ${spreadText}. `
+      + 'cTSCTicksPerSecond is taken from this calibration, so the rate given to the guest is suspect. The GIP stops refining 2 s after the first VM maps it, so a VM started right after the host booted keeps a bad value for the whole host session.',
+    evidence: refEvidence('vbox', v, 'gipMode', 'gipPerCpuHz', 'tscTicksPerSecond'),
+    fixes: [
+      { where: 'host', summary: 'Restart the VirtualBox driver (or the host) and start the VM a minute later, so the calibration can settle; then check that the per-CPU rates agree.' },
+      { where: 'host', summary: `Or pin the rate to the host's true TSC rate (replace HZ with it, e.g. from the host's \`tsc: Refined TSC clocksource calibration\`).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond" HZ` },
+    ],
+    data: { gipPerCpuSpreadPpm: Math.round(v.gipPerCpuSpreadPpm), minHz: min, maxHz: max },
+  }];
+}
+
+/** VBOX_SAVED_STATE_TSC_CHANGED: a saved state was restored with another TSC rate. */
+export function savedStateTscChanged(facts: Facts): Finding[] {
+  const v = facts.vbox;
+  if (v === null) return [];
+  const loaded = v.stateLoadTscTicksPerSecond;
+  const start = v.tscTicksPerSecond;
+  const differs = loaded !== null && start !== null && Math.abs(rateErrorPpm(start, loaded)) >= WARNING_PPM;
+  if (!differs && !v.stateLoadTscIncompatible) return [];
+  const ppm = loaded !== null && start !== null ? rateErrorPpm(start, loaded) : null;
+  return [{
+    id: 'VBOX_SAVED_STATE_TSC_CHANGED',
+    severity: 'warning',
+    title: v.stateLoadTscIncompatible
+      ? 'A saved state was restored on a host whose TSC frequency is incompatible with the one it was saved on'
+      : `A saved state was restored with another TSC rate (${fmtHz(loaded ?? 0)} saved, ${fmtHz(start ?? 0)} now)`,
+    detail: `The guest keeps the TSC rate it calibrated before the state was saved. ${ppm !== null ? `Against the rate of this host that is ${fmtPpm(ppm)} (${fmtPerDay(ppm)}) for tsc-based clocks. ` : ''}`
+      + 'This happens when a VM is saved on one host (or after a calibration) and resumed on another.',
+    evidence: refEvidence('vbox', v, 'stateLoadTscTicksPerSecond', 'stateLoadTscIncompatible', 'tscTicksPerSecond'),
+    fixes: [{ where: 'guest', summary: 'Reboot the guest (a cold boot, not a restore) so it calibrates the TSC against this host.', command: 'sudo reboot' }],
+    data: { stateLoadHz: loaded, startHz: start, driftPpm: ppm === null ? null : Math.round(ppm * 10) / 10 },
+  }];
+}
+
+/** Modes and settings that shape the guest clock on purpose or by the host's choice. */
+export function tscSettings(facts: Facts): Finding[] {
+  const v = facts.vbox;
+  if (v === null) return [];
+  const out: Finding[] = [];
+  const vm = vmNameArg(v);
+  if (v.tscMode === 'NativeApi' || v.tscModeSwitches.some((s) => s.to === 'NativeApi')) {
+    out.push({
+      id: 'VBOX_NATIVE_API',
+      severity: 'info',
+      title: 'NativeApi mode: Hyper-V on the host owns the TSC (VirtualBox runs on the Windows Hypervisor Platform)',
+      detail: 'With Hyper-V active on a Windows host VirtualBox cannot program the TSC itself; TSC mode settings and TSCTicksPerSecond are overridden. '
+        + 'Guests often see more timer jitter and lost catch-up in this mode.',
+      evidence: refEvidence('vbox', v, 'tscMode'),
+      fixes: [{ where: 'host', summary: 'If guest time misbehaves, turn Hyper-V off on the host so VirtualBox uses its own hypervisor (elevated prompt, then reboot).', command: 'bcdedit /set hypervisorlaunchtype off' }],
+      data: { tscMode: 'NativeApi' },
+    });
+  }
+  if (v.tscTiedToExecution === true) {
+    out.push({
+      id: 'VBOX_TSC_TIED_TO_EXECUTION',
+      severity: 'warning',
+      title: 'TSCTiedToExecution is on: the guest TSC stops whenever the VM is not running, so TSC-based clocks fall behind by design',
+      evidence: refEvidence('vbox', v, 'tscTiedToExecution'),
+      fixes: [{ where: 'host', summary: `Remove the setting unless you need it for profiling (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTiedToExecution"` }],
+      data: {},
+    });
+  }
+  const warp = v.extradata.warpDrivePercentage;
+  if (warp !== null && warp !== 100) {
+    out.push({
+      id: 'VBOX_WARP_DRIVE',
+      severity: 'warning',
+      title: `Warp drive is set to ${warp} %: the guest's virtual time runs ${warp > 100 ? 'fast' : 'slow'} on purpose`,
+      detail: 'WarpDrivePercentage scales the whole virtual clock; VirtualBox\'s manual says to disable time synchronisation when it is changed.',
+      evidence: refEvidence('vbox', v, 'warpDrivePercentage'),
+      fixes: [{ where: 'host', summary: `Remove the setting (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/WarpDrivePercentage"` }],
+      data: { warpDrivePercentage: warp },
+    });
+  }
+  return out;
+}
+
+export const vboxTscAnalyzer: Analyzer = {
+  id: 'vbox-tsc',
+  needs: [],
+  needsAny: ['vbox', 'kernelLog'],
+  run: (facts) => [...tscFrequencyMismatch(facts), ...tscRateClamped(facts), ...calibrationUnreliable(facts), ...savedStateTscChanged(facts), ...tscSettings(facts)],
+};
