@@ -371,6 +371,8 @@ export interface HypervisorFacts extends SectionBase {
   dmiSysVendor: string | null;
   dmiProductName: string | null;
   dmiBiosVendor: string | null;
+  /** OEM ID from the ACPI FADT header (`FIRECK`, `VBOX`, `BOCHS`, `VRTUAL`); root-only to read, null otherwise. */
+  acpiOemId: string | null;
   /** Best name for the platform: `VirtualBox`, `KVM`, `VMware`, `Hyper-V`, `Xen`, `Firecracker`, `bare-metal`, ... */
   platform: string | null;
 }

@@ -1,0 +1,115 @@
+/**
+ * Collect one Snapshot: every enabled collector runs concurrently with its own timeout, a failure
+ * stays its own (status `failed` with the reason, the others carry on), and the result is frozen.
+ * Like node_exporter's collector.go: "no data" (absent) is kept apart from errors (failed).
+ */
+import { performance } from 'node:perf_hooks';
+import { emptyFacts, type Facts, type UserFacts } from './facts.js';
+import { freezeSnapshot, type Snapshot, type SourceStatus } from './snapshot.js';
+import type { Roots } from './roots.js';
+import { COLLECTORS, defaultCollectors, type Collector } from './collectors.js';
+import { SourceIO, type RecordedFile } from './sources/io.js';
+import { ParseError, located } from './errors.js';
+
+export const DEFAULT_COLLECTOR_TIMEOUT_MS = 5000;
+
+export interface CollectOptions {
+  /** Names of the collectors to run; default: every collector that is on by default. */
+  collectors?: Set<string>;
+  /** Per-collector budget; a command still running then is killed. */
+  timeoutMs?: number;
+  /** True for the running system (commands run, measurements taken); false for a capture or fixture. */
+  live: boolean;
+  signal?: AbortSignal;
+  /** Numbers the user gave on the command line. */
+  user?: Partial<UserFacts>;
+  /** Environment for commands (tests put a fake `dmesg` first on PATH). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A snapshot plus every file the collectors read, for `clockdoctor collect`. */
+export interface RecordedSnapshot {
+  snapshot: Readonly<Snapshot>;
+  files: RecordedFile[];
+}
+
+type Outcome = { status: SourceStatus; factKey: Collector['factKey']; facts: unknown };
+
+function describe(err: unknown): string {
+  if (err instanceof ParseError) return `parse error: ${located(err.path, err.line, err.message)}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function runOne(c: Collector, io: SourceIO, opts: CollectOptions, timeoutMs: number): Promise<Outcome> {
+  const t0 = performance.now();
+  const ms = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
+  const done = (state: SourceStatus['state'], path: string | null, error?: string, facts: unknown = null): Outcome => {
+    const status: SourceStatus = { state, durationMs: ms() };
+    if (error !== undefined) status.error = error;
+    if (path !== null) status.path = path;
+    return { status, factKey: c.factKey, facts };
+  };
+  if (c.liveOnly && !opts.live) return done('absent', null, 'measured only on a live system (skipped for --from)');
+
+  const ac = new AbortController();
+  const onOuterAbort = (): void => ac.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      ac.abort(new Error('timeout'));
+      resolve('timeout');
+    }, timeoutMs);
+  });
+  try {
+    const read = c.source.read(io.roots, { signal: ac.signal, timeoutMs, live: opts.live, io });
+    // A source that ignores its signal cannot hold the snapshot hostage: the race moves on, and the
+    // abort has already told any child process to die.
+    const r = await Promise.race([read, timedOut]);
+    if (r === 'timeout') {
+      read.catch(() => undefined);
+      return done('failed', null, `timed out after ${timeoutMs} ms`);
+    }
+    if (r.state !== 'ok') return done(r.state, r.path, r.reason);
+    let facts: unknown;
+    try {
+      facts = c.parse(r.raw, r.path);
+    } catch (err) {
+      return done('failed', r.path, describe(err));
+    }
+    return done('ok', r.path, r.note, facts);
+  } catch (err) {
+    return done('failed', null, describe(err));
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+async function collect(roots: Roots, opts: CollectOptions, record: boolean): Promise<RecordedSnapshot> {
+  const enabled = opts.collectors ?? defaultCollectors();
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_COLLECTOR_TIMEOUT_MS;
+  const io = new SourceIO(roots, { record, ...(opts.env ? { env: opts.env } : {}) });
+  const takenAt = new Date().toISOString();
+  const chosen = COLLECTORS.filter((c) => enabled.has(c.name));
+  const outcomes = await Promise.all(chosen.map((c) => runOne(c, io, opts, timeoutMs)));
+  const facts: Facts = emptyFacts(opts.user);
+  const sources: Record<string, SourceStatus> = {};
+  chosen.forEach((c, i) => {
+    const o = outcomes[i];
+    if (o === undefined) return;
+    sources[c.name] = o.status;
+    (facts as unknown as Record<string, unknown>)[o.factKey] = o.facts;
+  });
+  return { snapshot: freezeSnapshot({ takenAt, facts, sources }), files: io.recorded ?? [] };
+}
+
+/** Collect a snapshot from `roots` (the live system, a capture, or a test fixture). Never rejects for a collector's sake. */
+export async function collectSnapshot(roots: Roots, opts: CollectOptions): Promise<Readonly<Snapshot>> {
+  return (await collect(roots, opts, false)).snapshot;
+}
+
+/** Like collectSnapshot, also returning every file and command output read (for `clockdoctor collect`). */
+export async function collectRecorded(roots: Roots, opts: CollectOptions): Promise<RecordedSnapshot> {
+  return collect(roots, opts, true);
+}
