@@ -16,6 +16,9 @@ export interface ClocksourceDeviceText {
 }
 
 const NAME = /^[A-Za-z0-9_.:+-]+$/;
+/** What clocksource names look like (tsc, kvm-clock, acpi_pm, arch_sys_counter, mct-frc, ttc_clocksource, …). */
+const LIKELY_NAME = /^[a-z][a-z0-9_.:-]{0,47}$/;
+const NAME_HINT = /clock|tsc|timer|counter|jiffies|hpet|acpi_pm|xen|hyperv|kvm|gpt|ttc|mct|cycle|arch_|pit|rtc|riscv|mips|cs$/;
 
 function names(text: string): string[] {
   return text.split(/\s+/).filter((n) => n !== '' && NAME.test(n));
@@ -39,9 +42,9 @@ export function clocksourceFileKind(text: string): 'current-clocksource' | 'avai
   if (trimmedEnd.includes('\n')) return null;
   const list = names(trimmedEnd);
   const tokens = trimmedEnd.split(/\s+/).filter((t) => t !== '');
-  if (list.length === 0 || list.length !== tokens.length) return null;
-  if (list.length > 1 || / $/.test(trimmedEnd)) return 'available-clocksource';
-  return 'current-clocksource';
+  if (list.length === 0 || list.length !== tokens.length || !list.every((n) => LIKELY_NAME.test(n))) return null;
+  if (list.length > 1 || / $/.test(trimmedEnd)) return list.some((n) => NAME_HINT.test(n)) ? 'available-clocksource' : null;
+  return NAME_HINT.test(list[0] ?? '') ? 'current-clocksource' : null;
 }
 
 /**

@@ -30,7 +30,7 @@ import { mhzToKhz, safeInt, safeSignedInt } from './kernel-log-numbers.js';
 import { parseTimeSyncMessage } from './kernel-log-timesync.js';
 
 const GATE =
-  /Linux version|ommand line:|MHz|[Cc]locksource|TSC|tsc|Hypervisor|paravirtualized|DMI:|virtualization|kvm-clock|CPU0:|unstable|wd_n|cs_n|TimeSync|timesync|comparators|calibration/;
+  /Linux version|ommand line:|MHz|[Cc]locksource|TSC|tsc|Hypervisor|paravirtualized|DMI:|virtualization|kvm-clock|CPU0?:|unstable|wd_n|cs_n|TimeSync|timesync|comparators|calibration/;
 
 const RE = {
   linuxVersion: /(?:^|\s|>)Linux version (\S+)/,
@@ -41,6 +41,8 @@ const RE = {
   dmi: /^(?:\S+ )?DMI: (.+)$/,
   systemdVirt: /Detected virtualization ([\w.-]+?)\.?$/,
   cpu0: /(?:^|\s)(?:smpboot: )?CPU0: (.+?)(?: \((?:fam|family): .*\)| stepping \w+)?$/,
+  /** Uniprocessor kernels print `CPU: <brand> (fam: 06, …)` instead. */
+  cpuUp: /^CPU: (.+?) \((?:fam|family): /,
   detectedProcessor: /Detected (\d+\.\d+) MHz processor/,
   detectedTsc: /Detected (\d+\.\d+) MHz TSC/,
   refined: /Refined TSC clocksource calibration: (\d+\.\d+) MHz/,
@@ -382,7 +384,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
         ref('tscDeadlineTimer', lineNo, raw);
         return;
       }
-      if (b.cpuBrand === null && msg.includes('CPU0: ') && (m = RE.cpu0.exec(msg)) !== null) {
+      if (b.cpuBrand === null && ((msg.includes('CPU0: ') && (m = RE.cpu0.exec(msg)) !== null) || (m = RE.cpuUp.exec(msg)) !== null)) {
         const brand = (m[1] ?? '').replace(/\s+/g, ' ').trim();
         // `CPU0: Thermal monitoring enabled (TM1)` and friends are not brand strings.
         if (!/^(?:Thermal|Intel P|AMD C|Features|L1|L2|attaching)/.test(brand) && !/\b(?:enabled|disabled)\b/.test(brand)) {
@@ -494,5 +496,5 @@ export function looksLikeKernelLog(head: string): boolean {
   if (considered === 0) return false;
   if (vboxStamped * 2 > considered) return false;
   if (prefixed * 2 > considered && (kernelMessages > 0 || prefixed >= 3)) return true;
-  return kernelMessages >= 3 || (kernelMessages >= 1 && considered <= 3);
+  return kernelMessages >= 3 || (kernelMessages >= 2 && considered <= 3);
 }
