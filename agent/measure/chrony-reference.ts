@@ -1,0 +1,55 @@
+/**
+ * `chrony` — chronyd's own estimate of this clock, from `chronyc -c tracking`.
+ *
+ * chrony's Frequency is "the rate by which the system's clock would be wrong if chronyd was not
+ * correcting it", > 0 = fast (anchors.md §2.2): it is the correction chrony applies, i.e. the drift of the
+ * *uncorrected* clock — exactly what a host-side fix must remove. Skew is chrony's error bound on it.
+ * System time > 0 = the clock is slow of NTP time, which is our offset sign (reference − local).
+ */
+import { execa } from 'execa';
+import type { LocalClock } from './local-clock.js';
+import { ReferenceFailure, type Reference, type ReferenceSample } from './reference.js';
+import { parseChronyTracking } from '../parsers/chrony-tracking.js';
+import { ParseError } from '../errors.js';
+import { printable } from '../util/sanitize.js';
+
+export class ChronyReference implements Reference {
+  readonly name = 'chrony';
+  readonly precision = "chrony's own frequency estimate; its skew is the stated error bound";
+
+  constructor(private readonly timeoutMs: number) {}
+
+  async sample(clock: LocalClock): Promise<ReferenceSample> {
+    const r = await execa('chronyc', ['-c', 'tracking'], { reject: false, timeout: this.timeoutMs, all: true });
+    const mono = clock.monoNs();
+    if (r.failed && (r as { code?: string }).code === 'ENOENT') {
+      throw new ReferenceFailure('chronyc is not installed (the chrony reference needs chronyd running)', 'unavailable');
+    }
+    if (r.timedOut) throw new ReferenceFailure(`chronyc tracking did not answer within ${this.timeoutMs} ms`, 'timeout');
+    const out = String(r.all ?? '');
+    if (r.exitCode !== 0) {
+      const why = /Cannot talk to daemon/.test(out) ? 'chronyd is not running' : 'chronyc failed';
+      throw new ReferenceFailure(`${why}: ${printable(out.trim().split('\n')[0] ?? '')}`, 'unavailable');
+    }
+    let t;
+    try {
+      t = parseChronyTracking(String(r.stdout ?? ''), 'chronyc -c tracking');
+    } catch (err) {
+      throw new ReferenceFailure(err instanceof ParseError ? `chronyc -c tracking: ${err.message}` : 'chronyc output not understood', 'rejected');
+    }
+    if (t.leapStatus === 'Not synchronised' || t.stratum === 0 || t.stratum >= 16) {
+      throw new ReferenceFailure(`chronyd is not synchronised (leap status ${printable(t.leapStatus)}, stratum ${t.stratum}): its frequency is not a measurement yet`, 'rejected');
+    }
+    return {
+      monoNs: mono,
+      offsetSeconds: t.systemTimeOffsetSeconds,
+      delaySeconds: null,
+      statedDrift: { ppm: t.frequencyPpm, uncertaintyPpm: t.skewPpm },
+      detail: { stratum: t.stratum, referenceName: printable(t.referenceName), frequencyPpm: t.frequencyPpm, skewPpm: t.skewPpm },
+    };
+  }
+
+  close(): void {
+    // Nothing held open.
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * Offset-against-time fitting: drift with an uncertainty, steps, and the offset now. Pure.
+ *
+ * Input: samples of (t = local elapsed seconds, offset = reference − local clock, seconds). A clock that
+ * runs at rate (1 + e) relative to the reference gives offset(t) = a + s·t with s = 1/(1 + e) − 1, so
+ * e = 1/(1 + s) − 1 exactly (the first-order e ≈ −s would be 500 ppm wrong at VirtualBox's 22 472 ppm).
+ *
+ * Method: (1) a rough slope from the median of consecutive slopes (immune to a lone step or spike);
+ * (2) steps = jumps far above the noise of consecutive differences that persist (the median level after
+ * differs from the median level before) — a spike is an outlier, not a step; (3) a common slope across
+ * segments by Theil–Sen over pairs within a segment; (4) outliers (> 5 robust σ) dropped; (5) the final
+ * slope and its standard error by least squares on the inliers with one intercept per segment, the
+ * error widened for autocorrelated residuals and by any disagreement with Theil–Sen, reported as a
+ * 95 % half-width.
+ */
+
+/** One (time, offset) point. */
+export interface FitSample {
+  /** Local elapsed time, seconds. */
+  t: number;
+  /** Reference − local clock, seconds (> 0: the local clock is behind). */
+  offset: number;
+}
+
+export interface FitOptions {
+  /** Offset jumps smaller than this are never steps (seconds). Default 1 ms. */
+  minStepSeconds?: number;
+  /** Jumps above this many robust σ of the sample-to-sample noise are step candidates. Default 10. */
+  stepSigmas?: number;
+  /** Indices where a step is known to have happened between sample i−1 and i (e.g. seen locally). */
+  breaks?: readonly number[];
+  /** Upper bound on Theil–Sen pairs (memory/CPU bound for long windows). Default 50 000. */
+  maxPairs?: number;
+}
+
+/** A level shift of the offset between samples index−1 and index. */
+export interface FitStep {
+  index: number;
+  /** Time of the first sample after the step. */
+  atSeconds: number;
+  /** Change of the offset (reference − local) across the step, seconds. */
+  offsetJumpSeconds: number;
+}
+
+export interface FitResult {
+  n: number;
+  /** Samples used in the final fit. */
+  inliers: number;
+  outliers: number;
+  segments: number;
+  spanSeconds: number;
+  /** d(offset)/dt. */
+  slope: number;
+  /** Local clock's rate error vs the reference, ppm (> 0: runs fast). */
+  driftPpm: number;
+  /** 95 % half-width of driftPpm; null when too few samples to tell. */
+  uncertaintyPpm: number | null;
+  /** Fitted offset at the last sample (reference − local, seconds). */
+  offsetNowSeconds: number;
+  /** Robust σ of the residuals, seconds. */
+  noiseSeconds: number;
+  steps: FitStep[];
+}
+
+const DEFAULTS = { minStepSeconds: 0.001, stepSigmas: 10, maxPairs: 50_000 };
+const MAD_TO_SIGMA = 1.4826;
+const STEP_WINDOW = 5;
+
+/** Median of a copy (does not reorder the input). NaN for an empty list. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function mad(xs: readonly number[]): number {
+  const m = median(xs);
+  return median(xs.map((x) => Math.abs(x - m)));
+}
+
+/** Two-sided 95 % Student-t quantile for `df` degrees of freedom. */
+export function t95(df: number): number {
+  const table: [number, number][] = [
+    [1, 12.706], [2, 4.303], [3, 3.182], [4, 2.776], [5, 2.571], [6, 2.447], [7, 2.365], [8, 2.306], [9, 2.262],
+    [10, 2.228], [12, 2.179], [15, 2.131], [20, 2.086], [25, 2.06], [30, 2.042], [40, 2.021], [60, 2.0], [120, 1.98],
+  ];
+  if (df < 1) return Number.POSITIVE_INFINITY;
+  for (let i = 0; i < table.length; i++) {
+    const [d, q] = table[i] as [number, number];
+    if (df === d) return q;
+    if (df < d) {
+      const [d0, q0] = table[i - 1] as [number, number];
+      return q0 + ((q - q0) * (df - d0)) / (d - d0);
+    }
+  }
+  return 1.96;
+}
+
+/** Deterministic pseudo-random numbers (LCG) so a fit is reproducible. */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
+}
+
+/** Slope → rate error of the local clock: e = 1/(1 + s) − 1. */
+export function slopeToDrift(slope: number): number {
+  return 1 / (1 + slope) - 1;
+}
+
+/** Fit drift, steps and offset; null with fewer than 3 samples or no time span. */
+export function fitDrift(input: readonly FitSample[], options: FitOptions = {}): FitResult | null {
+  const opt = { ...DEFAULTS, ...options };
+  const samples = input.filter((s) => Number.isFinite(s.t) && Number.isFinite(s.offset)).sort((a, b) => a.t - b.t);
+  const n = samples.length;
+  if (n < 3) return null;
+  const t = samples.map((s) => s.t);
+  const y = samples.map((s) => s.offset);
+  const span = (t[n - 1] as number) - (t[0] as number);
+  if (!(span > 0)) return null;
+  const breaks = new Set(opt.breaks ?? []);
+
+  // (1) rough slope from consecutive pairs.
+  const diffSlopes: number[] = [];
+  for (let i = 1; i < n; i++) {
+    const dt = (t[i] as number) - (t[i - 1] as number);
+    if (dt > 0 && !breaks.has(i)) diffSlopes.push(((y[i] as number) - (y[i - 1] as number)) / dt);
+  }
+  const s0 = diffSlopes.length > 0 ? median(diffSlopes) : 0;
+  const level = y.map((v, i) => v - s0 * (t[i] as number));
+
+  // (2) steps.
+  const jumps: number[] = [];
+  for (let i = 1; i < n; i++) if (!breaks.has(i)) jumps.push((level[i] as number) - (level[i - 1] as number));
+  const sigma = (MAD_TO_SIGMA * mad(jumps)) / Math.SQRT2;
+  const threshold = Math.max(opt.minStepSeconds, opt.stepSigmas * (Number.isFinite(sigma) ? sigma : 0));
+  const steps: FitStep[] = [];
+  let segStart = 0;
+  for (let i = 1; i < n; i++) {
+    const known = breaks.has(i);
+    if (!known && Math.abs((level[i] as number) - (level[i - 1] as number)) <= threshold) continue;
+    const before = level.slice(Math.max(segStart, i - STEP_WINDOW), i);
+    const after = level.slice(i, Math.min(n, i + STEP_WINDOW));
+    const jump = median(after) - median(before);
+    const confirmed = known || (after.length >= 2 && Math.abs(jump) > threshold);
+    if (!confirmed) continue;
+    steps.push({ index: i, atSeconds: t[i] as number, offsetJumpSeconds: jump });
+    segStart = i;
+  }
+  const segOf = new Array<number>(n).fill(0);
+  {
+    let seg = 0;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (k < steps.length && (steps[k] as FitStep).index === i) {
+        seg++;
+        k++;
+      }
+      segOf[i] = seg;
+    }
+  }
+  const segCount = steps.length + 1;
+  const bounds: [number, number][] = [];
+  {
+    let start = 0;
+    for (const st of steps) {
+      bounds.push([start, st.index]);
+      start = st.index;
+    }
+    bounds.push([start, n]);
+  }
+
+  // (3) Theil–Sen over pairs within a segment.
+  const totalPairs = bounds.reduce((acc, [a, b]) => acc + ((b - a) * (b - a - 1)) / 2, 0);
+  const pairSlopes: number[] = [];
+  if (totalPairs <= opt.maxPairs) {
+    for (const [a, b] of bounds) {
+      for (let i = a; i < b; i++) {
+        for (let j = i + 1; j < b; j++) {
+          const dt = (t[j] as number) - (t[i] as number);
+          if (dt > 0) pairSlopes.push(((y[j] as number) - (y[i] as number)) / dt);
+        }
+      }
+    }
+  } else {
+    const rnd = lcg(n * 7919 + segCount);
+    const eligible = bounds.filter(([a, b]) => b - a >= 2);
+    const weights = eligible.map(([a, b]) => ((b - a) * (b - a - 1)) / 2);
+    const wsum = weights.reduce((p, q) => p + q, 0);
+    for (let k = 0; k < opt.maxPairs && wsum > 0; k++) {
+      let r = rnd() * wsum;
+      let idx = 0;
+      while (idx < weights.length - 1 && r >= (weights[idx] as number)) r -= weights[idx++] as number;
+      const [a, b] = eligible[idx] as [number, number];
+      const i = a + Math.floor(rnd() * (b - a));
+      let j = a + Math.floor(rnd() * (b - a - 1));
+      if (j >= i) j++;
+      const lo = Math.min(i, j);
+      const hi = Math.max(i, j);
+      const dt = (t[hi] as number) - (t[lo] as number);
+      if (dt > 0) pairSlopes.push(((y[hi] as number) - (y[lo] as number)) / dt);
+    }
+  }
+  const sTs = pairSlopes.length > 0 ? median(pairSlopes) : s0;
+
+  // (4) intercepts per segment and outliers.
+  const intercepts = bounds.map(([a, b]) => median(y.slice(a, b).map((v, k) => v - sTs * (t[a + k] as number))));
+  const resid = y.map((v, i) => v - (intercepts[segOf[i] as number] as number) - sTs * (t[i] as number));
+  const rSigma = MAD_TO_SIGMA * mad(resid);
+  const outlierLimit = Math.max(5 * rSigma, 1e-9);
+  const inlier = resid.map((r) => Math.abs(r) <= outlierLimit);
+
+  // (5) least squares with one intercept per segment, on inliers.
+  let sxx = 0;
+  let sxy = 0;
+  const segMeans: { tm: number; ym: number; m: number }[] = [];
+  for (const [a, b] of bounds) {
+    let st = 0;
+    let sy = 0;
+    let m = 0;
+    for (let i = a; i < b; i++) if (inlier[i]) { st += t[i] as number; sy += y[i] as number; m++; }
+    const tm = m > 0 ? st / m : 0;
+    const ym = m > 0 ? sy / m : 0;
+    segMeans.push({ tm, ym, m });
+    for (let i = a; i < b; i++) {
+      if (!inlier[i]) continue;
+      const dt = (t[i] as number) - tm;
+      sxx += dt * dt;
+      sxy += dt * ((y[i] as number) - ym);
+    }
+  }
+  const used = inlier.filter(Boolean).length;
+  const slope = sxx > 0 ? sxy / sxx : sTs;
+  const fitted = (i: number): number => {
+    const sm = segMeans[segOf[i] as number] as { tm: number; ym: number };
+    return sm.ym + slope * ((t[i] as number) - sm.tm);
+  };
+  const liveSegs = segMeans.filter((s) => s.m > 0).length;
+  const df = used - liveSegs - 1;
+  let uncertaintySlope: number | null = null;
+  if (df >= 1 && sxx > 0) {
+    let ss = 0;
+    const r: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!inlier[i]) continue;
+      const e = (y[i] as number) - fitted(i);
+      ss += e * e;
+      r.push(e);
+    }
+    const se = Math.sqrt(ss / df / sxx);
+    // Neighbouring residuals that move together carry less information than independent ones.
+    let num = 0;
+    let den = 0;
+    for (let k = 0; k < r.length; k++) {
+      den += (r[k] as number) ** 2;
+      if (k > 0) num += (r[k] as number) * (r[k - 1] as number);
+    }
+    const rho = den > 0 ? Math.min(0.9, Math.max(0, num / den)) : 0;
+    const inflate = Math.sqrt((1 + rho) / (1 - rho));
+    const u = t95(df) * se * inflate;
+    uncertaintySlope = Math.sqrt(u * u + (slope - sTs) ** 2);
+  }
+
+  const last = n - 1;
+  const drift = slopeToDrift(slope);
+  const dDrift = uncertaintySlope === null ? null : uncertaintySlope / (1 + slope) ** 2;
+  return {
+    n,
+    inliers: used,
+    outliers: n - used,
+    segments: segCount,
+    spanSeconds: span,
+    slope,
+    driftPpm: drift * 1e6,
+    uncertaintyPpm: dDrift === null ? null : dDrift * 1e6,
+    offsetNowSeconds: fitted(last),
+    noiseSeconds: rSigma,
+    steps,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The agent's measured-drift metrics, set in collect callbacks from BackgroundMeasurer.state() — no I/O
+ * at scrape time, and a callback cannot throw (it only copies numbers).
+ *
+ * - clockdoctor_measured_drift_ratio — this clock's rate error vs the reference (> 0 fast); NaN until measurable
+ * - clockdoctor_measured_drift_uncertainty_ratio — its 95 % half-width; NaN until measurable
+ * - clockdoctor_reference_offset_seconds{reference} — reference − this clock (> 0: behind); absent before an answer
+ * - clockdoctor_clock_steps_total — steps of the wall clock seen (counter): visible even when a stepping
+ *   synchroniser keeps the offset near zero, which node_exporter's timex metrics cannot show
+ * - clockdoctor_reference_up{reference} — 1 when the last comparison got a valid answer
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { BackgroundMeasurer } from './background.js';
+
+export function registerMeasureMetrics(registry: Registry, measurer: BackgroundMeasurer): void {
+  new Gauge({
+    name: 'clockdoctor_measured_drift_ratio',
+    help: 'Rate error of this clock measured against the reference (seconds gained per second; > 0 runs fast). NaN until enough samples.',
+    registers: [registry],
+    collect() {
+      const v = measurer.state().driftRatio;
+      this.set(v ?? Number.NaN);
+    },
+  });
+  new Gauge({
+    name: 'clockdoctor_measured_drift_uncertainty_ratio',
+    help: 'Uncertainty (95 % half-width) of clockdoctor_measured_drift_ratio. NaN until enough samples.',
+    registers: [registry],
+    collect() {
+      const v = measurer.state().uncertaintyRatio;
+      this.set(v ?? Number.NaN);
+    },
+  });
+  new Gauge({
+    name: 'clockdoctor_reference_offset_seconds',
+    help: 'Reference time minus this clock, seconds (> 0: this clock is behind), from the fit over the window.',
+    labelNames: ['reference'],
+    registers: [registry],
+    collect() {
+      const s = measurer.state();
+      this.reset();
+      if (s.offsetSeconds !== null) this.set({ reference: s.reference }, s.offsetSeconds);
+    },
+  });
+  new Gauge({
+    name: 'clockdoctor_reference_up',
+    help: 'Whether the last comparison with the reference got a valid answer (1) or not (0).',
+    labelNames: ['reference'],
+    registers: [registry],
+    collect() {
+      const s = measurer.state();
+      this.reset();
+      this.set({ reference: s.reference }, s.up ? 1 : 0);
+    },
+  });
+  let seen = 0;
+  new Counter({
+    name: 'clockdoctor_clock_steps_total',
+    help: 'Steps of this clock (CLOCK_REALTIME jumping against CLOCK_MONOTONIC) seen while measuring.',
+    registers: [registry],
+    collect() {
+      const total = measurer.state().stepsTotal;
+      if (total > seen) {
+        this.inc(total - seen);
+        seen = total;
+      }
+    },
+  });
+}
