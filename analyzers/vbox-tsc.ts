@@ -91,6 +91,17 @@ export function exposure(facts: Facts, claim: ClaimedRate): Exposure {
   return { paravirt, realRate, hit, guestClocksource, text };
 }
 
+/** Drop repeated (path, line) pairs, keeping the first. */
+function dedupe(items: EvidenceItem[]): EvidenceItem[] {
+  const seen = new Set<string>();
+  return items.filter((e) => {
+    const k = `${e.source}:${e.path ?? ''}:${e.line ?? e.excerpt}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 function estimateEvidence(facts: Facts, est: HostTscEstimate): EvidenceItem[] {
   const v = facts.vbox;
   switch (est.source) {
@@ -98,9 +109,9 @@ function estimateEvidence(facts: Facts, est: HostTscEstimate): EvidenceItem[] {
     case 'cpuid-leaf-0x15': return refEvidence('vbox', v, 'cpuidTscTicksPerSecond', 'cpuidLeaf15');
     case 'cpuid-inferred-crystal': return refEvidence('vbox', v, 'cpuidInferredTscTicksPerSecond', 'cpuidLeaf15');
     case 'cpuid-leaf-0x16': return refEvidence('vbox', v, 'cpuidBaseMhz');
-    case 'brand-nominal': return v?.brandNominalHz ? refEvidence('vbox', v, 'brandNominalHz', 'cpuBrand') : refEvidence('cpuinfo', facts.cpuinfo, 'brandNominalHz', 'modelName');
-    case 'gip-consensus': return refEvidence('vbox', v, 'gipPerCpuHz', 'gipCpuHz', 'hostTscTicksPerSecond');
-    case 'cTSCTicksPerSecondHost': return refEvidence('vbox', v, 'hostTscTicksPerSecond');
+    case 'brand-nominal': return v?.brandNominalHz ? refEvidence('vbox', v, 'cpuBrand') : refEvidence('cpuinfo', facts.cpuinfo, 'modelName');
+    case 'gip-consensus': return refEvidence('vbox', v, 'gipCpuHz', 'hostTscTicksPerSecond');
+    case 'cTSCTicksPerSecondHost': return refEvidence('vbox', v, 'cTSCTicksPerSecondHost', 'hostTscTicksPerSecond');
     default: return [];
   }
 }
@@ -219,12 +230,13 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
   if (!affected) fixes.splice(0, fixes.length, ...fixes.filter((f) => f.where === 'host' && f.command?.includes('TSCTicksPerSecond')));
   if (fixes.length === 0) fixes.push({ where: 'host', summary: 'Nothing drifts today; keep the rate right before enabling a paravirtualised clock for this VM.' });
 
+  const v = facts.vbox;
   return [{
     id: 'VBOX_TSC_FREQUENCY_MISMATCH',
     severity,
     title,
     detail,
-    evidence: [...claim.evidence, ...estimateEvidence(facts, est), ...exposureEvidence(facts)],
+    evidence: dedupe([...claim.evidence, ...estimateEvidence(facts, est), ...(v?.extradata.tscTicksPerSecond != null ? refEvidence('vbox', v, 'extradata.tscTicksPerSecond') : []), ...exposureEvidence(facts)]),
     fixes,
     data: {
       claimedHz: claim.hz,
@@ -281,7 +293,7 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
       severity: 'info',
       title: `The host TSC is not invariant (GIP mode ${v.gipMode ?? 'unknown'}): VirtualBox measures it per CPU, and the rates differ by ${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')}`,
       detail: `Per-CPU GIP rates: ${spreadText}. On such hosts the TSC changes rate with power states; VirtualBox keeps the guest TSC emulated, and paravirtualised clocks are not switched to the real TSC.`,
-      evidence: refEvidence('vbox', v, 'gipMode', 'gipPerCpuHz'),
+      evidence: refEvidence('vbox', v, 'gipMode', 'gipCpuHz'),
       fixes: [{ where: 'guest', summary: 'Prefer a clocksource that runs on VirtualBox\'s virtual time (acpi_pm or hpet) if the guest clock misbehaves.' }],
       data: { gipPerCpuSpreadPpm: Math.round(v.gipPerCpuSpreadPpm), gipMode: v.gipMode },
     }];
@@ -293,7 +305,7 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
     title: `VirtualBox's host TSC calibration is unreliable: per-CPU rates differ by ${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')} on an invariant-TSC host`,
     detail: `On an invariant-TSC host every CPU's TSC ticks at one rate, so the per-CPU GIP measurements should agree to a few ppm; here they span ${spreadText}. `
       + 'cTSCTicksPerSecond is taken from this calibration, so the rate given to the guest is suspect. The GIP stops refining 2 s after the first VM maps it, so a VM started right after the host booted keeps a bad value for the whole host session.',
-    evidence: refEvidence('vbox', v, 'gipMode', 'gipPerCpuHz', 'tscTicksPerSecond'),
+    evidence: refEvidence('vbox', v, 'gipMode', 'gipCpuHz', 'tscTicksPerSecond'),
     fixes: [
       { where: 'host', summary: 'Restart the VirtualBox driver (or the host) and start the VM a minute later, so the calibration can settle; then check that the per-CPU rates agree.' },
       { where: 'host', summary: `Or pin the rate to the host's true TSC rate (replace HZ with it, e.g. from the host's \`tsc: Refined TSC clocksource calibration\`).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond" HZ` },
@@ -360,7 +372,7 @@ export function tscSettings(facts: Facts): Finding[] {
       severity: 'warning',
       title: `Warp drive is set to ${warp} %: the guest's virtual time runs ${warp > 100 ? 'fast' : 'slow'} on purpose`,
       detail: 'WarpDrivePercentage scales the whole virtual clock; VirtualBox\'s manual says to disable time synchronisation when it is changed.',
-      evidence: refEvidence('vbox', v, 'warpDrivePercentage'),
+      evidence: refEvidence('vbox', v, 'extradata.warpDrivePercentage'),
       fixes: [{ where: 'host', summary: `Remove the setting (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/WarpDrivePercentage"` }],
       data: { warpDrivePercentage: warp },
     });

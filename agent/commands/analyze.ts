@@ -1,14 +1,102 @@
 /**
- * `clockdoctor analyze` — placeholder until its issue lands; replaced by the module that implements it.
+ * `clockdoctor analyze [FILE...]` — read evidence files (kind detected from content), diagnose, print
+ * the report or the JSON document, exit with the contract's code.
  */
-import type { CommandModule } from 'yargs';
-import { EXIT } from '../exit-codes.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { readInputs } from '../inputs.js';
+import { diagnose, exitCodeFor } from '../diagnose.js';
+import { renderReport } from '../outputs/report.js';
+import { renderJson } from '../outputs/json.js';
+import { UsageError } from '../errors.js';
+import { printable } from '../util/sanitize.js';
 
-export const analyzeCommand: CommandModule = {
-  command: 'analyze',
-  describe: '(analyze: not built yet)',
-  handler: () => {
-    process.stderr.write('clockdoctor: analyze is not built yet\n');
-    process.exitCode = EXIT.software;
+interface AnalyzeArgs {
+  file?: string[];
+  json: boolean;
+  'host-tsc-hz'?: string | number;
+  color: boolean;
+}
+
+/** The bundled example, relative to the package root (works from the repo and from dist/ when installed). */
+export const EXAMPLE_DIR = path.join('examples', 'virtualbox-5.0-kvm-drift');
+
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'clockdoctor') return dir;
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+/** The evidence files of the bundled example (its notes, *.md, are not evidence). */
+export function exampleFiles(): string[] {
+  const dir = path.join(packageRoot(), EXAMPLE_DIR);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    throw new UsageError(`the bundled example is missing (${dir}); name the files to analyze: clockdoctor analyze VBox.log`);
+  }
+  return names.filter((n) => !n.toLowerCase().endsWith('.md')).sort().map((n) => path.join(dir, n)).filter((p) => fs.statSync(p).isFile());
+}
+
+/** `--host-tsc-hz`: an integer number of Hz between 1 MHz and 100 GHz (digit groups `_`/`,`/space allowed). */
+export function parseHostTscHz(raw: string | number | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim().replace(/[_, ]/g, '');
+  if (!/^\d+$/.test(text)) throw new UsageError(`--host-tsc-hz must be a whole number of Hz (e.g. 3400109000), got "${printable(String(raw))}"`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1e6 || n > 1e11) throw new UsageError(`--host-tsc-hz must be between 1000000 (1 MHz) and 100000000000 (100 GHz), got ${text}`);
+  return n;
+}
+
+/** Colour only on a TTY, never with NO_COLOR (any value) or --no-color. */
+export function useColor(flag: boolean, isTty: boolean, env: NodeJS.ProcessEnv): boolean {
+  return flag && isTty && env.NO_COLOR === undefined;
+}
+
+export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
+  command: 'analyze [file..]',
+  describe: 'Explain the clock of a VM from evidence files: VBox.log, kernel log, /proc/cpuinfo, /proc/timer_list, clocksource files, capture dirs',
+  builder: (y: Argv<object>) =>
+    y
+      .positional('file', { type: 'string', array: true, describe: 'Evidence files (kind is detected from content) or capture directories; none = the bundled example' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the JSON document (docs/json-schema.md) instead of the report' })
+      .option('host-tsc-hz', { type: 'string', describe: 'The true host TSC rate in Hz, when you know it (e.g. the host kernel\'s "Refined TSC clocksource calibration")', requiresArg: true })
+      .option('color', { type: 'boolean', default: true, describe: 'Colour the report (only on a terminal; --no-color or NO_COLOR turn it off)' })
+      .example('$0 analyze', 'Analyze the bundled VirtualBox 5.0 example (kvm-clock loses 22 472 ppm)')
+      .example('$0 analyze VBox.log', 'What VirtualBox tells the guest about its TSC, and whether it is right')
+      .example('$0 analyze VBox.log --host-tsc-hz 3400109000', 'The same, with the host\'s TSC rate you measured: exact ppm and the fix command')
+      .example('$0 analyze VBox.log dmesg.txt cpuinfo.txt', 'Host log and guest evidence of one VM, analysed together')
+      .example('$0 analyze --json VBox.log | jq .findings', 'Machine-readable output for scripts')
+      .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 an input not understood, 66 an input missing or unreadable (66 and 65 take precedence over findings).') as unknown as Argv<AnalyzeArgs>,
+  handler: async (argv: ArgumentsCamelCase<AnalyzeArgs>) => {
+    const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);
+    let files = argv.file ?? [];
+    if (files.length === 0) {
+      files = exampleFiles();
+      process.stderr.write(`clockdoctor: no file named; analysing the bundled example ${path.join(packageRoot(), EXAMPLE_DIR)}\n`);
+    }
+    const tty = process.stderr.isTTY === true;
+    const opts = hostTscHz !== undefined ? { hostTscHz } : {};
+    const { facts, inputs, sources } = await readInputs(files, { ...opts, onProgress: tty ? (m) => process.stderr.write(`clockdoctor: ${printable(m)}\n`) : undefined });
+    const result = diagnose(facts, { inputs, sources });
+    for (const i of inputs) {
+      if (i.status === 'failed' || i.status === 'not-recognised') process.stderr.write(`clockdoctor: ${printable(i.path)}: ${printable(i.message ?? i.status)}\n`);
+    }
+    if (argv.json) process.stdout.write(renderJson(result));
+    else process.stdout.write(renderReport(result, { color: useColor(argv.color, process.stdout.isTTY === true, process.env), width: Math.min(110, process.stdout.columns || 100) }));
+    process.exitCode = exitCodeFor(result);
   },
 };

@@ -1,0 +1,63 @@
+/**
+ * The `--json` document: the stable shape of issue 2 (documented key by key in docs/json-schema.md).
+ *
+ * Every section is present: an absent section is `null`, and a present section lists every key of its
+ * type (a fact the evidence does not state is `null`, never left out and never guessed). Sections are
+ * written in FACT_KEYS order so the output diffs cleanly.
+ */
+import { FACT_KEYS, type Facts } from '../facts.js';
+import type { AnalysisResult } from '../result.js';
+import { exitCodeFor } from '../diagnose.js';
+
+/** The document `clockdoctor analyze --json` prints (schemaVersion 1). */
+export interface JsonDocument {
+  schemaVersion: 1;
+  tool: AnalysisResult['tool'];
+  /** The exit code the command returns, so a consumer of the file alone knows the verdict. */
+  exitCode: number;
+  inputs: { path: string; kind: string | null; status: string; message: string | null; lines: number | null }[];
+  sources: AnalysisResult['sources'];
+  facts: Record<string, unknown>;
+  prediction: AnalysisResult['prediction'];
+  findings: AnalysisResult['findings'];
+  skipped: AnalysisResult['skipped'];
+}
+
+/** `undefined` → `null` recursively, so no key of a present object silently disappears from JSON. */
+function nullify(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (Array.isArray(v)) return v.map(nullify);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = nullify(x);
+    return out;
+  }
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  return v;
+}
+
+function factsJson(facts: Facts): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of FACT_KEYS) out[k] = nullify(facts[k]);
+  out.user = nullify(facts.user);
+  return out;
+}
+
+export function toJsonDocument(result: AnalysisResult): JsonDocument {
+  return {
+    schemaVersion: 1,
+    tool: result.tool,
+    exitCode: exitCodeFor(result),
+    inputs: result.inputs.map((i) => ({ path: i.path, kind: i.kind, status: i.status, message: i.message ?? null, lines: i.lines ?? null })),
+    sources: result.sources,
+    facts: factsJson(result.facts),
+    prediction: nullify(result.prediction) as AnalysisResult['prediction'],
+    findings: nullify(result.findings) as AnalysisResult['findings'],
+    skipped: result.skipped,
+  };
+}
+
+/** The document as text (two-space indent, trailing newline). */
+export function renderJson(result: AnalysisResult): string {
+  return `${JSON.stringify(toJsonDocument(result), null, 2)}\n`;
+}

@@ -1,0 +1,187 @@
+/**
+ * The human report of a diagnosis: inputs, key facts, predicted drift, findings with quoted evidence
+ * and fixes. Every piece of text that came from an input goes through `printable()`; fix commands stand
+ * alone on their line (column 0, nothing else) so they can be pasted as they are.
+ */
+import type { Facts } from '../facts.js';
+import type { Finding, Severity } from '../findings.js';
+import type { AnalysisResult } from '../result.js';
+import type { Prediction } from '../../simulator/prediction.js';
+import { printable } from '../util/sanitize.js';
+import { exitCodeFor } from '../diagnose.js';
+
+export interface ReportOptions {
+  color: boolean;
+  /** Wrap prose at this width (default 100). */
+  width?: number;
+}
+
+const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', green: '\x1b[32m' };
+
+type Paint = (style: keyof typeof ANSI, text: string) => string;
+
+const group = (n: number): string => {
+  const s = Math.round(Math.abs(n)).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  return n < 0 ? `−${s}` : s;
+};
+
+const hz = (n: number | null | undefined): string => (n === null || n === undefined ? '?' : `${group(n)} Hz`);
+
+const khzAsMhz = (k: number): string => `${(k / 1000).toFixed(3)} MHz`;
+
+function signedPpm(ppm: number): string {
+  if (Math.abs(ppm) < 0.05) return '0 ppm';
+  const a = Math.abs(ppm);
+  return `${ppm < 0 ? '−' : '+'}${a >= 1000 ? group(a) : a.toFixed(1)} ppm`;
+}
+
+function perDay(seconds: number): string {
+  const a = Math.abs(seconds);
+  if (a < 0.0005) return 'no drift';
+  const verb = seconds < 0 ? 'loses' : 'gains';
+  let t: string;
+  if (a < 1) t = `${(a * 1000).toFixed(0)} ms`;
+  else if (a < 60) t = `${a.toFixed(1)} s`;
+  else if (a < 3600) t = `${Math.floor(a / 60)} min ${Math.round(a % 60)} s`;
+  else t = `${Math.floor(a / 3600)} h ${Math.round((a % 3600) / 60)} min`;
+  return `${verb} ${t}/day`;
+}
+
+/** Greedy word wrap of one paragraph with a hanging indent. */
+export function wrap(text: string, width: number, indent: string): string[] {
+  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  const lines: string[] = [];
+  let cur = indent;
+  for (const w of words) {
+    if (cur.length > indent.length && cur.length + 1 + w.length > width) {
+      lines.push(cur);
+      cur = indent + w;
+    } else {
+      cur = cur.length > indent.length ? `${cur} ${w}` : cur + w;
+    }
+  }
+  if (cur.length > indent.length) lines.push(cur);
+  return lines;
+}
+
+function inputsBlock(result: AnalysisResult, p: Paint): string[] {
+  if (result.inputs.length === 0) return [];
+  const out = [p('bold', 'Inputs')];
+  const w = Math.min(60, Math.max(...result.inputs.map((i) => printable(i.path).length)));
+  for (const i of result.inputs) {
+    const state = i.status === 'ok' ? p('green', 'ok') : i.status === 'skipped' ? p('dim', 'skipped') : p('red', i.status);
+    const extra = [i.lines !== undefined ? `${group(i.lines)} lines` : '', i.message ?? ''].filter((x) => x.length > 0).join('; ');
+    out.push(`  ${printable(i.path).padEnd(w)}  ${(i.kind ?? '-').padEnd(21)}  ${state}${extra.length > 0 ? ` (${printable(extra)})` : ''}`);
+  }
+  return out;
+}
+
+/** The key facts, one short line per section present. */
+export function keyFacts(f: Facts): string[] {
+  const lines: string[] = [];
+  const v = f.vbox;
+  if (v !== null) {
+    const head = [`VirtualBox ${v.versionRaw ?? v.version ?? '?'}`, v.hostOs ? `on ${v.hostOs}` : '', v.vmName !== null ? `VM "${v.vmName}"` : 'VM name not in log'].filter((x) => x).join(' ');
+    lines.push(head);
+    const modes = [v.tscMode ?? '?', ...v.tscModeSwitches.filter((s) => s.to !== null).slice(0, 3).map((s) => s.to as string)];
+    const more = v.tscModeSwitches.length > 3 ? ` (+${v.tscModeSwitches.length - 3} more switches)` : '';
+    lines.push(`  TSC given to guest ${hz(v.tscTicksPerSecond)}; mode ${modes.join(' → ')}${more}; provider ${v.paravirtProvider ?? '?'}${v.tscModeSwitchAllowed !== null ? `; switch allowed ${v.tscModeSwitchAllowed}` : ''}`);
+    const host = [`host rate ${hz(v.hostTscTicksPerSecond)}${v.hostTscSource ? ` (${v.hostTscSource})` : ''}`];
+    if (v.gipPerCpuSpreadPpm !== null) host.push(`GIP ${v.gipMode ?? ''} per-CPU spread ${v.gipPerCpuSpreadPpm.toFixed(1)} ppm`.replace('  ', ' '));
+    if (v.cpuidTscTicksPerSecond !== null) host.push(`CPUID 0x15 ${hz(v.cpuidTscTicksPerSecond)}`);
+    else if (v.cpuidInferredTscTicksPerSecond !== null) host.push(`CPUID 0x15 (inferred crystal) ${hz(v.cpuidInferredTscTicksPerSecond)}`);
+    if (v.cpuidBaseMhz !== null) host.push(`base ${v.cpuidBaseMhz} MHz`);
+    lines.push(`  ${host.join('; ')}`);
+    if (v.cpuBrand !== null) lines.push(`  host CPU ${v.cpuBrand}`);
+    if (v.extradata.tscTicksPerSecond !== null) lines.push(`  extradata TSCTicksPerSecond ${hz(v.extradata.tscTicksPerSecond)}`);
+    if (v.stateLoadTscTicksPerSecond !== null) lines.push(`  saved state restored with ${hz(v.stateLoadTscTicksPerSecond)}`);
+  }
+  const k = f.kernelLog;
+  if (k !== null) {
+    const bits = [
+      k.kernelVersion ? `Linux ${k.kernelVersion}` : 'kernel log',
+      k.hypervisor ? `hypervisor ${k.hypervisor}` : 'no hypervisor line',
+      k.finalClocksource ? `clocksource ${k.finalClocksource}` : '',
+      k.tscDetectedKhz !== null ? `tsc ${khzAsMhz(k.tscDetectedKhz)}${k.tscCalibration ? ` (${k.tscCalibration})` : ''}` : '',
+      k.tscRefinedKhz !== null ? `refined ${khzAsMhz(k.tscRefinedKhz)}` : '',
+      k.tscFromHypervisorKhz !== null ? `from hypervisor ${khzAsMhz(k.tscFromHypervisorKhz)}` : '',
+      k.tscUnstable ? 'TSC marked unstable' : '',
+      k.boots > 1 ? `${k.boots} boots (last one shown)` : '',
+    ].filter((x) => x);
+    lines.push(`Guest: ${bits.join('; ')}`);
+  }
+  const c = f.cpuinfo;
+  if (c !== null) {
+    lines.push(`cpuinfo: ${c.processors ?? '?'} processors${c.modelName ? `, ${c.modelName}` : ''}; TSC flags ${c.tscFlags === null ? 'not listed' : c.tscFlags.join(' ') || 'none'}${c.hypervisorFlag ? '; hypervisor flag' : ''}`);
+  }
+  const t = f.timerList;
+  if (t !== null) {
+    lines.push(`timer_list ${t.version ?? '?'}: tick ${t.tickMode ?? '?'}${t.nohz !== null ? `, NO_HZ ${t.nohz ? 'on' : 'off'}` : ''}${t.hz !== null ? `, HZ ${t.hz}` : ''}; devices ${t.clockEventDevices.join(', ') || 'none'}${t.truncated ? ' (truncated)' : ''}`);
+  }
+  const cs = f.clocksource;
+  if (cs !== null) lines.push(`clocksource: current ${cs.current ?? '?'}${cs.available.length > 0 ? `; available ${cs.available.join(' ')}` : ''}`);
+  if (f.user.hostTscHz !== null) lines.push(`--host-tsc-hz ${hz(f.user.hostTscHz)} (you)`);
+  return lines;
+}
+
+function predictionBlock(pred: Prediction | null, p: Paint): string[] {
+  if (pred === null || pred.perClocksource.length === 0) return [];
+  const out = [p('bold', 'Predicted drift') + ' (no time-sync correcting it)'];
+  for (const c of pred.perClocksource) {
+    const mark = c.affected ? p('yellow', ' ← hit') : '';
+    const cur = c.clocksource === pred.clocksource ? ' (guest uses it)' : '';
+    out.push(`  ${c.clocksource.padEnd(28)} ${signedPpm(c.driftPpm).padStart(14)}  ${perDay(c.secondsPerDay).padEnd(24)}  5:00 reads as ${c.fiveMinutesReadsAs} (${c.guestSecondsPer300.toFixed(2)} s)${cur}${mark}`);
+  }
+  if (pred.corrected !== null) out.push(`  with ${pred.corrected.correctors.join(' + ') || 'no corrector'}: ${pred.corrected.text}`);
+  for (const a of pred.assumptions) out.push(`  assumes: ${a}`);
+  return out;
+}
+
+const LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
+const COLOR: Record<Severity, keyof typeof ANSI> = { critical: 'red', warning: 'yellow', info: 'cyan' };
+
+function findingBlock(f: Finding, width: number, p: Paint): string[] {
+  const out: string[] = [];
+  out.push(`${p(COLOR[f.severity], p('bold', LABEL[f.severity].padEnd(8)))}  ${p('bold', f.id)}`);
+  out.push(...wrap(printable(f.title), width, '  '));
+  if (f.detail) out.push(...wrap(printable(f.detail), width, '  ').map((l) => p('dim', l)));
+  if (f.evidence.length > 0) {
+    out.push('  Evidence:');
+    for (const e of f.evidence) {
+      const where = e.path !== undefined ? `${e.path}${e.line !== undefined ? `:${e.line}` : ''}: ` : e.line !== undefined ? `line ${e.line}: ` : `${e.source}: `;
+      out.push(`    ${printable(where)}${printable(e.excerpt)}`);
+    }
+  }
+  for (const fix of f.fixes) {
+    out.push(...wrap(`Fix (${fix.where}): ${printable(fix.summary)}`, width, '  '));
+    if (fix.command !== undefined) out.push(printable(fix.command));
+  }
+  return out;
+}
+
+export function renderReport(result: AnalysisResult, opts: ReportOptions): string {
+  const width = Math.max(60, opts.width ?? 100);
+  const p: Paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_s, text) => text;
+  const blocks: string[][] = [];
+  blocks.push([`${p('bold', 'clockdoctor')} ${result.tool.version}`]);
+  const inputs = inputsBlock(result, p);
+  if (inputs.length > 0) blocks.push(inputs);
+  const facts = keyFacts(result.facts).map((l) => `  ${printable(l)}`);
+  blocks.push(facts.length > 0 ? [p('bold', 'Key facts'), ...facts] : [p('bold', 'Key facts'), '  none: no input was understood']);
+  const pred = predictionBlock(result.prediction, p);
+  if (pred.length > 0) blocks.push(pred);
+  const n = (s: Severity): number => result.findings.filter((f) => f.severity === s).length;
+  if (result.findings.length === 0) {
+    blocks.push([p('bold', 'Findings'), '  none: nothing in this evidence points to a clock problem']);
+  } else {
+    blocks.push([`${p('bold', 'Findings')} (${n('critical')} critical, ${n('warning')} warning, ${n('info')} info)`]);
+    for (const f of result.findings) blocks.push(findingBlock(f, width, p));
+  }
+  if (result.skipped.length > 0) {
+    blocks.push([p('dim', `Not checked: ${result.skipped.map((s) => `${s.analyzer} (${s.reason})`).join('; ')}`)]);
+  }
+  const code = exitCodeFor(result);
+  const verdict = code === 0 ? p('green', 'healthy') : code === 1 ? p('yellow', 'warnings') : code === 2 ? p('red', 'critical') : p('red', code === 66 ? 'an input is missing or unreadable' : 'an input was not understood');
+  blocks.push([`Verdict: ${verdict} (exit ${code})`]);
+  return `${blocks.map((b) => b.join('\n')).join('\n\n')}\n`;
+}
