@@ -9,7 +9,8 @@
  *
  * Boots: a file may hold several (kern.log). A boot starts at `Linux version`, at a second
  * `Command line:` or when the monotonic stamp falls back to exactly zero after a second had passed.
- * `boots` counts the starts seen (at least 1); every other fact is from the last boot.
+ * `boots` counts the starts seen, plus a leading fragment of an earlier boot when it held any fact
+ * (at least 1); every other fact is from the last boot.
  *
  * Choices worth knowing (facts are never guessed):
  * - `tscFromHypervisorKhz` is set only when the kernel says the rate came from the hypervisor
@@ -122,6 +123,12 @@ function freshBoot(): BootState {
   };
 }
 
+function hasFacts(s: BootState): boolean {
+  return s.kernelVersion !== null || s.hypervisor !== null || s.dmi !== null || s.cpuDetectedKhz !== null || s.tscRefinedKhz !== null
+    || s.tscFromHypervisorKhz !== null || s.clocksourceSwitches.length > 0 || s.clocksourceRegistrations.length > 0
+    || s.tscUnstableEvents.length > 0 || s.verdicts.length > 0 || s.timeSync.length > 0 || s.commandLine !== null || s.kvmClock;
+}
+
 const CAL_RANK: Record<NonNullable<BootState['calibration']>, number> = { pit: 1, pmtimer: 2, hpet: 2, hypervisor: 3 };
 
 /** Frequency a clocksource was registered with, from max_cycles / max_idle_ns (64-bit masks only). */
@@ -147,6 +154,8 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
 
   const newBoot = (): void => {
     if (currentCounted && !b.touched) return;
+    // A leading fragment of an earlier boot (ring buffer or rotated kern.log) counts only if it said something.
+    if (!currentCounted && hasFacts(b)) starts++;
     starts++;
     currentCounted = true;
     b = freshBoot();
@@ -180,7 +189,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
 
       if ((m = RE.linuxVersion.exec(msg)) !== null && !msg.includes('vgsvc')) {
         if (b.touched || b.sawVersion) newBoot();
-        else if (!currentCounted) { starts++; currentCounted = true; }
+        else if (!currentCounted) { if (hasFacts(b)) starts++; starts++; currentCounted = true; }
         b.sawVersion = true;
         b.touched = true;
         b.kernelVersion = m[1] ?? null;
@@ -195,7 +204,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
       }
       if ((m = RE.commandLine.exec(msg)) !== null) {
         if (b.sawCommandLine) newBoot();
-        else if (!currentCounted) { starts++; currentCounted = true; }
+        else if (!currentCounted) { if (hasFacts(b)) starts++; starts++; currentCounted = true; }
         b.sawCommandLine = true;
         b.touched = true;
         b.commandLine = m[1]?.trim() ?? '';

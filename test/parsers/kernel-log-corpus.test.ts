@@ -1,0 +1,103 @@
+/**
+ * Every corpus kernel log (test/fixtures/dmesg, copied from the shared corpus) and the live capture:
+ * golden facts (regenerate deliberately with UPDATE_GOLDEN=1, then check the diff against the file by
+ * hand), plus the points MANIFEST.tsv says each file shows, asserted explicitly.
+ */
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createKernelLogParser } from '../../agent/parsers/kernel-log.js';
+import { parseFile } from '../../agent/sources/file.js';
+import { parseText } from '../../agent/parsers/lines.js';
+import type { KernelLogFacts } from '../../agent/facts.js';
+
+const FIX = path.resolve(import.meta.dirname, '..', 'fixtures');
+const GOLDEN = path.resolve(import.meta.dirname, '..', 'golden', 'kernel-log');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+const files = [
+  ...fs.readdirSync(path.join(FIX, 'dmesg')).filter((f) => f.endsWith('.txt')).sort().map((f) => `dmesg/${f}`),
+  'live/firecracker-kvm-6.18/commands/dmesg',
+];
+
+function facts(rel: string): KernelLogFacts {
+  return parseFile(path.join(FIX, rel), createKernelLogParser(rel)).facts;
+}
+
+describe('golden facts for every corpus kernel log', () => {
+  for (const rel of files) {
+    it(rel, () => {
+      const got = `${JSON.stringify(facts(rel), null, 2)}\n`;
+      const golden = path.join(GOLDEN, `${rel.replace(/\//g, '__')}.json`);
+      if (UPDATE || !fs.existsSync(golden)) {
+        if (!UPDATE) throw new Error(`missing golden ${golden}; run with UPDATE_GOLDEN=1 and check it by hand`);
+        fs.mkdirSync(GOLDEN, { recursive: true });
+        fs.writeFileSync(golden, got);
+      }
+      expect(got).toBe(fs.readFileSync(golden, 'utf8'));
+    });
+  }
+});
+
+type Expect = Partial<Pick<KernelLogFacts,
+  'format' | 'boots' | 'kernelVersion' | 'hypervisor' | 'paravirtKernelOn' | 'tscDetectedKhz' | 'tscRefinedKhz' | 'tscFromHypervisorKhz'
+  | 'tscCalibration' | 'kvmClock' | 'finalClocksource' | 'tscUnstable' | 'hpetHz' | 'systemdVirtualization'>> & { switches?: string[] };
+
+/** What MANIFEST.tsv says each file shows, checked against the file by hand. */
+const MANIFEST: Record<string, Expect> = {
+  'dmesg/baremetal-acer-baytrail-4.4-refinedjiffies-acpipm-tsc.txt': { switches: ['refined-jiffies', 'acpi_pm', 'tsc'], tscRefinedKhz: 1599948, tscDetectedKhz: 1599968, tscCalibration: 'pmtimer', hypervisor: null, paravirtKernelOn: 'bare hardware' },
+  'dmesg/baremetal-amd-ryzen-b450-5.3-tsc-early.txt': { switches: ['tsc-early', 'tsc'], tscRefinedKhz: 3792874, tscCalibration: 'pit', kernelVersion: '5.3.0-29-generic' },
+  'dmesg/baremetal-lenovo-3.16-hpet-then-tsc.txt': { switches: ['hpet', 'tsc'], tscRefinedKhz: 1994999, kernelVersion: '3.16.0-23-generic' },
+  'dmesg/baremetal-nec-rhel6-2.6.32-notimestamps-hpet-tsc.txt': { format: 'plain', switches: ['hpet', 'tsc'], tscRefinedKhz: 2526961, kernelVersion: '2.6.32-279.el6.x86_64' },
+  'dmesg/baremetal-supermicro-amd-epyc-5.14-el9.txt': { switches: ['tsc-early', 'tsc'], tscRefinedKhz: 2400000, tscCalibration: 'pit', hpetHz: 14318180 },
+  'dmesg/baremetal-supermicro-x8sie-4.4-hpet-tsc.txt': { switches: ['hpet', 'tsc'], tscRefinedKhz: 2399999 },
+  'dmesg/hyperv-rhel8-4.18-tsc-page-sosreport.txt': { hypervisor: 'Microsoft Hyper-V', tscUnstable: true, finalClocksource: 'hyperv_clocksource_tsc_page', kernelVersion: '4.18.0-80.11.2.el8_0.x86_64' },
+  'dmesg/kvm-bochs-3.13-kernlog-multiboot.txt': { format: 'syslog', boots: 4, hypervisor: 'KVM', finalClocksource: 'kvm-clock', switches: ['kvm-clock'], kvmClock: true, hpetHz: 100_000_000 },
+  'dmesg/kvm-bochs-3.13-kvmclock.txt': { hypervisor: 'KVM', kvmClock: true, finalClocksource: 'kvm-clock', tscCalibration: 'kvm-clock' },
+  'dmesg/kvm-debian-2.6.32-switching-to-kvmclock.txt': { hypervisor: null, paravirtKernelOn: 'KVM', switches: ['kvm-clock'], kernelVersion: '2.6.32-5-amd64' },
+  'dmesg/kvm-digitalocean-ubuntu14.04-3.13-kvmclock.txt': { hypervisor: 'KVM', finalClocksource: 'kvm-clock', tscRefinedKhz: 2199993 },
+  'dmesg/kvm-redhat-ubuntu-5.4-kvmclock.txt': { format: 'journal', hypervisor: 'KVM', finalClocksource: 'kvm-clock', switches: ['kvm-clock'], systemdVirtualization: 'kvm' },
+  'dmesg/vbox-kvm-paravirt-debian10-4.19-kvmclock-kernlog.txt': { format: 'syslog', hypervisor: 'KVM', kvmClock: true, finalClocksource: 'kvm-clock', tscDetectedKhz: 2096064 },
+  'dmesg/vbox-kvm-paravirt-ubuntu-5.4-vagrant.txt': { hypervisor: 'KVM', switches: ['kvm-clock', 'tsc'], finalClocksource: 'tsc', systemdVirtualization: 'oracle', tscDetectedKhz: 2592000 },
+  'dmesg/vmware-centos5-2.6.18-time-tsc-clocksource-installed.txt': { format: 'plain', switches: ['tsc'], tscFromHypervisorKhz: 3791999, tscCalibration: 'hypervisor', kernelVersion: '2.6.18-419.el5.centos.plus' },
+  'dmesg/vmware-debian8-3.16-i586-installer-syslog.txt': { hypervisor: 'VMware', tscFromHypervisorKhz: 2397223, switches: ['hpet', 'tsc'] },
+  'dmesg/vmware-ubuntu12.04-3.2-head-truncated-ringbuffer.txt': { kernelVersion: null, tscFromHypervisorKhz: 3191999, switches: ['hpet', 'tsc'], boots: 1 },
+  'dmesg/vmware-ubuntu12.04-3.2-kernlog-multiboot.txt': { boots: 2, hypervisor: 'VMware', tscFromHypervisorKhz: 3399049, switches: ['hpet', 'tsc'] },
+  'dmesg/xen-hvm-aws-amzn2-4.14-xen4.11-messages.txt': { format: 'syslog', hypervisor: 'Xen HVM', finalClocksource: 'xen', tscRefinedKhz: 2400001, systemdVirtualization: 'xen' },
+  'dmesg/xen-hvm-aws-centos7-3.10-xen-clocksource.txt': { hypervisor: 'Xen HVM', finalClocksource: 'xen', tscRefinedKhz: 2400000, hpetHz: 62_500_000 },
+  'dmesg/xen-hvm-aws-ubuntu14.04-3.13-xen-clocksource.txt': { hypervisor: 'Xen HVM', finalClocksource: 'xen', tscRefinedKhz: 2493991 },
+  'live/firecracker-kvm-6.18/commands/dmesg': { hypervisor: 'KVM', switches: ['kvm-clock', 'tsc'], finalClocksource: 'tsc', tscDetectedKhz: 2000000, kernelVersion: '6.18.44-fc-v669', tscUnstable: false },
+};
+
+describe('what MANIFEST.tsv says each file shows', () => {
+  it('covers every fixture', () => {
+    expect(Object.keys(MANIFEST).sort()).toEqual([...files].sort());
+  });
+  for (const [rel, want] of Object.entries(MANIFEST)) {
+    it(rel, () => {
+      const f = facts(rel);
+      const { switches, ...scalars } = want;
+      expect(f).toMatchObject(scalars);
+      if (switches !== undefined) expect(f.clocksourceSwitches.map((s) => s.to)).toEqual(switches);
+      expect(f.finalClocksource).toBe(f.clocksourceSwitches[f.clocksourceSwitches.length - 1]?.to ?? null);
+      // Every scalar fact that is set has a line reference that really contains its evidence.
+      const text = fs.readFileSync(path.join(FIX, rel), 'utf8').split('\n');
+      for (const [key, ref] of Object.entries(f.refs)) {
+        expect(text[ref.line - 1]?.trim().startsWith(ref.excerpt.slice(0, 40)), `${key} → line ${ref.line}`).toBe(true);
+      }
+    });
+  }
+});
+
+describe('this machine (a live KVM guest), when dmesg is readable', () => {
+  it('parses the output of dmesg', () => {
+    const r = spawnSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0 || r.stdout.trim() === '') return; // no CAP_SYSLOG here: nothing to check
+    const f = parseText(createKernelLogParser('dmesg'), r.stdout);
+    expect(f.boots).toBe(1);
+    expect(f.format).toBe('dmesg');
+    expect(f.kernelVersion).not.toBeNull();
+    expect(f.finalClocksource).toBe(f.clocksourceSwitches[f.clocksourceSwitches.length - 1]?.to ?? null);
+  });
+});
