@@ -1,0 +1,103 @@
+/**
+ * /proc/cpuinfo: unit cases, golden facts for every corpus file and the live capture (regenerate with
+ * UPDATE_GOLDEN=1, check by hand), MANIFEST points, this machine's own file, and a property test.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseCpuinfo, createCpuinfoParser } from '../../agent/parsers/cpuinfo.js';
+import { parseFile } from '../../agent/sources/file.js';
+import { DEFAULT_ROOTS, procPath } from '../../agent/roots.js';
+import { ParseError } from '../../agent/errors.js';
+import type { CpuinfoFacts } from '../../agent/facts.js';
+
+const FIX = path.resolve(import.meta.dirname, '..', 'fixtures');
+const GOLDEN = path.resolve(import.meta.dirname, '..', 'golden', 'cpuinfo');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+const files = [
+  ...fs.readdirSync(path.join(FIX, 'cpuinfo')).filter((f) => f.endsWith('.txt')).sort().map((f) => `cpuinfo/${f}`),
+  'live/firecracker-kvm-6.18/proc/cpuinfo',
+];
+const facts = (rel: string): CpuinfoFacts => parseFile(path.join(FIX, rel), createCpuinfoParser(rel)).facts;
+
+describe('cpuinfo unit cases', () => {
+  it('x86 VM: flags in TSC_FLAGS order, hypervisor flag, exact kHz, nominal Hz', () => {
+    const f = parseCpuinfo([
+      'processor\t: 0', 'vendor_id\t: GenuineIntel', 'model name\t: Intel(R) Core(TM) i7-3770 CPU @ 3.40GHz',
+      'cpu MHz\t\t: 3400.109', 'flags\t\t: fpu rdtscp tsc_known_freq hypervisor tsc constant_tsc nonstop_tsc_s3 tsc_adjust', '',
+      'processor\t: 1', 'cpu MHz\t\t: 1200.000', 'flags\t\t: fpu',
+    ].join('\n'), 'x');
+    expect(f.processors).toBe(2);
+    expect(f.tscFlags).toEqual(['tsc', 'constant_tsc', 'tsc_known_freq', 'tsc_adjust', 'rdtscp']);
+    expect(f.hypervisorFlag).toBe(true);
+    expect(f.cpuKhz).toBe(3400109);
+    expect(f.brandNominalHz).toBe(3_400_000_000);
+    expect(f.otherTimeFlags).toEqual(['nonstop_tsc_s3']);
+    expect(f.refs.cpuKhz?.line).toBe(4);
+  });
+  it('no hypervisor flag is false, not null, when a flags line exists', () => {
+    expect(parseCpuinfo('processor : 0\nflags : fpu tsc\n').hypervisorFlag).toBe(false);
+  });
+  it('AMD brand without @ GHz has no nominal rate', () => {
+    expect(parseCpuinfo('processor\t: 0\nmodel name\t: AMD Ryzen 5 5600H with Radeon Graphics\n').brandNominalHz).toBeNull();
+  });
+  it('ARM: no flags line → tscFlags and hypervisorFlag null', () => {
+    const f = parseCpuinfo('processor\t: 0\nmodel name\t: ARMv7 Processor rev 0 (v7l)\nFeatures\t: half thumb\nCPU implementer\t: 0x41\n');
+    expect(f.architecture).toBe('arm');
+    expect(f.tscFlags).toBeNull();
+    expect(f.hypervisorFlag).toBeNull();
+    expect(f.vendor).toBe('ARM');
+  });
+  it('rejects text that is not cpuinfo with a ParseError', () => {
+    expect(() => parseCpuinfo('hello world\n', 'f')).toThrow(ParseError);
+    expect(() => parseCpuinfo('', 'f')).toThrow(ParseError);
+  });
+  it('never throws anything but ParseError (property)', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.string(), fc.constantFrom('processor\t: 0', 'flags\t: tsc', 'cpu MHz : 99999999999.99999', 'model name : @ 9GHz')), { maxLength: 20 }), (lines) => {
+      try {
+        const f = parseCpuinfo(lines.join('\n'));
+        if (f.tscFlags !== null) expect(f.tscFlags.every((x, i, a) => i === 0 || a.indexOf(x) > a.indexOf(a[i - 1]!))).toBe(true);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ParseError);
+      }
+    }), { numRuns: 300 });
+  });
+});
+
+describe('golden facts for every corpus cpuinfo', () => {
+  for (const rel of files) {
+    it(rel, () => {
+      const got = `${JSON.stringify(facts(rel), null, 2)}\n`;
+      const golden = path.join(GOLDEN, `${rel.replace(/\//g, '__')}.json`);
+      if (UPDATE) { fs.mkdirSync(GOLDEN, { recursive: true }); fs.writeFileSync(golden, got); }
+      expect(got).toBe(fs.readFileSync(golden, 'utf8'));
+    });
+  }
+});
+
+const MANIFEST: Record<string, Partial<CpuinfoFacts>> = {
+  'cpuinfo/armv7-zynq-innofirmware.txt': { processors: 2, architecture: 'arm', tscFlags: null },
+  'cpuinfo/baremetal-amd-a8-7600-raymerta.txt': { processors: 4, hypervisorFlag: false, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'rdtscp'], otherTimeFlags: ['art', 'tsc_scale'] },
+  'cpuinfo/baremetal-i7-2600-csci442.txt': { processors: 8, hypervisorFlag: false, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'tsc_deadline_timer', 'rdtscp'], brandNominalHz: 3_400_000_000 },
+  'cpuinfo/baremetal-i7-2600-twaite.txt': { processors: 8, hypervisorFlag: false, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'tsc_deadline_timer', 'rdtscp'] },
+  'cpuinfo/baremetal-xeon-e5620-kvm-host-vcpupinning.txt': { processors: 16, hypervisorFlag: false, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'rdtscp'], cpuKhz: 2400000 },
+  'cpuinfo/hyperv-guest-xeon-w2155-rhel8.txt': { processors: 2, hypervisorFlag: true, tscFlags: ['tsc', 'constant_tsc', 'rdtscp'], cpuKhz: 3311999 },
+  'cpuinfo/vmware-guest-rhel6-xeon-l5520-tsc_reliable-goprocinfo.txt': { processors: 4, hypervisorFlag: true, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'tsc_reliable', 'rdtscp'] },
+  'live/firecracker-kvm-6.18/proc/cpuinfo': { processors: 2, hypervisorFlag: true, cpuKhz: 2000000, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'tsc_known_freq', 'tsc_deadline_timer', 'tsc_adjust', 'rdtscp'] },
+};
+
+describe('what MANIFEST.tsv says each cpuinfo shows', () => {
+  it('covers every fixture', () => expect(Object.keys(MANIFEST).sort()).toEqual([...files].sort()));
+  for (const [rel, want] of Object.entries(MANIFEST)) it(rel, () => expect(facts(rel)).toMatchObject(want));
+});
+
+describe('this machine', () => {
+  it('parses the live /proc/cpuinfo when present', () => {
+    const p = procPath(DEFAULT_ROOTS, 'cpuinfo');
+    if (!fs.existsSync(p)) return;
+    const f = parseCpuinfo(fs.readFileSync(p, 'utf8'), p);
+    expect(f.processors).toBeGreaterThanOrEqual(1);
+    if (f.architecture === 'x86') expect(f.tscFlags).toContain('tsc');
+  });
+});
