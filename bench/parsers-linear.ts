@@ -10,6 +10,7 @@ import { LineSplitter, type LineParser } from '../agent/parsers/lines.js';
 import { createVboxParser } from '../agent/parsers/vbox.js';
 import { createKernelLogParser } from '../agent/parsers/kernel-log.js';
 import { createCpuinfoParser } from '../agent/parsers/cpuinfo.js';
+import { createTimerListParser } from '../agent/parsers/timer-list.js';
 
 /** The repo root, found from here whether run from bench/ or dist/bench/. */
 function repoRoot(): string {
@@ -33,6 +34,7 @@ const TARGETS: Target[] = [
   { name: 'vbox', seedKind: 'vbox', baseBytes: 4 << 20, create: () => createVboxParser('bench') },
   { name: 'kernel-log', seedKind: 'dmesg', baseBytes: 4 << 20, create: () => createKernelLogParser('bench') },
   { name: 'cpuinfo', seedKind: 'cpuinfo', baseBytes: 1 << 20, create: () => createCpuinfoParser('bench') },
+  { name: 'timer-list', seedKind: 'timer_list', baseBytes: 1 << 20, create: () => createTimerListParser('bench') },
 ];
 
 const CHUNK = 4 << 20;

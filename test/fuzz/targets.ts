@@ -6,6 +6,7 @@
 import { createVboxParser } from '../../agent/parsers/vbox.js';
 import { createKernelLogParser } from '../../agent/parsers/kernel-log.js';
 import { createCpuinfoParser } from '../../agent/parsers/cpuinfo.js';
+import { createTimerListParser } from '../../agent/parsers/timer-list.js';
 import type { LineParser } from '../../agent/parsers/lines.js';
 import { parseClocksource, parseClocksourceFile } from '../../agent/parsers/clocksource.js';
 import { parseClockevents } from '../../agent/parsers/clockevents.js';
@@ -26,6 +27,7 @@ export const LINE_TARGETS: LineTarget[] = [
   { name: 'vbox', seedKind: 'vbox', create: () => createVboxParser('fuzz') },
   { name: 'kernel-log', seedKind: 'dmesg', create: () => createKernelLogParser('fuzz') },
   { name: 'cpuinfo', seedKind: 'cpuinfo', create: () => createCpuinfoParser('fuzz') },
+  { name: 'timer-list', seedKind: 'timer_list', create: () => createTimerListParser('fuzz') },
 ];
 
 export interface TextTarget {
