@@ -26,6 +26,14 @@ const EXTRADATA = ascii('Extradata overrides');
 const PAUSING = ascii('Pausing VM');
 const RESUMING = ascii('Resuming VM');
 const IME_SYNC = ascii('imeSync');
+const USING = ascii('Using provider');
+const TM_GIP = ascii('TM: GIP - ');
+const KVM_VCPU = ascii('KVM: VCPU');
+const NODE_ROOT = ascii('[/] ');
+const NODE_GIM = ascii('[/GIM/] ');
+const NODE_TM = ascii('[/TM/] ');
+const NODE_VMMDEV = ascii('[/Devices/VMMDev/0/Config/] ');
+const VBOXINTERNAL = ascii('VBoxInternal/');
 const IME_SYNC_LOWER = ascii('imesync');
 
 /** How far into a line paste junk may push the timestamp (`[COLOR="Red"]` is 13 bytes). */
@@ -47,17 +55,75 @@ function hasTimeSync(buf: Uint8Array, from: number, end: number): boolean {
   return false;
 }
 
-/** Mutable state the pre-filter keeps between lines. */
+/** Mutable state the pre-filter shares with the parser. */
 export interface PrefilterState {
-  /** Elapsed seconds of the latest line that had a timestamp, or null. */
-  lastSeconds: number | null;
+  /**
+   * Elapsed time of the latest timestamped line as whole seconds plus `tsFrac / tsScale`; tsScale 0 =
+   * no timestamp yet. Kept as small integers so the per-line store never allocates a heap number.
+   */
+  tsSec: number;
+  tsFrac: number;
+  tsScale: number;
+  /** Set by the parser after the first CFGM dump: later dumps (a concatenation) are not read. */
+  cfgmDone: boolean;
+  /** Set by the parser after the first CPUID dump. */
+  cpuidDone: boolean;
+  /** Inside a CFGM node whose keys the parser reads (decided on the node line's bytes). */
+  inWantedNode: boolean;
+  /**
+   * `DONE_*` bits the parser sets once a first-wins fact is known, so that the copies of those lines
+   * in later sessions of a concatenated file are rejected here instead of decoded and re-parsed.
+   */
+  done: number;
+}
+
+export const DONE_HEADER = 1;
+export const DONE_LOG_OPENED = 2;
+export const DONE_OS_PRODUCT = 4;
+export const DONE_OS_RELEASE = 8;
+export const DONE_FULL_NAME = 16;
+export const DONE_GUEST_OS = 32;
+export const DONE_GIP = 64;
+export const DONE_GIM_PROVIDER = 128;
+
+/** A fresh pre-filter state. */
+export function prefilterState(): PrefilterState {
+  return { tsSec: 0, tsFrac: 0, tsScale: 0, cfgmDone: false, cpuidDone: false, inWantedNode: false, done: 0 };
+}
+
+/** Seconds of the latest timestamped line seen (µs precision), or null. */
+export function lastSeconds(state: PrefilterState): number | null {
+  if (state.tsScale === 0) return null;
+  return Math.round((state.tsSec + state.tsFrac / state.tsScale) * 1e6) / 1e6;
 }
 
 /**
  * Returns the offset where the message starts (after the timestamp if any), updating
- * `state.lastSeconds` when the line has a timestamp.
+ * the timestamp in `state` when the line has one.
  */
 export function messageStart(buf: Uint8Array, start: number, end: number, state: PrefilterState): number {
+  // Fast path, nearly every line: `HH:MM:SS.ffffff ` (µs, 4.2+) or `HH:MM:SS.fff ` (ms, ≤4.1).
+  if (isDigit(buf[start]) && buf[start + 2] === 58 && buf[start + 5] === 58 && buf[start + 8] === 46) {
+    const sp = buf[start + 15] === 32 || start + 15 === end ? 15 : buf[start + 12] === 32 || start + 12 === end ? 12 : 0;
+    let frac = 0;
+    for (let k = start + 9; k < start + sp; k++) {
+      const d = buf[k]! - 48;
+      if (d < 0 || d > 9) return messageStartSlow(buf, start, end, state);
+      frac = frac * 10 + d;
+    }
+    if (sp !== 0) {
+      state.tsSec = ((buf[start]! - 48) * 10 + (buf[start + 1]! - 48)) * 3600 + ((buf[start + 3]! - 48) * 10 + (buf[start + 4]! - 48)) * 60
+        + (buf[start + 6]! - 48) * 10 + (buf[start + 7]! - 48);
+      state.tsFrac = frac;
+      state.tsScale = sp === 15 ? 1_000_000 : 1000;
+      return start + sp + 1;
+    }
+  }
+  return messageStartSlow(buf, start, end, state);
+}
+
+/** Any other shape: paste junk before the timestamp, hours > 99, no timestamp at all. */
+function messageStartSlow(buf: Uint8Array, start: number, end: number, state: PrefilterState): number {
   let i = start;
   if (!isDigit(buf[i])) {
     const lim = Math.min(end, start + JUNK_MAX);
@@ -87,7 +153,9 @@ export function messageStart(buf: Uint8Array, start: number, end: number, state:
     k++;
   }
   if (scale < 1000 || (k < end && buf[k] !== 32)) return skipBlank(buf, start, end);
-  state.lastSeconds = h * 3600 + m * 60 + s + frac / scale;
+  state.tsSec = h * 3600 + m * 60 + s;
+  state.tsFrac = frac;
+  state.tsScale = scale;
   return k < end ? k + 1 : k;
 }
 
@@ -99,19 +167,22 @@ function skipBlank(buf: Uint8Array, start: number, end: number): number {
 }
 
 /** Is the message at `buf[p, end)` one the parser reads? Dispatch on the first byte; no allocation. */
-export function wantsMessage(buf: Uint8Array, p: number, end: number): boolean {
+export function wantsMessage(buf: Uint8Array, p: number, end: number, state: PrefilterState): boolean {
   if (p >= end) return false;
   switch (buf[p]) {
     case 84: // T: `TM: …`, `TMR3UtcNow: …`
-      return buf[p + 1] === 77;
-    case 71: // G: `GIM…`, `Gst:`, `Guest OS type`
-      return at(buf, p, end, GIM) || at(buf, p, end, GST) || at(buf, p, end, GUEST_OS);
+      if (buf[p + 1] !== 77) return false;
+      return (state.done & DONE_GIP) === 0 || !at(buf, p, end, TM_GIP);
+    case 71: // G: `GIM: Using provider`, `GIM: KVM: VCPU`, `Gst:`, `Guest OS type`
+      if (at(buf, p, end, GIM)) return ((state.done & DONE_GIM_PROVIDER) === 0 && at(buf, p + 5, end, USING)) || at(buf, p + 5, end, KVM_VCPU);
+      if (at(buf, p, end, GST)) return !state.cpuidDone;
+      return (state.done & DONE_GUEST_OS) === 0 && at(buf, p, end, GUEST_OS);
     case 72: // H
-      return at(buf, p, end, HST);
+      return !state.cpuidDone && at(buf, p, end, HST);
     case 70: // F
-      return at(buf, p, end, FULL_NAME);
+      return (state.done & DONE_FULL_NAME) === 0 && at(buf, p, end, FULL_NAME);
     case 86: // V: header, `VMMDev: Guest Additions information report`, forwarded time-sync lines
-      if (at(buf, p, end, VIRTUALBOX)) return true;
+      if (at(buf, p, end, VIRTUALBOX)) return (state.done & DONE_HEADER) === 0;
       if (!at(buf, p, end, VMMDEV_GUEST)) return false;
       {
         const q = p + VMMDEV_GUEST.length;
@@ -119,25 +190,27 @@ export function wantsMessage(buf: Uint8Array, p: number, end: number): boolean {
         return at(buf, q, end, LOG) && hasTimeSync(buf, q, end);
       }
     case 76: // L
-      return at(buf, p, end, LOG_OPENED);
+      return (state.done & DONE_LOG_OPENED) === 0 && at(buf, p, end, LOG_OPENED);
     case 79: // O
-      return at(buf, p, end, OS_PRODUCT) || at(buf, p, end, OS_RELEASE);
+      return ((state.done & DONE_OS_PRODUCT) === 0 && at(buf, p, end, OS_PRODUCT)) || ((state.done & DONE_OS_RELEASE) === 0 && at(buf, p, end, OS_RELEASE));
     case 69: // E
       return at(buf, p, end, EXTRADATA);
     case 80: // P
       return at(buf, p, end, PAUSING);
     case 82: // R
       return at(buf, p, end, RESUMING);
-    case 42: // * — CFGM / CPUID dump banners
-      return true;
-    case 91: // [ — CFGM node `[/TM/] (level 1)`
-      return buf[p + 1] === 47;
+    case 42: // * — CFGM / CPUID dump banners; a banner also ends any CFGM node
+      state.inWantedNode = false;
+      return !(state.cfgmDone && state.cpuidDone);
+    case 91: // [ — CFGM node `[/TM/] (level 1)`: only the nodes whose keys we read
+      if (state.cfgmDone || buf[p + 1] !== 47) return false;
+      state.inWantedNode = at(buf, p, end, NODE_ROOT) || at(buf, p, end, NODE_GIM) || at(buf, p, end, NODE_TM) || at(buf, p, end, NODE_VMMDEV);
+      return state.inWantedNode;
     case 32: {
-      // CFGM keys and extradata overrides are indented by two spaces; keep only initials we read:
-      // Name/NumCPUs, Provider, TSC…, WarpDrivePercentage, GetHostTimeDisabled, VBoxInternal/….
+      // CFGM keys (only inside a wanted node) and extradata overrides are indented by two spaces.
       if (buf[p + 1] !== 32) return false;
-      const c = buf[p + 2];
-      return c === 78 || c === 80 || c === 84 || c === 87 || c === 71 || c === 86;
+      if (at(buf, p + 2, end, VBOXINTERNAL)) return true;
+      return state.inWantedNode && !state.cfgmDone;
     }
     default:
       return false;

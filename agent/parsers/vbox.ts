@@ -15,7 +15,10 @@ import type {
   VboxParavirtProvider, VboxTscMode, VboxTscModeSwitch,
 } from '../facts.js';
 import { excerpt, type LineParser } from './lines.js';
-import { messageStart, wantsMessage, type PrefilterState } from './vbox-prefilter.js';
+import {
+  DONE_FULL_NAME, DONE_GIM_PROVIDER, DONE_GIP, DONE_GUEST_OS, DONE_HEADER, DONE_LOG_OPENED, DONE_OS_PRODUCT, DONE_OS_RELEASE,
+  lastSeconds, messageStart, prefilterState, wantsMessage,
+} from './vbox-prefilter.js';
 import { mentionsTimeSync, parseTimeSyncMessages } from './vbox-timesync.js';
 import {
   anyInt, brandNominalHz, cpuidVendor, familyModel, groupedInt, hexInt, hexOrDecimalPair, inferredCrystalHz,
@@ -93,7 +96,7 @@ interface HostLeaf15 { eax: number; ebx: number; ecx: number; edx: number }
 
 /** A streaming VBox.log parser (usable with `parseFile`/`parseText`). */
 export function createVboxParser(path: string | null = null): LineParser<VboxFacts> {
-  const state: PrefilterState = { lastSeconds: null };
+  const state = prefilterState();
   const refs: Record<string, LineRef> = {};
 
   let version: string | null = null;
@@ -134,6 +137,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
   // CFGM dump: only the first dump counts (later ones belong to another VM start in a concatenation).
   let cfgmNode: string | null = null;
   let cfgmDone = false;
+  let cpuidDone = false;
   // CPUID dump: an `Hst:` row without its own leaf label belongs to the preceding `Gst:` row.
   let lastGstLeaf: number | null = null;
   let lastGstSub = 0;
@@ -159,6 +163,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       return;
     }
     if (gipBlock === 'open') gipBlock = 'closed';
+    if (gipBlock === 'closed' && gipMode !== null && gipCpuHz !== null) state.done |= DONE_GIP;
     if (msg.startsWith('TM: GIP - ')) {
       const mm = GIP_MODE.exec(msg);
       if (mm !== null && gipMode === null) {
@@ -271,6 +276,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
         gimProvider = paravirtProvider(p[1]!);
         if (gimProvider !== null) setRef('paravirtProvider', ref());
       }
+      state.done |= DONE_GIM_PROVIDER;
       return;
     }
     const k = KVM_SYSTIME.exec(msg);
@@ -292,6 +298,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
   }
 
   function onCpuid(msg: string, ref: () => LineRef): void {
+    if (cpuidDone) return;
     const m = CPUID_ROW.exec(msg);
     if (m === null) return;
     const leafText = m[2];
@@ -426,13 +433,16 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     if (c === 42 /* * */) {
       if (msg.includes('End of CFGM dump')) { if (cfgmNode !== null) cfgmDone = true; cfgmNode = null; }
       else if (msg.includes('CFGM dump')) cfgmNode = null;
+      else if (msg.includes('End of CPUID dump') && hostLeaves.size > 0) cpuidDone = true;
+      state.cfgmDone = cfgmDone;
+      state.cpuidDone = cpuidDone;
       return;
     }
     if (msg.startsWith('Full Name')) {
       const m = FULL_NAME.exec(msg);
       if (m !== null && fullName === null) {
         const v = m[1]!.trim().replace(/^"(.*)"$/, '$1').trim();
-        if (v !== '') { fullName = v; setRef('fullName', ref()); }
+        if (v !== '') { fullName = v; setRef('fullName', ref()); state.done |= DONE_FULL_NAME; }
       }
       return;
     }
@@ -444,6 +454,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
         revision = m[3]!;
         hostTarget = m[4]!;
         setRef('version', ref());
+        state.done |= DONE_HEADER;
       }
       return;
     }
@@ -459,20 +470,20 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     }
     if (msg.startsWith('Log opened ')) {
       const v = msg.slice(11).trim();
-      if (logOpenedAt === null && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(v)) { logOpenedAt = v; setRef('logOpenedAt', ref()); }
+      if (logOpenedAt === null && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(v)) { logOpenedAt = v; setRef('logOpenedAt', ref()); state.done |= DONE_LOG_OPENED; }
       return;
     }
     if (msg.startsWith('OS Product:')) {
-      if (osProduct === null) { osProduct = msg.slice(11).trim(); setRef('hostOs', ref()); }
+      if (osProduct === null) { osProduct = msg.slice(11).trim(); setRef('hostOs', ref()); state.done |= DONE_OS_PRODUCT; }
       return;
     }
     if (msg.startsWith('OS Release:')) {
-      if (osRelease === null) osRelease = msg.slice(11).trim();
+      if (osRelease === null) { osRelease = msg.slice(11).trim(); state.done |= DONE_OS_RELEASE; }
       return;
     }
     if (msg.startsWith('Guest OS type:')) {
       const m = /'([^']*)'/.exec(msg);
-      if (m !== null && guestOsType === null) { guestOsType = m[1]!; setRef('guestOsType', ref()); }
+      if (m !== null && guestOsType === null) { guestOsType = m[1]!; setRef('guestOsType', ref()); state.done |= DONE_GUEST_OS; }
       return;
     }
     if (msg.startsWith('Pausing VM execution') || msg.startsWith('Resuming VM execution')) onPower(msg, ref, at);
@@ -603,13 +614,13 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       hostPowerEvents: powerEvents,
       guestAdditionsVersion: additions,
       timeSync,
-      lastSeconds: state.lastSeconds === null ? null : Math.round(state.lastSeconds * 1e6) / 1e6,
+      lastSeconds: lastSeconds(state),
     };
   }
 
   return {
     wants(buf, start, end) {
-      return wantsMessage(buf, messageStart(buf, start, end, state), end);
+      return wantsMessage(buf, messageStart(buf, start, end, state), end, state);
     },
     push(line, lineNo) {
       onLine(line, lineNo);
