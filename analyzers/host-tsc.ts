@@ -38,6 +38,9 @@ export const CALIBRATION_AGREES_WITH_NOMINAL_PPM = 5000;
 /** Inferred-crystal values further than this from a nominal hint are a wrong crystal guess. */
 const INFERRED_CRYSTAL_AGREES_PPM = 10_000;
 
+/** An inferred-crystal rate this close to VirtualBox's measurement confirms both. */
+const INFERRED_MATCHES_CALIBRATION_PPM = 1000;
+
 const ppmDiff = (a: number, b: number): number => (a / b - 1) * 1e6;
 
 const mhz = (hz: number): string => `${(hz / 1e6).toFixed(hz % 1e6 === 0 ? 0 : 3)} MHz`;
@@ -77,6 +80,7 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
   }
 
   let calibration: HostTscCandidate | null = null;
+  let perCpuMedian: HostTscCandidate | null = null;
   if (vbox !== null) {
     if (vbox.cpuidTscTicksPerSecond !== null && vbox.cpuidLeaf15 !== null) {
       const l = vbox.cpuidLeaf15;
@@ -101,6 +105,16 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
         hz,
         strength: independent ? 'strong' : 'hint',
         text: `median of ${vbox.gipPerCpuHz.length} per-CPU GIP rates = ${fmtHz(hz)} (spread ${Math.round(spread ?? 0)} ppm); ${why}`,
+      };
+    } else if (vbox.gipPerCpuHz.length >= 3 && !spreadOk) {
+      // One CPU's bad measurement can become the global rate; the median of the others is then a
+      // better (but still unconfirmed) value — and it differs from the claim, so it is informative.
+      const hz = Math.round(median(vbox.gipPerCpuHz));
+      perCpuMedian = {
+        source: 'gip-consensus',
+        hz,
+        strength: 'hint',
+        text: `median of ${vbox.gipPerCpuHz.length} per-CPU GIP rates = ${fmtHz(hz)}; the per-CPU rates disagree by ${Math.round(spread ?? 0)} ppm, so VirtualBox's calibration is unreliable`,
       };
     } else if (vbox.hostTscTicksPerSecond !== null && vbox.hostTscSource === 'cTSCTicksPerSecondHost' && spreadOk) {
       calibration = {
@@ -153,14 +167,22 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
   }
 
   const nominal = hints.find((h) => h.source === 'cpuid-leaf-0x16') ?? hints.find((h) => h.source === 'brand-nominal') ?? null;
+  const agrees = (a: HostTscCandidate | null, b: HostTscCandidate | null, ppm: number): boolean => a !== null && b !== null && Math.abs(ppmDiff(a.hz, b.hz)) <= ppm;
   const orderedHints: HostTscCandidate[] = [];
-  const inferred = hints.find((h) => h.source === 'cpuid-inferred-crystal');
-  if (inferred && (nominal === null || Math.abs(ppmDiff(inferred.hz, nominal.hz)) <= INFERRED_CRYSTAL_AGREES_PPM)) orderedHints.push(inferred);
-  if (calibration !== null && calibration.strength === 'hint') {
-    if (nominal === null || Math.abs(ppmDiff(calibration.hz, nominal.hz)) <= CALIBRATION_AGREES_WITH_NOMINAL_PPM) orderedHints.push(calibration);
+  const inferred = hints.find((h) => h.source === 'cpuid-inferred-crystal') ?? null;
+  const dependentCalibration = calibration !== null && calibration.strength === 'hint' ? calibration : null;
+  // CPUID arithmetic and a timed measurement agreeing closely cannot both be wrong the same way: that
+  // beats a nominal GHz (mobile parts often run their TSC well above the brand's base frequency).
+  if (inferred !== null && (agrees(inferred, dependentCalibration, INFERRED_MATCHES_CALIBRATION_PPM) || agrees(inferred, perCpuMedian, INFERRED_MATCHES_CALIBRATION_PPM))) {
+    orderedHints.push(inferred);
+  } else if (inferred !== null && dependentCalibration === null && perCpuMedian === null && (nominal === null || agrees(inferred, nominal, INFERRED_CRYSTAL_AGREES_PPM))) {
+    orderedHints.push(inferred);
+  }
+  for (const c of [dependentCalibration, perCpuMedian]) {
+    if (c !== null && (nominal === null || agrees(c, nominal, CALIBRATION_AGREES_WITH_NOMINAL_PPM))) orderedHints.push(c);
   }
   // Then the nominal values, and last whatever disagreed with them (kept so the output can show it).
-  const rest = [...hints.filter((h) => h.source !== 'cpuid-inferred-crystal'), ...(inferred ? [inferred] : []), ...(calibration !== null && calibration.strength === 'hint' ? [calibration] : [])];
+  const rest = [...hints.filter((h) => h.source !== 'cpuid-inferred-crystal'), ...(inferred ? [inferred] : []), ...(dependentCalibration ? [dependentCalibration] : []), ...(perCpuMedian ? [perCpuMedian] : [])];
   for (const h of rest) if (!orderedHints.includes(h)) orderedHints.push(h);
 
   const candidates = [...strong, ...orderedHints];

@@ -81,6 +81,8 @@ export function doubleDiscipline(facts: Facts): Finding[] {
 
 /** TIMESYNC_DAEMON_CAPACITY (R4): the predicted or measured error is more than the daemon can slew. */
 export function daemonCapacity(facts: Facts): Finding[] {
+  // Without knowing which daemon runs there is nothing to add to the rate finding itself.
+  if (facts.timesync === null) return [];
   let ppm: number | null = null;
   const evidence: EvidenceItem[] = [];
   let basis = '';
@@ -149,7 +151,7 @@ export function timesyncSteps(facts: Facts): Finding[] {
       detail: 'VBoxService logs a "radical" change when host or guest time jumps by more than 30 min and sets the clock when it is beyond its set-threshold. '
         + (host ? 'A radical host time change usually means the host slept or its own clock was set. ' : '')
         + 'Occasional steps after sleep or restore are expected; regular ones mean the guest clock drifts.',
-      evidence: steps.slice(0, 3).map((s) => lineEvidence(source, section, s)),
+      evidence: steps.filter((s, i) => steps.findIndex((x) => x.line === s.line) === i).slice(0, 3).map((s) => lineEvidence(source, section, s)),
       fixes: [{ where: 'guest', summary: 'If the steps recur without host sleep, look at the TSC and clocksource findings for the drift behind them.' }],
       data: { steps: steps.length, maxChangeSeconds: maxAbs === null ? null : Math.round(maxAbs / 1e6) / 1e3 },
     });

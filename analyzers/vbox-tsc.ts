@@ -13,7 +13,7 @@ import type { Analyzer, EvidenceItem, Finding, Fix, Severity } from '../agent/fi
 import type { HostTscEstimate } from '../simulator/prediction.js';
 import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM, median } from './host-tsc.js';
 import {
-  fmtDuration, fmtGhz, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, lineEvidence, mmss, paravirtFlag,
+  fmtDuration, fmtGhz, group, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, lineEvidence, mmss, paravirtFlag,
   plainEvidence, rateErrorPpm, refEvidence, secondsPerDay, vmNameArg, VM_NAME_NOTE,
 } from './util.js';
 
@@ -195,6 +195,8 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
   const affected = exp.hit.length > 0;
   const threshold = strong ? WARNING_PPM : HINT_PPM;
   if (Math.abs(ppm) < threshold) return [];
+  // Unconfirmed and harmless today: not worth a line.
+  if (!affected && !strong) return [];
   let severity: Severity;
   if (!affected) severity = 'info';
   else if (!strong) severity = 'warning';
@@ -211,9 +213,13 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
   const aboveBelow = ppm < 0 ? 'above' : 'below';
   let title: string;
   if (strong) {
-    title = `${claimText}, but the host TSC ticks at ${fmtHz(est.hz)}: ${hitText} ${ppm < 0 ? 'lose' : 'gain'} ${fmtPpm(Math.abs(ppm)).replace(/^[+−]/, '')} (${fmtDuration(Math.abs(secondsPerDay(ppm)))} per day)`;
+    title = affected
+      ? `${claimText}, but the host TSC ticks at ${fmtHz(est.hz)}: ${hitText} ${ppm < 0 ? 'lose' : 'gain'} ${group(Math.abs(ppm))} ppm (${fmtDuration(Math.abs(secondsPerDay(ppm)))} per day)`
+      : `${claimText}, but the host TSC ticks at ${fmtHz(est.hz)} (${fmtPpm(ppm)}); no guest clock is hit today`;
   } else {
-    const ref = nominal ? `the CPU's nominal ${fmtGhz(est.hz)}` : `the ${fmtHz(est.hz)} its CPUID suggests`;
+    const ref = nominal ? `the CPU's nominal ${fmtGhz(est.hz)}`
+      : est.source === 'gip-consensus' ? `the ${fmtHz(est.hz)} most host CPUs measured`
+        : `the ${fmtHz(est.hz)} its CPUID suggests`;
     title = `VirtualBox's TSC rate ${fmtHz(claim.hz)} is ${fmtPercent(rateErrorPpm(claim.hz, est.hz)).replace(/^[+−]/, '')} ${aboveBelow} ${ref}: ${hitText} probably ${ppm < 0 ? 'lose' : 'gain'} about as much time`;
   }
   const detail = [
@@ -323,14 +329,19 @@ export function savedStateTscChanged(facts: Facts): Finding[] {
   const differs = loaded !== null && start !== null && Math.abs(rateErrorPpm(start, loaded)) >= WARNING_PPM;
   if (!differs && !v.stateLoadTscIncompatible) return [];
   const ppm = loaded !== null && start !== null ? rateErrorPpm(start, loaded) : null;
+  // With the TSC emulated, VirtualBox keeps presenting the saved rate, which matches the guest's
+  // calibration; only a guest TSC running at the real host rate makes the difference drift.
+  const claim = claimedRate(facts);
+  const real = claim !== null && exposure(facts, claim).realRate !== 'no';
   return [{
     id: 'VBOX_SAVED_STATE_TSC_CHANGED',
-    severity: 'warning',
+    severity: real ? 'warning' : 'info',
     title: v.stateLoadTscIncompatible
       ? 'A saved state was restored on a host whose TSC frequency is incompatible with the one it was saved on'
       : `A saved state was restored with another TSC rate (${fmtHz(loaded ?? 0)} saved, ${fmtHz(start ?? 0)} now)`,
-    detail: `The guest keeps the TSC rate it calibrated before the state was saved. ${ppm !== null ? `Against the rate of this host that is ${fmtPpm(ppm)} (${fmtPerDay(ppm)}) for tsc-based clocks. ` : ''}`
-      + 'This happens when a VM is saved on one host (or after a calibration) and resumed on another.',
+    detail: `The guest keeps the TSC rate it calibrated before the state was saved. ${ppm !== null ? `Against the rate of this host that is ${fmtPpm(ppm)} (${fmtPerDay(ppm)}) for clocks that run on the real TSC. ` : ''}`
+      + 'This happens when a VM is saved on one host (or after a calibration) and resumed on another. '
+      + (real ? 'Here the guest TSC runs at the host\'s real rate (paravirtualised clock), so tsc and kvm-clock drift until the guest reboots.' : 'Here the TSC is emulated at the saved rate, so the guest does not drift from it.'),
     evidence: refEvidence('vbox', v, 'stateLoadTscTicksPerSecond', 'stateLoadTscIncompatible', 'tscTicksPerSecond'),
     fixes: [{ where: 'guest', summary: 'Reboot the guest (a cold boot, not a restore) so it calibrates the TSC against this host.', command: 'sudo reboot' }],
     data: { stateLoadHz: loaded, startHz: start, driftPpm: ppm === null ? null : Math.round(ppm * 10) / 10 },
