@@ -8,7 +8,7 @@ import { emptyFacts, type Facts, type UserFacts } from './facts.js';
 import { freezeSnapshot, type Snapshot, type SourceStatus } from './snapshot.js';
 import type { Roots } from './roots.js';
 import { COLLECTORS, defaultCollectors, type Collector } from './collectors.js';
-import { SourceIO, type RecordedFile } from './sources/io.js';
+import { CollectorTimeout, SourceIO, type RecordedFile } from './sources/io.js';
 import { ParseError, located } from './errors.js';
 
 export const DEFAULT_COLLECTOR_TIMEOUT_MS = 5000;
@@ -57,7 +57,7 @@ async function runOne(c: Collector, io: SourceIO, opts: CollectOptions, timeoutM
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => {
-      ac.abort(new Error('timeout'));
+      ac.abort(new CollectorTimeout(`timed out after ${timeoutMs} ms`));
       resolve('timeout');
     }, timeoutMs);
   });

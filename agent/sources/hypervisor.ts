@@ -25,10 +25,12 @@ export const hypervisorSource: Source<HypervisorRaw> = {
     }
     const acpi = await io.readHead('sysfs', 'firmware/acpi/tables/FACP', 36);
     if (acpi.state === 'ok') raw.acpiFacpHeader = acpi.buf;
+    // ACPI tables are mode 0400 root: denied is expected for a normal user, so it is a hint, not a failure.
+    const acpiHint = acpi.state === 'failed' ? `; ${acpi.path} is readable by root only (it names platforms without DMI, e.g. Firecracker)` : '';
     const any = Object.values(raw).some((v) => v !== null);
     const path = io.resolve('sysfs', 'class/dmi/id');
-    if (!any && failures.length > 0) return { state: 'failed', reason: failures.join('; '), path };
-    if (!any) return { state: 'absent', reason: `no hypervisor identity: no /sys/hypervisor, DMI or readable ACPI table under ${io.resolve('sysfs', '.')}`, path };
+    if (!any && failures.length > 0) return { state: 'failed', reason: failures.join('; ') + acpiHint, path };
+    if (!any) return { state: 'absent', reason: `no hypervisor identity: no hypervisor/type or DMI under ${io.resolve('sysfs', '.')}${acpiHint}`, path };
     return { state: 'ok', raw, path };
   },
 };

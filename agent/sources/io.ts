@@ -32,6 +32,11 @@ export type RunResult =
   | { state: 'absent'; path: string; reason: string }
   | { state: 'failed'; path: string; reason: string; stderr: string; timedOut: boolean };
 
+/** The abort reason when a collector's own time is up (as opposed to the whole collection being cancelled). */
+export class CollectorTimeout extends Error {
+  override readonly name = 'CollectorTimeout';
+}
+
 /** What a source gets besides Roots. */
 export interface SourceContext {
   /** Aborted when the collector's timeout fires or the caller gives up. */
@@ -192,7 +197,8 @@ export class SourceIO {
     });
     const stderr = typeof res.stderr === 'string' ? res.stderr.trim() : '';
     if (res.timedOut || res.isCanceled) {
-      return { state: 'failed', path: shown, reason: `${shown}: killed after ${ctx.timeoutMs} ms (timed out)`, stderr, timedOut: true };
+      const why = res.timedOut || ctx.signal.reason instanceof CollectorTimeout ? `killed after ${ctx.timeoutMs} ms (timed out)` : 'killed (collection cancelled)';
+      return { state: 'failed', path: shown, reason: `${shown}: ${why}`, stderr, timedOut: true };
     }
     if (res.failed) {
       const notFound = (res as { code?: string }).code === 'ENOENT';
