@@ -14,11 +14,12 @@ import type { SourceStatus } from './snapshot.js';
 import { InputError, ParseError, located } from './errors.js';
 import { parseFile, readHead } from './sources/file.js';
 import type { LineParser, SplitStats } from './parsers/lines.js';
-import { createVboxParser, looksLikeVboxLog } from './parsers/vbox.js';
-import { createKernelLogParser, looksLikeKernelLog } from './parsers/kernel-log.js';
+import { createVboxParser } from './parsers/vbox.js';
+import { createKernelLogParser } from './parsers/kernel-log.js';
+import { detectKind } from './parsers/detect.js';
 import { createCpuinfoParser } from './parsers/cpuinfo.js';
 import { createTimerListParser } from './parsers/timer-list.js';
-import { clocksourceFileKind, parseClocksourceFile } from './parsers/clocksource.js';
+import { parseClocksourceFile } from './parsers/clocksource.js';
 import { rootsFromCapture } from './roots.js';
 import { collectSnapshot } from './collect.js';
 
@@ -51,33 +52,8 @@ const KIND_TO_KEY: Record<Exclude<InputKind, 'capture-dir'>, FactKey> = {
 
 const NOT_RECOGNISED = 'not recognised: not a VBox.log, kernel log, /proc/cpuinfo, /proc/timer_list or clocksource file';
 
-/** Text or not: NUL bytes, or more than 10 % control bytes other than tab/CR/LF/FF/ESC, mean binary. */
-export function looksBinary(head: Buffer): boolean {
-  if (head.length === 0) return false;
-  let control = 0;
-  for (let i = 0; i < head.length; i++) {
-    const b = head[i] as number;
-    if (b === 0) return true;
-    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 27) control++;
-  }
-  return control * 10 > head.length;
-}
-
-/**
- * The kind of a file from its head (at most 64 KB). `complete` says the head is the whole file (small
- * kinds like a sysfs clocksource file are only recognised then).
- */
-export function sniffKind(headText: string, complete: boolean): InputKind | null {
-  if (looksLikeVboxLog(headText)) return 'vbox-log';
-  if (/^\s*Timer List Version: v0\.\d+/m.test(headText)) return 'timer-list';
-  if (/^processor\s*:\s*\d+\s*$/m.test(headText) && /^(?:vendor_id|model name|flags|BogoMIPS|Features|CPU implementer|cpu MHz)\s*:/im.test(headText)) return 'cpuinfo';
-  if (looksLikeKernelLog(headText)) return 'kernel-log';
-  if (complete && headText.length <= 4096) {
-    const k = clocksourceFileKind(headText);
-    if (k !== null) return k;
-  }
-  return null;
-}
+/** Largest file taken as a sysfs clocksource file (one short line of names). */
+const CLOCKSOURCE_FILE_MAX = 4096;
 
 function parserFor(kind: InputKind, path: string): LineParser<unknown> | null {
   switch (kind) {
@@ -157,11 +133,14 @@ function readFile(path: string, facts: Facts, opts: ReadInputsOptions): InputSta
   } catch (err) {
     return { path, kind: null, status: 'failed', message: errorMessage(err) };
   }
-  if (head.length === 0) return { path, kind: null, status: 'not-recognised', message: 'empty file' };
-  if (looksBinary(head)) return { path, kind: null, status: 'not-recognised', message: 'binary data, not a text log' };
-  const complete = head.length < HEAD_BYTES || size <= head.length;
-  const kind = sniffKind(head.toString('utf8'), complete);
-  if (kind === null) return { path, kind: null, status: 'not-recognised', message: NOT_RECOGNISED };
+  const detected = detectKind(head);
+  let kind = detected.kind;
+  // A one-line "name" is only a clocksource file when the whole file is one short line.
+  if ((kind === 'current-clocksource' || kind === 'available-clocksource') && size > CLOCKSOURCE_FILE_MAX) kind = null;
+  if (kind === null) {
+    const why = detected.reason === 'empty' ? 'empty file' : detected.reason === 'binary' ? 'binary data, not a text log' : detected.kind !== null ? NOT_RECOGNISED : detected.reason;
+    return { path, kind: null, status: 'not-recognised', message: why };
+  }
   const key = KIND_TO_KEY[kind as Exclude<InputKind, 'capture-dir'>];
   const already = facts[key];
   if (already !== null && !(key === 'clocksource' && kind !== 'capture-dir')) {
