@@ -287,7 +287,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
         b.touched = true;
         return;
       }
-      if ((m = RE.markTscOld.exec(msg)) !== null) {
+      if ((msg.includes('marking TSC unstable') || msg.includes('Marking it as unstable')) && (m = RE.markTscOld.exec(msg)) !== null) {
         b.tscUnstableEvents.push({ line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: m[1] !== undefined ? `${m[1]} detected` : 'TSC running slowly' });
         b.touched = true;
         return;
