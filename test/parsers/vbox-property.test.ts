@@ -1,0 +1,53 @@
+/**
+ * The VBox.log parser on arbitrary input: strings, byte buffers, and real lines cut and mixed at
+ * random. It may only ever throw ParseError (it never needs to), and always returns facts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ParseError } from '../../agent/errors.js';
+import { LineSplitter, parseText } from '../../agent/parsers/lines.js';
+import { createVboxParser, looksLikeVboxLog } from '../../agent/parsers/vbox.js';
+
+const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'vbox', 'v7.0.20-linux-intel-kvm-virttsc-thomasrbm.log.1');
+const REAL_LINES = fs.readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => /TM|GIM|Hst|Gst|CFGM|\[\/|  |VMMDev|Pausing|Resuming/.test(l));
+
+function onlyParseErrors(run: () => unknown): void {
+  try {
+    const facts = run();
+    expect(facts).toBeTypeOf('object');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ParseError);
+  }
+}
+
+describe('VBox.log parser on arbitrary input', () => {
+  it('strings', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 2000 }), (s) => {
+      onlyParseErrors(() => parseText(createVboxParser(), s));
+      expect(typeof looksLikeVboxLog(s)).toBe('boolean');
+    }), { numRuns: 500 });
+  });
+
+  it('byte buffers, split into random chunks', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 4000 }), fc.integer({ min: 1, max: 97 }), (bytes, chunk) => {
+      onlyParseErrors(() => {
+        const p = createVboxParser();
+        const s = new LineSplitter(p);
+        const buf = Buffer.from(bytes);
+        for (let i = 0; i < buf.length; i += chunk) s.write(buf, i, Math.min(buf.length, i + chunk));
+        s.end();
+        return p.finish();
+      });
+    }), { numRuns: 300 });
+  });
+
+  it('real VBox.log lines truncated, mutated and shuffled', () => {
+    const line = fc.tuple(fc.constantFrom(...REAL_LINES), fc.nat(300), fc.string({ maxLength: 8 }), fc.constantFrom('', '\r', ' ', '[/COLOR]'))
+      .map(([l, cut, junk, tail]) => `${l.slice(0, cut)}${junk}${tail}`);
+    fc.assert(fc.property(fc.array(line, { maxLength: 60 }), (lines) => {
+      onlyParseErrors(() => parseText(createVboxParser(), lines.join('\n')));
+    }), { numRuns: 300 });
+  });
+});
