@@ -23,9 +23,12 @@ const KMSG = /(\d{1,3}),(\d+),(\d+),[-c+][^;]*;/y;
 const RAW = /<\d{1,3}>/y;
 const DMESG_X = /[a-z]{2,8}\s*:[a-z]{3,7}\s*:\s/y;
 const SYSLOG_BSD = /[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d+)?\s+(?:(\S+)\s+)??([^\s:[\]]+(?:\[\d+\])?):\s?/y;
-const SYSLOG_ISO = /\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+(?:(\S+)\s+)??([^\s:[\]]+(?:\[\d+\])?):\s?/y;
+const SYSLOG_ISO = /\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+(?:(\S+)\s+)??([^\s:[\]]+(?:\[\d+\])?):\s?/y;
+/** `dmesg --time-format iso`: a comma before the microseconds and no syslog tag after it. */
+const DMESG_ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+(?:Z|[+-]\d\d:?\d\d)?\s/y;
 const STAMP = /\[\s*(\+?)(\d+)\.(\d+)(?:\s*<[\s\d.]+>)?\]\s?/y;
-const CTIME = /\[(?:[A-Z][a-z]{2} [A-Z][a-z]{2}\s+\d+ \d\d:\d\d:\d\d \d{4}|[A-Z][a-z]{2}\s?\d+ \d\d:\d\d)\]\s?/y;
+// Day and month names are localised (`[Di Jan 14 11:50:08 2020]`), so only the clock and year are fixed.
+const CTIME = /\[(?:[^\]\d]{1,20}\d{1,2} \d\d:\d\d:\d\d \d{4}|[A-Za-z]{2,4}\s?\d+ \d\d:\d\d)\]\s?/y;
 const CALLER = /\[\s*[TC]\d+\]\s?/y;
 const JOURNAL_TAG = /(?:(\S+)\s+)??([^\s:[\]]+(?:\[\d+\])?):\s?/y;
 
@@ -39,6 +42,9 @@ export function unmangle(line: string): string {
   let s = line;
   if (s.charCodeAt(0) === 62 /* > */ || (s.charCodeAt(0) === 32 && /^\s+>/.test(s))) s = s.replace(/^(?:\s*>)+ ?/, '');
   if (s.includes('\\')) s = s.replace(/\\([[\]_*`#<>()])/g, '$1');
+  // Indented pastes (markdown code blocks, e-mail) push the stamp away from the line start.
+  const c = s.charCodeAt(0);
+  if ((c === 32 || c === 9) && /^\s+[[<]/.test(s)) s = s.trimStart();
   return s;
 }
 
@@ -60,11 +66,16 @@ export function splitPrefix(raw: string): SplitLine {
       tsZero = /^0+$/.test(usec);
       return { msg: s.slice(KMSG.lastIndex).trimEnd(), ts, tsZero, shape: 'kmsg', tag: null };
     }
-    const iso = at(SYSLOG_ISO, s, 0);
-    if (iso !== null) {
-      i = SYSLOG_ISO.lastIndex;
-      shape = 'syslog';
-      tag = iso[2] ?? null;
+    if (at(DMESG_ISO, s, 0) !== null) {
+      i = DMESG_ISO.lastIndex;
+      shape = 'dmesg-ctime';
+    } else {
+      const iso = at(SYSLOG_ISO, s, 0);
+      if (iso !== null) {
+        i = SYSLOG_ISO.lastIndex;
+        shape = 'syslog';
+        tag = iso[2] ?? null;
+      }
     }
   } else if (c === 60 /* < */) {
     if (at(RAW, s, 0) !== null) { i = RAW.lastIndex; shape = 'dmesg-raw'; }

@@ -33,7 +33,13 @@ describe('prefix zoo', () => {
     ['Switching to clocksource kvm-clock', 'plain', null, 'Switching to clocksource kvm-clock'],
     ['\\[ 2.178455\\] tsc: Refined TSC clocksource calibration: 1895.613 MHz', 'dmesg', 2.178455, 'tsc: Refined TSC clocksource calibration: 1895.613 MHz'],
     ['> > [ 0.000000] Hypervisor detected: VMware', 'dmesg', 0, 'Hypervisor detected: VMware'],
+    ['    [    0.000000] DMI: innotek GmbH VirtualBox/VirtualBox, BIOS VirtualBox 12/01/2006', 'dmesg', 0, 'DMI: innotek GmbH VirtualBox/VirtualBox, BIOS VirtualBox 12/01/2006'],
     ['[10831492.236785] Switched to clocksource xen', 'dmesg', 10831492.236785, 'Switched to clocksource xen'],
+    ['2013-06-13T22:11:00,123456+01:00 Hypervisor detected: KVM', 'dmesg-ctime', null, 'Hypervisor detected: KVM'],
+    ['[Di Jan 14 11:50:08 2020] Hypervisor detected: KVM', 'dmesg-ctime', null, 'Hypervisor detected: KVM'],
+    ['[Feb10 09:11] Hypervisor detected: KVM', 'dmesg-ctime', null, 'Hypervisor detected: KVM'],
+    ['[  +0.000004] clocksource: Switched to clocksource tsc', 'dmesg', null, 'clocksource: Switched to clocksource tsc'],
+    ['2024-01-14T11:50:08+0100 host kernel: Hypervisor detected: KVM', 'syslog', null, 'Hypervisor detected: KVM'],
   ];
   for (const [line, shape, ts, msg] of cases) {
     it(`${shape}: ${line.slice(0, 50)}`, () => {
