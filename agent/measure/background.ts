@@ -19,7 +19,7 @@ export interface MeasureState {
   up: boolean;
   /** Rate error of this clock vs the reference as a ratio (ppm/1e6; > 0 fast); null until measurable. */
   driftRatio: number | null;
-  /** 95 % half-width of driftRatio (or chrony's skew), ratio; null until measurable. */
+  /** 3σ (99.7 %) half-width of driftRatio (or chrony's skew), ratio; null until measurable. */
   uncertaintyRatio: number | null;
   /** Reference − this clock, seconds (> 0: this clock is behind); null before a valid answer. */
   offsetSeconds: number | null;

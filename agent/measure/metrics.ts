@@ -3,7 +3,7 @@
  * at scrape time, and a callback cannot throw (it only copies numbers).
  *
  * - clockdoctor_measured_drift_ratio — this clock's rate error vs the reference (> 0 fast); NaN until measurable
- * - clockdoctor_measured_drift_uncertainty_ratio — its 95 % half-width; NaN until measurable
+ * - clockdoctor_measured_drift_uncertainty_ratio — its 3σ (99.7 %) half-width; NaN until measurable
  * - clockdoctor_reference_offset_seconds{reference} — reference − this clock (> 0: behind); absent before an answer
  * - clockdoctor_clock_steps_total — steps of the wall clock seen (counter): visible even when a stepping
  *   synchroniser keeps the offset near zero, which node_exporter's timex metrics cannot show
@@ -24,7 +24,7 @@ export function registerMeasureMetrics(registry: Registry, measurer: BackgroundM
   });
   new Gauge({
     name: 'clockdoctor_measured_drift_uncertainty_ratio',
-    help: 'Uncertainty (95 % half-width) of clockdoctor_measured_drift_ratio. NaN until enough samples.',
+    help: 'Uncertainty (3σ (99.7 %) half-width) of clockdoctor_measured_drift_ratio. NaN until enough samples.',
     registers: [registry],
     collect() {
       const v = measurer.state().uncertaintyRatio;

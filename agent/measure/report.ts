@@ -37,7 +37,7 @@ export interface MeasureReport {
   spanSeconds: number;
   /** Rate error of this clock vs the reference, ppm (> 0 fast). */
   driftPpm: number | null;
-  /** 95 % half-width (fit) or chrony's skew (stated), ppm. */
+  /** 3σ (99.7 %) half-width (fit) or chrony's skew (stated), ppm. */
   uncertaintyPpm: number | null;
   /** Seconds this clock gains (+) or loses (−) per day at that rate. */
   secondsPerDay: number | null;
@@ -88,7 +88,7 @@ export function formatReport(r: MeasureReport): string {
   if (r.driftPpm === null) {
     out.push(`  no drift measured: ${printable(r.error ?? 'too few samples')}`);
   } else {
-    const unc = r.uncertaintyPpm === null ? '(uncertainty unknown: too few samples)' : `± ${fmtPpm(r.uncertaintyPpm).replace('+', '')} ppm${r.method === 'stated' ? " (chrony's skew)" : ' (95 %)'}`;
+    const unc = r.uncertaintyPpm === null ? '(uncertainty unknown: too few samples)' : `± ${fmtPpm(r.uncertaintyPpm).replace('+', '')} ppm${r.method === 'stated' ? " (chrony's skew)" : ' (3σ)'}`;
     const way = r.driftPpm > 0 ? 'fast' : 'slow';
     p('drift', `${fmtPpm(r.driftPpm)} ${unc} — this clock runs ${way}: ${signed(r.secondsPerDay ?? 0)}/day`);
     if (r.method === 'stated') p('', "chrony's Frequency: the uncorrected clock's error, which chronyd is correcting");

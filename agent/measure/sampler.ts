@@ -27,7 +27,7 @@ export interface Measurement {
   spanSeconds: number;
   /** Rate error of this clock vs the reference, ppm (> 0 fast, < 0 slow); null until enough samples. */
   driftPpm: number | null;
-  /** 95 % half-width (fit) or the reference's stated bound (chrony), ppm. */
+  /** 3σ (99.7 %) half-width (fit) or the reference's stated bound (chrony), ppm. */
   uncertaintyPpm: number | null;
   /** Reference − this clock now, seconds (> 0: this clock is behind). */
   offsetNowSeconds: number | null;
