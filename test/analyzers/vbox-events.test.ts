@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { catchUpGivenUp, hostSuspend } from '../../analyzers/vbox-events.js';
+import { facts, kernelLog, vbox } from './helpers.js';
+
+const giveUp = (line: number, lagS: number, totalS: number) => ({ line, excerpt: `TM: Giving up catch-up attempt at a ${lagS} s lag`, atSeconds: line, kind: 'gave-up' as const, lagNs: lagS * 1e9, totalNs: totalS * 1e9 });
+
+describe('VBOX_CATCH_UP_GIVEN_UP', () => {
+  it('reports the total lost and the largest lag, quoting the largest line', () => {
+    const v = vbox({ catchUpGiveUps: [giveUp(10, 61, 61), giveUp(20, 62, 123), giveUp(30, 63, 186), giveUp(40, 64, 250), giveUp(50, 818, 1068)] });
+    const [f] = catchUpGivenUp(facts({ vbox: v }));
+    expect(f).toMatchObject({ id: 'VBOX_CATCH_UP_GIVEN_UP', severity: 'warning' });
+    expect(f!.data).toMatchObject({ events: 5, maxLagSeconds: 818, totalLostSeconds: 1068 });
+    expect(f!.evidence.map((e) => e.line)).toContain(50);
+    expect(f!.evidence.length).toBeLessThanOrEqual(4);
+  });
+
+  it('is info when it only happened on reset', () => {
+    const v = vbox({ catchUpGiveUps: [{ ...giveUp(10, 1, 1), kind: 'aborted-on-reset' }] });
+    expect(catchUpGivenUp(facts({ vbox: v }))[0]!.severity).toBe('info');
+  });
+
+  it('is silent without give-ups', () => {
+    expect(catchUpGivenUp(facts({ vbox: vbox() }))).toEqual([]);
+  });
+});
+
+describe('VBOX_HOST_SUSPEND', () => {
+  const v = vbox({ hostPowerEvents: [{ line: 5, excerpt: "Pausing VM execution, reason 'HostSuspend'", atSeconds: 5, kind: 'suspend' }, { line: 6, excerpt: "Resuming VM execution, reason 'HostResume'", atSeconds: 600, kind: 'resume' }] });
+
+  it('is info on its own, with the set-threshold fix', () => {
+    const [f] = hostSuspend(facts({ vbox: v }));
+    expect(f).toMatchObject({ id: 'VBOX_HOST_SUSPEND', severity: 'info' });
+    expect(f!.fixes[0]!.command).toBe('VBoxManage guestproperty set web "/VirtualBox/GuestAdd/VBoxService/--timesync-set-threshold" 10000');
+  });
+
+  it('is a warning when the guest also marked its TSC unstable (R11)', () => {
+    expect(hostSuspend(facts({ vbox: v, kernelLog: kernelLog({ tscUnstable: true }) }))[0]!.severity).toBe('warning');
+  });
+});
