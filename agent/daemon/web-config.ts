@@ -499,3 +499,19 @@ async function verify([user, pass]: [string, string], config: WebConfig, key: st
 
 /** Response headers for a 401 (the realm is what browsers show). */
 export const UNAUTHORIZED_HEADERS: Readonly<Record<string, string>> = { 'WWW-Authenticate': 'Basic realm="clockdoctor"' };
+
+/** What the server should do with a request under the web config. */
+export type AuthVerdict = 'ok' | 'unauthorized' | 'forbidden';
+
+/**
+ * The whole per-request check for the HTTP server: client-certificate policy first (403 — a
+ * password cannot make up for a missing certificate), then basic auth (401 with UNAUTHORIZED_HEADERS).
+ * Asynchronous because bcrypt is; cached verdicts resolve without running it.
+ */
+export async function authorizeRequest(
+  req: { headers: { authorization?: string | undefined }; socket: unknown },
+  config: WebConfig,
+): Promise<AuthVerdict> {
+  if (!checkClientCert(req.socket as PeerCertSource, config)) return 'forbidden';
+  return (await checkBasicAuth(req.headers.authorization, config)) ? 'ok' : 'unauthorized';
+}

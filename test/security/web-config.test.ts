@@ -8,11 +8,10 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AuthCache, checkBasicAuth, checkClientCert, loadWebConfig, parseBasicAuth, parseWebConfig, type WebConfig,
+  AuthCache, UNAUTHORIZED_HEADERS, authorizeRequest, checkBasicAuth, loadWebConfig, parseBasicAuth, parseWebConfig, type WebConfig,
 } from '../../agent/daemon/web-config.js';
 import { InputError } from '../../agent/errors.js';
 
@@ -68,12 +67,13 @@ async function serve(config: WebConfig): Promise<{ port: number; close: () => Pr
   if (config.tls === null) throw new Error('test needs TLS');
   const server = https.createServer(config.tls, (req, res) => {
     void (async () => {
-      if (!checkClientCert(req.socket as TLSSocket, config)) {
+      const verdict = await authorizeRequest(req, config);
+      if (verdict === 'forbidden') {
         res.writeHead(403).end('forbidden\n');
         return;
       }
-      if (!(await checkBasicAuth(req.headers.authorization, config))) {
-        res.writeHead(401, { 'WWW-Authenticate': 'Basic' }).end('unauthorized\n');
+      if (verdict === 'unauthorized') {
+        res.writeHead(401, UNAUTHORIZED_HEADERS).end('unauthorized\n');
         return;
       }
       res.writeHead(200, config.headers).end('ok\n');
