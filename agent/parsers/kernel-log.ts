@@ -20,7 +20,9 @@
  * - `tscCalibration`: explicit lines win (`hypervisor`, `hpet`/`pmtimer` reference, `pit`); else
  *   `kvm-clock` when kvm-clock is in use; else `unknown` when a rate was detected; else null.
  * - Watchdog skew: printed (6.3+), else cs_nsec − wd_nsec (5.13+), else era A's delta, else from the
- *   raw counters when the watchdog is acpi_pm (3 579 545 Hz) and the clocksource is tsc with a known rate.
+ *   raw counters when both rates are known: acpi_pm 3 579 545 Hz, kvm-clock/xen 1 GHz, Hyper-V 10 MHz,
+ *   hpet as the log's `hpet0:` line says (100 MHz on VirtualBox PIIX3, 14.318 MHz elsewhere), tsc as
+ *   refined/detected in the same boot.
  */
 import type {
   ClocksourceRegistration, ClocksourceSwitch, KernelLogFacts, LineRef, TimeSyncLogLine, TscUnstableEvent, WatchdogVerdict,
@@ -413,7 +415,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
     finish() {
       const boot = b;
       const tscKhz = boot.tscRefinedKhz ?? boot.tscDetectedTscKhz ?? boot.cpuDetectedKhz;
-      const verdicts = boot.verdicts.map((o) => finishVerdict(o, tscKhz));
+      const verdicts = boot.verdicts.map((o) => finishVerdict(o, tscKhz, boot.hpetHz));
       const switches = boot.clocksourceSwitches;
       const last = switches[switches.length - 1];
       const refs: Record<string, LineRef> = { ...boot.refs };
@@ -466,17 +468,36 @@ function elapsedNs(c: RawCounters, hz: number): number {
   return Math.round((Number(ticks) * 1e9) / hz);
 }
 
-function finishVerdict(o: OpenVerdict, tscKhz: number | null): WatchdogVerdict {
+/** Counter rate of a clocksource whose rate the log (or the hardware) fixes; null when unknown. */
+function counterHz(name: string | null, tscKhz: number | null, hpetHz: number | null): number | null {
+  switch (name) {
+    case 'acpi_pm': return ACPI_PM_HZ;
+    case 'hpet': return hpetHz;
+    case 'kvm-clock':
+    case 'xen': return 1_000_000_000;
+    case 'hyperv_clocksource_tsc_page':
+    case 'hyperv_clocksource_msr': return 10_000_000;
+    case 'tsc':
+    case 'tsc-early': return tscKhz === null ? null : tscKhz * 1000;
+    default: return null;
+  }
+}
+
+function finishVerdict(o: OpenVerdict, tscKhz: number | null, hpetHz: number | null): WatchdogVerdict {
   const v = { ...o.v };
   if (v.skewNs === null && v.wdNsec !== null && v.csNsec !== null) {
     v.skewNs = v.csNsec - v.wdNsec;
     v.intervalNs = v.wdNsec;
   }
-  if (v.skewNs === null && o.wdRaw !== null && o.csRaw !== null && v.watchdog === 'acpi_pm' && v.clocksource === 'tsc' && tscKhz !== null && tscKhz > 0) {
-    const wd = elapsedNs(o.wdRaw, ACPI_PM_HZ);
-    const cs = elapsedNs(o.csRaw, tscKhz * 1000);
-    v.skewNs = cs - wd;
-    v.intervalNs = wd;
+  if (v.skewNs === null && o.wdRaw !== null && o.csRaw !== null) {
+    // Eras B/C print raw counters only: convert them with rates the log itself states.
+    const wdHz = counterHz(v.watchdog, tscKhz, hpetHz);
+    const csHz = counterHz(v.clocksource, tscKhz, hpetHz);
+    if (wdHz !== null && csHz !== null && wdHz > 0 && csHz > 0) {
+      const wd = elapsedNs(o.wdRaw, wdHz);
+      v.skewNs = elapsedNs(o.csRaw, csHz) - wd;
+      v.intervalNs = wd;
+    }
   }
   return v;
 }

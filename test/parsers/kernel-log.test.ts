@@ -253,6 +253,19 @@ describe('watchdog verdicts, eras A–E', () => {
     expect(v?.intervalNs).toBe(wd);
     expect(v?.skewNs).toBe(cs - wd);
   });
+  it('B: an hpet watchdog is converted with the rate the log printed, and not at all without it', () => {
+    const block = [
+      '[    0.000000] tsc: Detected 3400.109 MHz processor',
+      "[  300.000000] clocksource: timekeeping watchdog on CPU1: Marking clocksource 'tsc' as unstable because the skew is too large:",
+      "[  300.000001] clocksource:                       'hpet' wd_now: 2faf080 wd_last: 0 mask: ffffffff",
+      "[  300.000002] clocksource:                       'tsc' cs_now: 6553c1c8 cs_last: 0 mask: ffffffffffffffff",
+    ];
+    expect(parse(...block).watchdogVerdicts[0]?.skewNs).toBeNull();
+    const f = parse('[    0.300000] hpet0: 3 comparators, 64-bit 100.000000 MHz counter', ...block);
+    // wd: 50 000 000 ticks at 100 MHz = 0.5 s; cs: 0x6553c1c8 = 1 700 020 168 ticks at 3 400 109 kHz.
+    expect(f.watchdogVerdicts[0]?.intervalNs).toBe(500_000_000);
+    expect(f.watchdogVerdicts[0]?.skewNs).toBe(Math.round((0x6553c1c8 * 1e9) / 3_400_109_000) - 500_000_000);
+  });
   it('C: CPU number in the first line', () => {
     const f = parse("[ 5.0] clocksource: timekeeping watchdog on CPU3: Marking clocksource 'tsc' as unstable because the skew is too large:");
     expect(f.watchdogVerdicts[0]?.cpu).toBe(3);
