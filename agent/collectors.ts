@@ -66,17 +66,17 @@ export const COLLECTORS: readonly Collector[] = [
   }),
   define({
     name: 'timer-list', factKey: 'timerList', defaultOn: true, liveOnly: false,
-    help: '/proc/timer_list: tick mode, NO_HZ, clock event devices (root only on modern kernels)',
+    help: 'timer_list (procfs): tick mode, NO_HZ, clock event devices (root only on modern kernels)',
     source: timerListSource, parse: (raw, path) => parseTimerList(raw.text, path),
   }),
   define({
     name: 'cpuinfo', factKey: 'cpuinfo', defaultOn: true, liveOnly: false,
-    help: '/proc/cpuinfo: TSC flags, hypervisor flag, cpu MHz',
+    help: 'cpuinfo (procfs): TSC flags, hypervisor flag, cpu MHz',
     source: cpuinfoSource, parse: (raw, path) => parseCpuinfo(raw.text, path),
   }),
   define({
     name: 'cmdline', factKey: 'cmdline', defaultOn: true, liveOnly: false,
-    help: '/proc/cmdline: clocksource=, tsc=, notsc, no-kvmclock, nohz=, divider=',
+    help: 'kernel command line (procfs cmdline): clocksource=, tsc=, notsc, no-kvmclock, nohz=, divider=',
     source: cmdlineSource, parse: (raw, path) => parseCmdline(raw.text, path),
   }),
   define({

@@ -28,7 +28,7 @@ export function machineFacts(f: Facts): string[] {
   const out: string[] = [];
   const h = f.hypervisor;
   if (h !== null) {
-    const why = [h.dmiSysVendor && `DMI ${h.dmiSysVendor}${h.dmiProductName ? ` / ${h.dmiProductName}` : ''}`, h.acpiOemId && `ACPI OEM ${h.acpiOemId}`, h.sysHypervisorType && `/sys/hypervisor ${h.sysHypervisorType}`]
+    const why = [h.dmiSysVendor && `DMI ${h.dmiSysVendor}${h.dmiProductName ? ` / ${h.dmiProductName}` : ''}`, h.acpiOemId && `ACPI OEM ${h.acpiOemId}`, h.sysHypervisorType && `hypervisor/type ${h.sysHypervisorType}`]
       .filter((x): x is string => typeof x === 'string' && x !== '');
     out.push(`platform: ${h.platform ?? 'not identified'}${why.length > 0 ? ` (${why.join('; ')})` : ''}`);
   }

@@ -14,7 +14,7 @@ const AREA_DIR: Record<Area, string> = { procfs: 'proc', sysfs: 'sys', rootfs: '
 
 export interface CaptureMeta {
   toolVersion: string;
-  /** `/proc/version` text, when read. */
+  /** Text of procfs `version`, when read. */
   kernelVersion: string | null;
   hostname: string | null;
   /** The command line that made it (for the SOURCE note). */
