@@ -57,7 +57,9 @@ const RE = {
   markTsc: /Marking TSC unstable due to (.+?)\.?$/,
   markTscOld: /(?:(.+) detected: marking TSC unstable|TSC appears to be running slowly\. Marking it as unstable)/,
   foundUnstable: /TSC found unstable after boot/,
-  verdictNew: /timekeeping watchdog(?: on CPU(\d+))?: Marking clocksource '([^']+)' as unstable because the skew is too large/,
+  /** Any other wording that marks tsc unstable (5.14+ read-back delay: `…, marking tsc unstable`). */
+  markClocksourceTsc: /[Mm]arking (?:clocksource )?'?tsc'? (?:as )?unstable\b,?\s*(.*)$/,
+  verdictNew: /(?:timekeeping watchdog(?: on CPU(\d+))?: )?Marking clocksource '([^']+)' as unstable because the skew is too large/,
   verdictOld: /Clocksource ([\w.-]+) unstable \(delta = (-?\d+) ns\)/,
   wdLine: /'([^']+)' wd_n(?:sec|esc): (-?\d+)/,
   wdRaw: /'([^']+)' wd_now: ([0-9a-f]+) wd_last: ([0-9a-f]+) mask: ([0-9a-f]+)/,
@@ -71,6 +73,18 @@ const RE = {
   calPit: /Fast TSC calibration using PIT|Using PIT calibration value|Using PIT calibration\b/,
   calRef: /(?:PIT calibration matches|using) (HPET|PMTIMER)(?: reference calibration|\. \d+ loops)/,
 } as const;
+
+/**
+ * Lists of events keep at most this many entries, so a hostile or endlessly concatenated log cannot
+ * grow memory: the first MAX_EVENTS − 1 and always the latest (the last switch decides the final
+ * clocksource).
+ */
+export const MAX_EVENTS = 1000;
+
+function add<T>(list: T[], item: T): void {
+  if (list.length < MAX_EVENTS) list.push(item);
+  else list[list.length - 1] = item;
+}
 
 /** acpi_pm runs at 3 579 545 Hz on every PC and hypervisor (formats.md §6); used for era B/C skews. */
 const ACPI_PM_HZ = 3_579_545;
@@ -220,8 +234,8 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
           line: lineNo, excerpt: excerpt(raw), atSeconds: at, cpu: safeInt(m[1]), clocksource: m[2] ?? '',
           watchdog: null, skewNs: null, intervalNs: null, wdNsec: null, csNsec: null,
         };
-        b.verdicts.push({ v, lastLine: lineNo, wdRaw: null, csRaw: null });
-        if (v.clocksource === 'tsc') b.tscUnstableEvents.push({ line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'clocksource watchdog' });
+        add(b.verdicts, { v, lastLine: lineNo, wdRaw: null, csRaw: null });
+        if (v.clocksource === 'tsc') add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'clocksource watchdog' });
         b.touched = true;
         return;
       }
@@ -231,8 +245,8 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
           line: lineNo, excerpt: excerpt(raw), atSeconds: at, cpu: null, clocksource: m[1] ?? '',
           watchdog: null, skewNs: delta, intervalNs: null, wdNsec: null, csNsec: null,
         };
-        b.verdicts.push({ v, lastLine: lineNo, wdRaw: null, csRaw: null });
-        if (v.clocksource === 'tsc') b.tscUnstableEvents.push({ line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'clocksource watchdog' });
+        add(b.verdicts, { v, lastLine: lineNo, wdRaw: null, csRaw: null });
+        if (v.clocksource === 'tsc') add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'clocksource watchdog' });
         b.touched = true;
         return;
       }
@@ -263,7 +277,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
 
       if ((m = RE.switched.exec(msg)) !== null || (m = RE.installed.exec(msg)) !== null) {
         const to = m[1] ?? '';
-        b.clocksourceSwitches.push({ line: lineNo, excerpt: excerpt(raw), atSeconds: at, to });
+        add(b.clocksourceSwitches, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, to });
         if (to === 'kvm-clock') b.kvmClock = true;
         b.touched = true;
         return;
@@ -271,7 +285,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
       if ((m = RE.registration.exec(msg)) !== null) {
         const name = m[1] ?? '';
         const maxIdleNs = safeInt(m[4]) ?? 0;
-        b.clocksourceRegistrations.push({
+        add(b.clocksourceRegistrations, {
           line: lineNo, excerpt: excerpt(raw), name, mask: `0x${m[2] ?? ''}`, maxCycles: `0x${m[3] ?? ''}`, maxIdleNs,
           impliedHz: registrationHz(m[2] ?? '', m[3] ?? '', maxIdleNs),
         });
@@ -284,18 +298,25 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
         // 6.x prints this right after a watchdog verdict on tsc that already recorded the event.
         const open = closeStale(lineNo);
         if (!(reason === 'clocksource watchdog' && open !== null && open.v.clocksource === 'tsc')) {
-          b.tscUnstableEvents.push({ line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason });
+          add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason });
         }
         b.touched = true;
         return;
       }
       if ((msg.includes('marking TSC unstable') || msg.includes('Marking it as unstable')) && (m = RE.markTscOld.exec(msg)) !== null) {
-        b.tscUnstableEvents.push({ line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: m[1] !== undefined ? `${m[1]} detected` : 'TSC running slowly' });
+        add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: m[1] !== undefined ? `${m[1]} detected` : 'TSC running slowly' });
+        b.touched = true;
+        return;
+      }
+      if ((m = RE.markClocksourceTsc.exec(msg)) !== null) {
+        const why = (m[1] ?? '').replace(/[.:]$/, '').trim();
+        const reason = /read-back delay/.test(msg) ? 'watchdog read-back delay' : why !== '' ? why : 'clocksource marked unstable';
+        add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason });
         b.touched = true;
         return;
       }
       if (RE.foundUnstable.test(msg)) {
-        b.tscUnstableEvents.push({ line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'found unstable after boot' });
+        add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'found unstable after boot' });
         b.touched = true;
         return;
       }
@@ -407,7 +428,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
       }
       const ts = parseTimeSyncMessage(msg);
       if (ts !== null) {
-        b.timeSync.push({ line: lineNo, excerpt: excerpt(raw), atSeconds: at, ...ts });
+        add(b.timeSync, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, ...ts });
         b.touched = true;
       }
     },

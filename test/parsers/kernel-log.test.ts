@@ -224,10 +224,23 @@ describe('TSC unstable', () => {
     expect(parse('[ 0.0] clocksource: Switched to clocksource tsc').tscUnstable).toBe(false);
     expect(parse("clocksource: timekeeping watchdog: Marking clocksource 'hpet' as unstable because the skew is too large:").tscUnstable).toBe(false);
   });
-  it('does not count the fabricated README line twice nor invent a reason', () => {
-    // formats.md §0.7: no kernel prints this wording; it must not become a watchdog verdict.
+  it('any other "Marking clocksource \'tsc\' as unstable" counts, but is no watchdog verdict', () => {
+    // formats.md §0.7: this wording is fabricated (no kernel prints it), so no skew block is invented.
     const f = parse("clocksource: timekeeping watchdog: Marking clocksource 'tsc' as unstable because it ran backwards.");
     expect(f.watchdogVerdicts).toHaveLength(0);
+    expect(f.tscUnstableEvents.map((e) => e.reason)).toEqual(['because it ran backwards']);
+  });
+  it('5.14+ read-back delay marking', () => {
+    const f = parse('[  50.0] clocksource: timekeeping watchdog on CPU3: wd-tsc-wd excessive read-back delay of 1000000ns vs. limit of 125000ns, wd-wd read-back delay only 2000ns, attempt 3, marking tsc unstable');
+    expect(f.tscUnstableEvents.map((e) => e.reason)).toEqual(['watchdog read-back delay']);
+    expect(parse('clocksource: timekeeping watchdog on CPU3: wd-hpet-wd read-back delay of 1000000ns, attempt 3, marking hpet unstable').tscUnstable).toBe(false);
+  });
+  it('event lists are bounded and keep the latest switch', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `[ ${i + 1}.000000] clocksource: Switched to clocksource ${i % 2 === 0 ? 'hpet' : 'tsc'}${i === 2999 ? '-last' : ''}`);
+    const f = parse(...lines);
+    expect(f.clocksourceSwitches).toHaveLength(1000);
+    expect(f.finalClocksource).toBe('tsc-last');
+    expect(f.clocksourceSwitches[0]?.to).toBe('hpet');
   });
 });
 
