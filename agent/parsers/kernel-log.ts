@@ -177,6 +177,16 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
     b = freshBoot();
   };
 
+  /** `Linux version` / `Command line:`: a new boot when this one already started, else just count it. */
+  const bootMarker = (startsNew: boolean): void => {
+    if (startsNew) newBoot();
+    else if (!currentCounted) {
+      if (hasFacts(b)) starts++;
+      starts++;
+      currentCounted = true;
+    }
+  };
+
   const ref = (key: string, lineNo: number, raw: string): void => {
     b.refs[key] = { line: lineNo, excerpt: excerpt(raw) };
   };
@@ -204,8 +214,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
       let m: RegExpExecArray | null;
 
       if ((m = RE.linuxVersion.exec(msg)) !== null && !msg.includes('vgsvc')) {
-        if (b.touched || b.sawVersion) newBoot();
-        else if (!currentCounted) { if (hasFacts(b)) starts++; starts++; currentCounted = true; }
+        bootMarker(b.touched || b.sawVersion);
         b.sawVersion = true;
         b.touched = true;
         b.kernelVersion = m[1] ?? null;
@@ -219,8 +228,7 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
         return;
       }
       if ((m = RE.commandLine.exec(msg)) !== null) {
-        if (b.sawCommandLine) newBoot();
-        else if (!currentCounted) { if (hasFacts(b)) starts++; starts++; currentCounted = true; }
+        bootMarker(b.sawCommandLine);
         b.sawCommandLine = true;
         b.touched = true;
         b.commandLine = m[1]?.trim() ?? '';
