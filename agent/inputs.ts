@@ -110,7 +110,7 @@ async function readDirectory(dir: string, facts: Facts, opts: ReadInputsOptions,
   const snap = await collectSnapshot(rootsFromCapture(dir), { live: false, user });
   const placed: string[] = [];
   const dup: string[] = [];
-  for (const [name, st] of Object.entries(snap.sources)) sources[`${dir}:${name}`] = st;
+  for (const [name, st] of Object.entries(snap.sources)) sources[`${dir}:${name}`] = { ...st };
   for (const key of Object.keys(snap.facts) as (keyof Facts)[]) {
     if (key === 'user') continue;
     const section = snap.facts[key];

@@ -314,7 +314,7 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
     evidence: refEvidence('vbox', v, 'gipMode', 'gipCpuHz', 'tscTicksPerSecond'),
     fixes: [
       { where: 'host', summary: 'Restart the VirtualBox driver (or the host) and start the VM a minute later, so the calibration can settle; then check that the per-CPU rates agree.' },
-      { where: 'host', summary: `Or pin the rate to the host's true TSC rate (replace HZ with it, e.g. from the host's \`tsc: Refined TSC clocksource calibration\`).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond" HZ` },
+      { where: 'host', summary: `Or pin the rate once you know the host's true TSC rate (e.g. the host kernel's \`tsc: Refined TSC clocksource calibration\`): VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond" <Hz>.` },
     ],
     data: { gipPerCpuSpreadPpm: Math.round(v.gipPerCpuSpreadPpm), minHz: min, maxHz: max },
   }];

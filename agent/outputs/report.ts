@@ -49,7 +49,9 @@ function perDay(seconds: number): string {
 
 /** Greedy word wrap of one paragraph with a hanging indent. */
 export function wrap(text: string, width: number, indent: string): string[] {
-  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  // Keep digit groups together ("3 400 109 000 Hz" must not break inside the number).
+  const GLUE = '\u0000';
+  const words = text.replace(/(\d) (?=\d{3}(?!\d))/g, `$1${GLUE}`).split(/\s+/).filter((w) => w.length > 0).map((w) => w.replaceAll(GLUE, ' '));
   const lines: string[] = [];
   let cur = indent;
   for (const w of words) {
