@@ -30,7 +30,7 @@ export interface CollectorSetup {
   timeoutMs: number;
 }
 
-const GROUP = 'Collectors:';
+const GROUP = 'Collectors (each on by default; --no-collector.NAME turns one off):';
 
 /** Add the shared options. Turns yargs dot-notation off so `--collector.kernel-log` stays one flag. */
 export function withCollectorOptions<T>(y: Argv<T>): Argv<T & CollectorArgs> {
@@ -49,7 +49,7 @@ export function withCollectorOptions<T>(y: Argv<T>): Argv<T & CollectorArgs> {
     out = out.option(`collector.${c.name}`, {
       type: 'boolean',
       group: GROUP,
-      describe: `${c.help} (${c.defaultOn ? 'on' : 'off'} by default; --no-collector.${c.name} to turn off)`,
+      describe: `${c.help}${c.defaultOn ? '' : ' (off by default)'}`,
     }) as unknown as Argv<T & CollectorArgs>;
   }
   return out;
