@@ -86,7 +86,7 @@ export function collectorLines(sources: Record<string, SourceStatus>): string[] 
   const out = [`Collectors: ${count('ok')} ok, ${count('absent')} absent, ${count('failed')} failed`];
   for (const [name, s] of all) {
     if (s.state !== 'ok') out.push(`  ${name}: ${s.state}${s.error ? ` — ${s.error}` : ''}`);
-    else if (s.error) out.push(`  ${name}: ok, but ${s.error}`);
+    else if (s.error) out.push(`  ${name}: ok; ${s.error}`);
   }
   return out;
 }

@@ -76,7 +76,7 @@ export const timesyncSource: Source<TimesyncRaw> = {
         chronyTracking = r.stdout;
         chronyTrackingPath = r.path;
       } else if (r.state === 'failed') {
-        note = `chronyd runs but ${r.reason}`;
+        note = `chronyd runs, but ${r.reason}`;
       }
     }
     const raw: TimesyncRaw = { processes, modules, ptpClockNames, chronyTracking, chronyTrackingPath };

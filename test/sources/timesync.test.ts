@@ -57,7 +57,20 @@ describe('timesync source', () => {
     expect(r.state).toBe('ok');
     if (r.state !== 'ok') return;
     expect(r.raw.chronyTracking).toBeNull();
-    expect(r.note).toMatch(/chronyd runs but chronyc -c tracking: 506 Cannot talk to daemon/);
+    expect(r.note).toMatch(/chronyd runs, but chronyc -c tracking: 506 Cannot talk to daemon/);
+  });
+
+  it('with chronyd running, chronyc -c tracking output reaches the facts and the capture', async () => {
+    const bin = path.join(tmp, 'bin-ok');
+    fs.mkdirSync(bin);
+    const line = fs.readFileSync('test/fixtures/captures/firecracker-kvm-6.18-collected/commands/chronyc-tracking', 'utf8');
+    fs.writeFileSync(path.join(bin, 'chronyc'), `#!/bin/sh\n[ "$1 $2" = "-c tracking" ] || exit 9\nprintf '%s' '${line}'\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const { r, io } = await read(tree({ 'proc/640/comm': 'chronyd\n', 'proc/640/cmdline': '/usr/sbin/chronyd\0' }), true, env);
+    expect(r.state).toBe('ok');
+    if (r.state !== 'ok') return;
+    expect(parseTimesync(r.raw, r.path).chronyTracking).toMatchObject({ referenceId: '7F7F0101', stratum: 8, leapStatus: 'Normal' });
+    expect(io.recorded?.find((x) => x.rel === 'chronyc-tracking')?.content?.toString()).toBe(line);
   });
 
   it('a capture without a process scan is absent (it cannot say no daemon runs)', async () => {
