@@ -1,0 +1,79 @@
+/**
+ * Number and duration formatting shared by explanations, the CLI and params-from-facts. Pure.
+ */
+
+/** 3478274491 → "3 478 274 491" (the grouping the VirtualBox log and the docs use). */
+export function groupDigits(n: number): string {
+  const neg = n < 0;
+  const s = Math.round(Math.abs(n)).toString();
+  const grouped = s.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  return neg ? `−${grouped}` : grouped;
+}
+
+/** Signed ppm for people: "−22 472 ppm", "+152.6 ppm", "0 ppm". */
+export function fmtPpm(ppm: number): string {
+  if (Math.abs(ppm) < 0.05) return '0 ppm';
+  const sign = ppm < 0 ? '−' : '+';
+  const a = Math.abs(ppm);
+  const body = a >= 1000 ? groupDigits(a) : a >= 100 ? a.toFixed(1) : a >= 1 ? a.toFixed(1) : a.toFixed(3);
+  return `${sign}${body} ppm`;
+}
+
+/** Signed seconds with a sensible precision: "−6.74 s", "+19.9 s", "−0.7 ms" → uses ms below 1 s. */
+export function fmtSignedSeconds(s: number): string {
+  const sign = s < 0 ? '−' : s > 0 ? '+' : '';
+  return `${sign}${fmtSeconds(Math.abs(s))}`;
+}
+
+/** Unsigned seconds: "293.26 s", "1.35 s", "12.0 ms", "15.2 h", "38.9 h". */
+export function fmtSeconds(s: number): string {
+  const a = Math.abs(s);
+  if (a === 0) return '0 s';
+  if (a < 1e-3) return `${(a * 1e6).toFixed(1)} µs`;
+  if (a < 1) return `${(a * 1e3).toFixed(1)} ms`;
+  if (a < 100) return `${a.toFixed(2)} s`;
+  if (a < 7200) return `${a.toFixed(0)} s`;
+  if (a < 3 * 86400) return `${(a / 3600).toFixed(1)} h`;
+  return `${(a / 86400).toFixed(1)} d`;
+}
+
+/** What a stopwatch shows, truncated to whole seconds: 293.26 → "4:53", 300 → "5:00". */
+export function minutesSeconds(seconds: number): string {
+  // A hair of tolerance so 299.9999999 (float noise) still reads 5:00.
+  const whole = Math.floor(seconds + 1e-6);
+  const m = Math.floor(whole / 60);
+  const s = whole - m * 60;
+  return `${m}:${String(s).padStart(2, '0')}`;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800, y: 365 * 86400 };
+
+/**
+ * "300", "5m", "1d", "1y", "2h30m", "1.5h" → seconds. Returns null when the text is not a duration.
+ * A year is 365 days.
+ */
+export function parseDuration(text: string): number | null {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) {
+    const v = Number(t);
+    return v > 0 ? v : null;
+  }
+  const re = /(\d+(?:\.\d+)?)(min|s|m|h|d|w|y)/gy;
+  let total = 0;
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t)) !== null) {
+    total += Number(m[1]) * (UNIT_SECONDS[m[2] ?? ''] ?? NaN);
+    pos = re.lastIndex;
+  }
+  if (pos !== t.length || pos === 0 || !Number.isFinite(total) || total <= 0) return null;
+  return total;
+}
+
+/** Seconds → "5m", "1d", "1y", "15.2 h" for headings. */
+export function fmtDuration(seconds: number): string {
+  for (const [u, v] of [['y', 365 * 86400], ['d', 86400], ['h', 3600], ['m', 60]] as const) {
+    if (seconds >= v && Number.isInteger(seconds / v)) return `${seconds / v}${u}`;
+  }
+  return fmtSeconds(seconds);
+}
