@@ -12,6 +12,8 @@ import { renderReport } from '../outputs/report.js';
 import { renderJson } from '../outputs/json.js';
 import { UsageError } from '../errors.js';
 import { printable } from '../util/sanitize.js';
+import { readHead } from '../sources/file.js';
+import { detectKind } from '../parsers/detect.js';
 
 interface AnalyzeArgs {
   file?: string[];
@@ -39,7 +41,7 @@ export function packageRoot(): string {
   return process.cwd();
 }
 
-/** The evidence files of the bundled example (its notes, *.md, are not evidence). */
+/** The evidence files of the bundled example: whatever in it is of a kind analyze reads (not its notes or scripts). */
 export function exampleFiles(): string[] {
   const dir = path.join(packageRoot(), EXAMPLE_DIR);
   let names: string[];
@@ -48,7 +50,13 @@ export function exampleFiles(): string[] {
   } catch {
     throw new UsageError(`the bundled example is missing (${dir}); name the files to analyze: clockdoctor analyze VBox.log`);
   }
-  return names.filter((n) => !n.toLowerCase().endsWith('.md')).sort().map((n) => path.join(dir, n)).filter((p) => fs.statSync(p).isFile());
+  return names.sort().map((n) => path.join(dir, n)).filter((p) => {
+    try {
+      return fs.statSync(p).isFile() && detectKind(readHead(p)).kind !== null;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** `--host-tsc-hz`: an integer number of Hz between 1 MHz and 100 GHz (digit groups `_`/`,`/space allowed). */

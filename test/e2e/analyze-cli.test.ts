@@ -1,0 +1,171 @@
+/**
+ * `clockdoctor analyze` as a user runs it: `node dist/agent/cli.js` (build first: npx tsc -p
+ * tsconfig.build.json, as `npm test` does). Exit codes, the documented case, the JSON shape and bad
+ * inputs (generated in the temp dir).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'agent', 'cli.js');
+const EXAMPLE = path.join(ROOT, 'examples', 'virtualbox-5.0-kvm-drift', 'VBox.log');
+const HEALTHY = path.join(ROOT, 'test', 'fixtures', 'vbox', 'v6.1.38-linux-intel-kvm-virttsc-mdmostafizur.log');
+let tmp = '';
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string; ms: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [CLI, 'analyze', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
+}
+
+beforeAll(() => {
+  if (!fs.existsSync(CLI)) throw new Error('dist/agent/cli.js is missing: run npx tsc -p tsconfig.build.json first');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clockdoctor-analyze-'));
+});
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the documented case', () => {
+  it('without a file: analyses the bundled example and says so on stderr; 2.3 % above nominal is a warning (exit 1)', () => {
+    const r = run([]);
+    expect(r.stderr).toContain('bundled example');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('2.3 % above the CPU\'s nominal 3.40 GHz');
+  });
+
+  it('with --host-tsc-hz 3400109000: −22 472 ppm, 5:00 reads as 4:53 (293.26 s), the fix alone on its line (exit 2)', () => {
+    const r = run([EXAMPLE, '--host-tsc-hz', '3400109000']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('22 472 ppm');
+    expect(r.stdout).toContain('4:53 (293.26 s)');
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('VBoxManage setextradata Minix "VBoxInternal/TM/TSCTicksPerSecond" 3400109000');
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('--json has the stable shape with the numbers in it', () => {
+    const r = run([EXAMPLE, '--host-tsc-hz', '3400109000', '--json']);
+    expect(r.code).toBe(2);
+    const j = JSON.parse(r.stdout);
+    expect(j.schemaVersion).toBe(1);
+    expect(j.inputs).toEqual([{ path: EXAMPLE, kind: 'vbox-log', status: 'ok', message: null, lines: expect.any(Number) }]);
+    for (const k of ['version', 'vmName', 'tscTicksPerSecond', 'hostTscTicksPerSecond', 'cpuidTscTicksPerSecond', 'tscMode', 'switchedToRealTscOffset', 'paravirtProvider']) expect(j.facts.vbox).toHaveProperty(k);
+    expect(j.facts.vbox).toMatchObject({ version: '5.0.6', tscTicksPerSecond: 3478274491, tscMode: 'Dynamic', switchedToRealTscOffset: true, paravirtProvider: 'KVM', cpuidTscTicksPerSecond: null });
+    expect(j.facts.kernelLog).toBeNull();
+    expect(j.facts.cpuinfo).toBeNull();
+    expect(j.facts.timerList).toBeNull();
+    expect(j.prediction.driftPpm).toBeGreaterThan(-22_477);
+    expect(j.prediction.driftPpm).toBeLessThan(-22_467);
+    expect(j.prediction).toHaveProperty('secondsPerDay');
+    const f = j.findings.find((x: { id: string }) => x.id === 'VBOX_TSC_FREQUENCY_MISMATCH');
+    expect(f.severity).toBe('critical');
+    expect(f.evidence[0]).toMatchObject({ source: 'vbox', path: EXAMPLE, line: expect.any(Number) });
+  });
+});
+
+describe('exit codes', () => {
+  it('0 for a real, healthy 6.1 log (GIP = CPUID leaf 0x15)', () => {
+    const r = run([HEALTHY]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Verdict: healthy');
+  });
+
+  it.each([['abc'], ['12.5'], ['999'], ['1e12'], ['200000000000']])('64 for --host-tsc-hz %s', (v) => {
+    const r = run([EXAMPLE, '--host-tsc-hz', v]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--host-tsc-hz');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('64 for an unknown option', () => {
+    expect(run([EXAMPLE, '--frobnicate']).code).toBe(64);
+  });
+
+  it('66 beats findings: a missing file next to a critical log', () => {
+    const r = run([EXAMPLE, path.join(tmp, 'missing.log'), '--host-tsc-hz', '3400109000']);
+    expect(r.code).toBe(66);
+    expect(r.stderr).toContain(`${path.join(tmp, 'missing.log')}: no such file`);
+    expect(r.stdout).toContain('VBOX_TSC_FREQUENCY_MISMATCH');
+  });
+});
+
+describe('bad inputs: one clear line naming the file, the right exit code, no stack trace', () => {
+  const cases: [string, (p: string) => void, number, string][] = [
+    ['empty', (p) => fs.writeFileSync(p, ''), 65, 'empty file'],
+    ['binary', (p) => fs.writeFileSync(p, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919 + 13) % 256))), 65, 'binary'],
+    ['directory', (p) => fs.mkdirSync(p), 66, 'is a directory'],
+    ['missing', () => undefined, 66, 'no such file'],
+    ['10 MB line without newline', (p) => fs.writeFileSync(p, 'x'.repeat(10 * 1024 * 1024)), 65, 'not recognised'],
+  ];
+  it.each(cases)('%s', (name, make, code, message) => {
+    const p = path.join(tmp, name.replace(/\W+/g, '-'));
+    make(p);
+    const r = run([p]);
+    expect(r.code).toBe(code);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(p);
+    expect(lines[0]).toContain(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a VBox.log truncated mid-line is read up to the cut', () => {
+    const text = fs.readFileSync(EXAMPLE, 'utf8');
+    const cut = text.indexOf('TM: cTSCTicksPerSecond=') + 40;
+    const p = path.join(tmp, 'truncated.log');
+    fs.writeFileSync(p, text.slice(0, cut));
+    const r = run([p, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.inputs[0]).toMatchObject({ kind: 'vbox-log', status: 'ok' });
+    expect(j.facts.vbox.version).toBe('5.0.6');
+  });
+
+  it('a kernel log with a 10 MB line keeps the rest and says one line was skipped', () => {
+    const dmesg = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'dmesg', 'kvm-bochs-3.13-kvmclock.txt'), 'utf8');
+    const p = path.join(tmp, 'dmesg-with-huge-line.txt');
+    const nl = dmesg.indexOf('\n', 2000);
+    fs.writeFileSync(p, `${dmesg.slice(0, nl + 1)}${'y'.repeat(10 * 1024 * 1024)}\n${dmesg.slice(nl + 1)}`);
+    const r = run([p, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.inputs[0]).toMatchObject({ kind: 'kernel-log', status: 'ok', message: '1 overlong line (> 64 KB) skipped' });
+    expect(j.facts.kernelLog.finalClocksource).toBe('kvm-clock');
+  });
+
+  it('a second file of a kind already given is skipped, not merged', () => {
+    const r = run([EXAMPLE, HEALTHY, '--json']);
+    const j = JSON.parse(r.stdout);
+    expect(j.inputs[1]).toMatchObject({ status: 'skipped', kind: 'vbox-log' });
+    expect(j.facts.vbox.version).toBe('5.0.6');
+    expect(r.code).toBe(1);
+  });
+
+  it('a large random file is refused from its head, in bounded time', () => {
+    const p = path.join(tmp, 'random.bin');
+    const fd = fs.openSync(p, 'w');
+    const chunk = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24;
+    for (let i = 0; i < 16; i++) fs.writeSync(fd, chunk);
+    fs.closeSync(fd);
+    const r = run([p]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('binary');
+    expect(r.ms).toBeLessThan(10_000);
+  });
+});
+
+describe('text safety', () => {
+  it('escape sequences in a log never reach the terminal raw', () => {
+    const text = fs.readFileSync(EXAMPLE, 'utf8').replace(/VM name: .*|Name <string> *= "Minix"/, (m) => m.replace('Minix', 'Mi\x1b]0;pwned\x07nix'));
+    const p = path.join(tmp, 'evil.log');
+    fs.writeFileSync(p, text);
+    const r = run([p, '--host-tsc-hz', '3400109000']);
+    expect(r.stdout).not.toContain('\x1b]');
+    expect(r.stdout).not.toContain('\x07');
+  });
+});
