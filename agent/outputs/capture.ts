@@ -21,7 +21,7 @@ export interface CaptureMeta {
   command: string;
 }
 
-/** Refuse a non-empty DIR unless forced; create it otherwise. */
+/** Refuse a non-empty DIR unless forced; create it (mode 0700) when it does not exist. */
 export function prepareCaptureDir(dir: string, force: boolean): void {
   let entries: string[] | null = null;
   try {
@@ -34,7 +34,9 @@ export function prepareCaptureDir(dir: string, force: boolean): void {
   if (entries !== null && entries.length > 0 && !force) {
     throw new UsageError(`${dir}: directory is not empty; choose a new one or pass --force to write into it`);
   }
-  fs.mkdirSync(dir, { recursive: true });
+  // A capture holds what only root may read (the kernel log under dmesg_restrict, timer_list): a new
+  // DIR is private to whoever ran collect; they decide whom to send it to.
+  if (entries === null) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 /** Path of a recorded file inside the capture; refuses anything that would land outside DIR. */

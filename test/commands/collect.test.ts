@@ -47,6 +47,7 @@ describe('clockdoctor collect --out DIR', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { files: string[]; sources: Record<string, unknown> };
     expect(manifest.files).toContain('proc/cpuinfo');
     expect(fs.readFileSync(path.join(dir, 'SOURCE.md'), 'utf8')).toMatch(/Kernel: Linux version/);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
     const live = JSON.parse((await cli('check', '--json')).out) as Doc;
     const back = JSON.parse((await cli('check', '--json', '--from', dir)).out) as Doc;
     // Sections that do not move between two reads of a quiet machine (the kernel log, timer_list and the
