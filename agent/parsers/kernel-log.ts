@@ -200,6 +200,11 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
     push(raw, lineNo) {
       // /dev/kmsg continuation records (` SUBSYSTEM=…`) carry no message.
       if (raw.charCodeAt(0) === 32 && /^ [A-Z_]+=/.test(raw)) return;
+      // journalctl's boot separators (`-- Boot 3f2a… --`, older `-- Reboot --`).
+      if (raw.charCodeAt(0) === 45 && /^-- (?:Boot [0-9a-f]+|Reboot) --\s*$/.test(raw)) {
+        bootMarker(b.touched);
+        return;
+      }
       const sp = splitPrefix(raw);
       if (sp.shape !== 'plain' || sp.msg !== '') shapes.set(sp.shape, (shapes.get(sp.shape) ?? 0) + 1);
       const msg = sp.msg;

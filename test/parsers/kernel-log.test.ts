@@ -40,6 +40,9 @@ describe('prefix zoo', () => {
     ['[Feb10 09:11] Hypervisor detected: KVM', 'dmesg-ctime', null, 'Hypervisor detected: KVM'],
     ['[  +0.000004] clocksource: Switched to clocksource tsc', 'dmesg', null, 'clocksource: Switched to clocksource tsc'],
     ['2024-01-14T11:50:08+0100 host kernel: Hypervisor detected: KVM', 'syslog', null, 'Hypervisor detected: KVM'],
+    ['Tue 2020-01-14 11:50:08 CET host kernel: Hypervisor detected: KVM', 'syslog', null, 'Hypervisor detected: KVM'],
+    ['Jan 14 11:50:08 host kern.info kernel: [    1.500000] Hypervisor detected: KVM', 'syslog', 1.5, 'Hypervisor detected: KVM'],
+    ['Jan 14 11:50:08.123456 host kernel: Hypervisor detected: KVM', 'syslog', null, 'Hypervisor detected: KVM'],
   ];
   for (const [line, shape, ts, msg] of cases) {
     it(`${shape}: ${line.slice(0, 50)}`, () => {
@@ -343,6 +346,17 @@ describe('boots', () => {
     const f = parse('[    0.466189] smpboot: CPU0: AMD Ryzen 5 3500U', '[    0.016733] kvm-clock: cpu 1, msr 8f1e8041, secondary cpu clock', '[    0.582832] clocksource: Switched to clocksource kvm-clock');
     expect(f.boots).toBe(1);
     expect(f.cpuBrand).toBe('AMD Ryzen 5 3500U');
+  });
+  it('journalctl boot separators', () => {
+    const f = parse(
+      '-- Logs begin at Mon 2020-01-13 10:00:00 CET, end at Tue 2020-01-14 12:00:00 CET. --',
+      'Jan 13 10:00:00 host kernel: clocksource: Switched to clocksource hpet',
+      '-- Reboot --',
+      'Jan 14 11:50:08 host kernel: Linux version 5.15.0 (x)',
+      'Jan 14 11:50:08 host kernel: clocksource: Switched to clocksource tsc',
+    );
+    expect(f.boots).toBe(2);
+    expect(f.clocksourceSwitches.map((s) => s.to)).toEqual(['tsc']);
   });
   it('a second "Command line:" starts a boot', () => {
     const f = parse('Command line: ro quiet', 'Switching to clocksource hpet', 'Command line: ro quiet clocksource=tsc');
