@@ -24,7 +24,13 @@
  * When no strong independent source exists, VirtualBox's own calibration is still the most precise
  * number we have *if* it agrees with the nominal hints (within 0.5 %): then it is the estimate (as a
  * hint). When it disagrees with them by more than that, the calibration is the suspect and the
- * nominal hint wins.
+ * nominal hint wins. Two exceptions, both from real logs:
+ *  - an inferred-crystal leaf 0x15 rate that the GIP confirms to 0.1 % wins over the brand's GHz:
+ *    CPUID arithmetic and a timed measurement cannot be wrong the same way, while mobile parts run
+ *    their TSC well above the brand's base (i5-10210U "@ 1.60GHz" ticks at 2 112 MHz);
+ *  - when the per-CPU GIP rates disagree, the global rate can be one CPU's bad measurement (6.1.38:
+ *    one CPU 2 955 MHz, three 2 893 MHz): the per-CPU median is then a hint that differs from the
+ *    claim and is preferred when it agrees with the nominal GHz.
  */
 import type { Facts, VboxFacts } from '../agent/facts.js';
 import type { HostTscCandidate, HostTscEstimate } from '../simulator/prediction.js';
