@@ -51,24 +51,29 @@ async function runOne(c: Collector, io: SourceIO, opts: CollectOptions, timeoutM
   };
   if (c.liveOnly && !opts.live) return done('absent', null, 'measured only on a live system (skipped for --from)');
 
+  if (opts.signal?.aborted) return done('failed', null, 'cancelled before it started');
   const ac = new AbortController();
-  const onOuterAbort = (): void => ac.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
+  let onOuterAbort: (() => void) | undefined;
+  const timedOut = new Promise<'timeout' | 'cancelled'>((resolve) => {
     timer = setTimeout(() => {
       ac.abort(new CollectorTimeout(`timed out after ${timeoutMs} ms`));
       resolve('timeout');
     }, timeoutMs);
+    onOuterAbort = (): void => {
+      ac.abort(opts.signal?.reason);
+      resolve('cancelled');
+    };
+    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   });
   try {
     const read = c.source.read(io.roots, { signal: ac.signal, timeoutMs, live: opts.live, io });
     // A source that ignores its signal cannot hold the snapshot hostage: the race moves on, and the
     // abort has already told any child process to die.
     const r = await Promise.race([read, timedOut]);
-    if (r === 'timeout') {
+    if (r === 'timeout' || r === 'cancelled') {
       read.catch(() => undefined);
-      return done('failed', null, `timed out after ${timeoutMs} ms`);
+      return done('failed', null, r === 'timeout' ? `timed out after ${timeoutMs} ms` : 'cancelled');
     }
     if (r.state !== 'ok') return done(r.state, r.path, r.reason);
     let facts: unknown;
@@ -82,7 +87,7 @@ async function runOne(c: Collector, io: SourceIO, opts: CollectOptions, timeoutM
     return done('failed', null, describe(err));
   } finally {
     clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onOuterAbort);
+    if (onOuterAbort) opts.signal?.removeEventListener('abort', onOuterAbort);
   }
 }
 

@@ -141,6 +141,6 @@ describe('one collector failing never fails the others', () => {
     const s = await collectSnapshot(roots, { live: true, timeoutMs: 30_000, signal: ac.signal, collectors: new Set(['kernel-log']), env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(s.sources['kernel-log']?.state).toBe('failed');
-    expect(s.sources['kernel-log']?.error).toMatch(/cancelled/);
+    expect(s.sources['kernel-log']?.error).toBe('cancelled');
   });
 });
