@@ -1,0 +1,189 @@
+/**
+ * Soak: the real agent on a temp capture dir that is mutated between refreshes — collectors failing
+ * and recovering (files vanish, turn into directories, come back), the kernel log rotating, being
+ * truncated, growing, turning into megabytes of junk — while it is scraped. RSS and open fds
+ * (/proc/PID/status, /proc/PID/fd) must not grow. `npm run soak` runs the long version (default
+ * 10 minutes, SOAK_SECONDS to change); test/load/soak.test.ts runs a short one with these helpers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { get, procStats, sleep, startAgent, tempCapture, type AgentProcess } from './load.js';
+
+const CS = 'sys/devices/system/clocksource/clocksource0/current_clocksource';
+const CPUINFO = 'proc/cpuinfo';
+const TIMER_LIST = 'proc/timer_list';
+const DMESG = 'commands/dmesg';
+
+/** One change to the capture dir, and what the scrape should then say about a collector. */
+export interface Mutation {
+  name: string;
+  apply(dir: string): void;
+}
+
+function stash(dir: string, rel: string): string {
+  return path.join(dir, '.orig', rel);
+}
+
+/** Keep an untouched copy of every file a mutation may break, so it can be restored. */
+export function prepareSoakDir(dir: string): void {
+  for (const rel of [CS, CPUINFO, TIMER_LIST, DMESG]) {
+    fs.mkdirSync(path.dirname(stash(dir, rel)), { recursive: true });
+    fs.copyFileSync(path.join(dir, rel), stash(dir, rel));
+  }
+}
+
+function restore(dir: string, rel: string): void {
+  const p = path.join(dir, rel);
+  fs.rmSync(p, { recursive: true, force: true });
+  fs.copyFileSync(stash(dir, rel), p);
+}
+
+export const MUTATIONS: Mutation[] = [
+  { name: 'current_clocksource vanishes', apply: (d) => fs.rmSync(path.join(d, CS), { force: true }) },
+  { name: 'current_clocksource comes back', apply: (d) => restore(d, CS) },
+  { name: 'cpuinfo becomes a directory (read fails)', apply: (d) => { fs.rmSync(path.join(d, CPUINFO), { force: true }); fs.mkdirSync(path.join(d, CPUINFO)); } },
+  { name: 'cpuinfo recovers', apply: (d) => restore(d, CPUINFO) },
+  {
+    name: 'kernel log rotates (old → dmesg.1, a short new one)',
+    apply: (d) => {
+      fs.renameSync(path.join(d, DMESG), path.join(d, `${DMESG}.1`));
+      fs.writeFileSync(path.join(d, DMESG), fs.readFileSync(stash(d, DMESG), 'utf8').split('\n').slice(0, 50).join('\n'));
+    },
+  },
+  { name: 'kernel log truncated to 0 bytes', apply: (d) => fs.truncateSync(path.join(d, DMESG), 0) },
+  { name: 'kernel log grows back', apply: (d) => fs.appendFileSync(path.join(d, DMESG), fs.readFileSync(stash(d, DMESG))) },
+  {
+    name: 'kernel log becomes 8 MB of junk with a 3 MB line',
+    apply: (d) => {
+      const junk = Buffer.alloc(8 << 20);
+      for (let i = 0; i < junk.length; i++) junk[i] = i % 4_000_000 === 3_999_999 ? 10 : 32 + (i % 90);
+      fs.writeFileSync(path.join(d, DMESG), junk);
+    },
+  },
+  { name: 'kernel log vanishes', apply: (d) => fs.rmSync(path.join(d, DMESG), { force: true }) },
+  { name: 'kernel log back, old rotation removed', apply: (d) => { restore(d, DMESG); fs.rmSync(path.join(d, `${DMESG}.1`), { force: true }); } },
+  { name: 'timer_list vanishes', apply: (d) => fs.rmSync(path.join(d, TIMER_LIST), { force: true }) },
+  { name: 'timer_list truncated mid-line', apply: (d) => fs.writeFileSync(path.join(d, TIMER_LIST), fs.readFileSync(stash(d, TIMER_LIST)).subarray(0, 777)) },
+  { name: 'timer_list recovers', apply: (d) => restore(d, TIMER_LIST) },
+];
+
+/** collector → success value (1/0) from a scrape, for the collectors the mutations touch. */
+export function collectorSuccess(metrics: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics.matchAll(/^clockdoctor_collector_success\{collector="([^"]+)"\} (\S+)$/gm)) out[m[1] as string] = Number(m[2]);
+  return out;
+}
+
+export interface SoakReport {
+  seconds: number;
+  cycles: number;
+  scrapes: number;
+  failedScrapes: number;
+  /** Distinct collector_success patterns seen (shows failures and recoveries were observed). */
+  successPatterns: number;
+  rssKb: { start: number; end: number; max: number };
+  fds: { start: number; end: number; max: number };
+  snapshotsAdvanced: boolean;
+}
+
+function snapshotTime(metrics: string): number | null {
+  const m = /^clockdoctor_snapshot_timestamp_seconds (\S+)$/m.exec(metrics);
+  return m?.[1] ? Number(m[1]) : null;
+}
+
+/**
+ * Mutate, wait one refresh, scrape a few times; repeat for `seconds`. The first full pass over the
+ * mutations is the warm-up: start figures are taken after it, so they are compared in steady state.
+ */
+export async function soakScenario(agent: AgentProcess, dir: string, opts: { seconds: number; refreshMs: number; scrapesPerCycle: number }): Promise<SoakReport> {
+  const t0 = Date.now();
+  let cycles = 0;
+  let scrapeCount = 0;
+  let failed = 0;
+  const patterns = new Set<string>();
+  let start: { rssKb: number; fds: number } | null = null;
+  let maxRss = 0;
+  let maxFds = 0;
+  let firstTs: number | null = null;
+  let lastTs: number | null = null;
+  const deadline = t0 + opts.seconds * 1000;
+  while (Date.now() < deadline || cycles < MUTATIONS.length * 2) {
+    const m = MUTATIONS[cycles % MUTATIONS.length] as Mutation;
+    m.apply(dir);
+    cycles++;
+    await sleep(opts.refreshMs + 200);
+    for (let i = 0; i < opts.scrapesPerCycle; i++) {
+      scrapeCount++;
+      const r = await get(`${agent.base}/metrics`, 10_000).catch(() => null);
+      if (r === null || r.status !== 200 || !r.body.includes('clockdoctor_build_info')) {
+        failed++;
+        continue;
+      }
+      patterns.add(JSON.stringify(collectorSuccess(r.body)));
+      const ts = snapshotTime(r.body);
+      if (ts !== null) {
+        firstTs ??= ts;
+        lastTs = ts;
+      }
+    }
+    if (cycles === MUTATIONS.length) {
+      // Warm-up done (every mutation seen once, JIT settled): now the start figures.
+      const s = procStats(agent.pid);
+      start = { rssKb: s.rssKb, fds: s.fds };
+    }
+    if (start !== null) {
+      const s = procStats(agent.pid);
+      maxRss = Math.max(maxRss, s.rssKb);
+      maxFds = Math.max(maxFds, s.fds);
+    }
+  }
+  // End in the fully restored state, like the start (the mutation list ends with a recovery).
+  while (cycles % MUTATIONS.length !== 0) {
+    (MUTATIONS[cycles % MUTATIONS.length] as Mutation).apply(dir);
+    cycles++;
+  }
+  await sleep(opts.refreshMs + 200);
+  const end = procStats(agent.pid);
+  const s0 = start ?? { rssKb: end.rssKb, fds: end.fds };
+  return {
+    seconds: Math.round((Date.now() - t0) / 1000),
+    cycles,
+    scrapes: scrapeCount,
+    failedScrapes: failed,
+    successPatterns: patterns.size,
+    rssKb: { start: s0.rssKb, end: end.rssKb, max: Math.max(maxRss, end.rssKb) },
+    fds: { start: s0.fds, end: end.fds, max: Math.max(maxFds, end.fds) },
+    snapshotsAdvanced: firstTs !== null && lastTs !== null && lastTs > firstTs,
+  };
+}
+
+export function formatSoak(r: SoakReport): string {
+  return [
+    `soak: ${r.seconds} s, ${r.cycles} refresh cycles with mutations, ${r.scrapes} scrapes (${r.failedScrapes} failed)`,
+    `collector_success patterns seen: ${r.successPatterns} (failures and recoveries observed: ${r.successPatterns > 1})`,
+    `snapshots advanced: ${r.snapshotsAdvanced}`,
+    `RSS kB: start ${r.rssKb.start}, end ${r.rssKb.end}, max ${r.rssKb.max} (end − start ${r.rssKb.end - r.rssKb.start} kB)`,
+    `open fds: start ${r.fds.start}, end ${r.fds.end}, max ${r.fds.max}`,
+  ].join('\n');
+}
+
+/** `npm run soak`: SOAK_SECONDS (default 600) of mutations with a 1 s refresh. */
+export async function run(): Promise<boolean> {
+  const seconds = Number(process.env.SOAK_SECONDS ?? 600);
+  const dir = tempCapture('cd-soak-');
+  prepareSoakDir(dir);
+  const agent = await startAgent({ from: dir, args: ['--refresh', '1s'] });
+  try {
+    const r = await soakScenario(agent, dir, { seconds, refreshMs: 1000, scrapesPerCycle: 5 });
+    process.stdout.write(`${formatSoak(r)}\n`);
+    // Growth bounds: fds exactly back; RSS within 10 MB (V8 heap growth settles well below that).
+    return r.failedScrapes === 0 && r.fds.end <= r.fds.start && r.rssKb.end - r.rssKb.start < 10 * 1024 && r.snapshotsAdvanced;
+  } finally {
+    await agent.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.filename === path.resolve(process.argv[1])) {
+  void run().then((ok) => { process.exitCode = ok ? 0 : 1; });
+}
