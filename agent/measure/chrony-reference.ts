@@ -13,14 +13,31 @@ import { parseChronyTracking } from '../parsers/chrony-tracking.js';
 import { ParseError } from '../errors.js';
 import { printable } from '../util/sanitize.js';
 
-export class ChronyReference implements Reference {
-  readonly name = 'chrony';
-  readonly precision = "chrony's own frequency estimate; its skew is the stated error bound";
+/** `chrony` (the local chronyd) or `chrony://HOST[:PORT]` (chronyd's command port elsewhere). */
+export function parseChronySpec(spec: string): { host: string; port: number } | 'local' | null {
+  if (spec === 'chrony') return 'local';
+  const m = /^chrony:\/\/([A-Za-z0-9][A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/.exec(spec);
+  if (!m) return null;
+  const port = m[2] === undefined ? 323 : Number(m[2]);
+  if (!(port >= 1 && port <= 65535)) return null;
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+}
 
-  constructor(private readonly timeoutMs: number) {}
+export class ChronyReference implements Reference {
+  readonly name: string;
+  readonly precision = "chrony's own frequency estimate; its skew is the stated error bound";
+  private readonly args: string[];
+
+  constructor(
+    private readonly timeoutMs: number,
+    remote: { host: string; port: number } | null = null,
+  ) {
+    this.name = remote ? `chrony://${remote.host.includes(':') ? `[${remote.host}]` : remote.host}:${remote.port}` : 'chrony';
+    this.args = remote ? ['-h', remote.host, '-p', String(remote.port), '-c', 'tracking'] : ['-c', 'tracking'];
+  }
 
   async sample(clock: LocalClock): Promise<ReferenceSample> {
-    const r = await execa('chronyc', ['-c', 'tracking'], { reject: false, timeout: this.timeoutMs, all: true });
+    const r = await execa('chronyc', this.args, { reject: false, timeout: this.timeoutMs, all: true });
     const mono = clock.monoNs();
     if (r.failed && (r as { code?: string }).code === 'ENOENT') {
       throw new ReferenceFailure('chronyc is not installed (the chrony reference needs chronyd running)', 'unavailable');

@@ -65,6 +65,8 @@ export interface FitResult {
 const DEFAULTS = { minStepSeconds: 0.001, stepSigmas: 10, maxPairs: 50_000 };
 const MAD_TO_SIGMA = 1.4826;
 const STEP_WINDOW = 5;
+/** Samples after a jump that must agree before it is a step (fewer: it may be an outlier). */
+const STEP_CONFIRM = 3;
 
 /** Median of a copy (does not reorder the input). NaN for an empty list. */
 export function median(xs: readonly number[]): number {
@@ -145,7 +147,7 @@ export function fitDrift(input: readonly FitSample[], options: FitOptions = {}):
     const before = level.slice(Math.max(segStart, i - STEP_WINDOW), i);
     const after = level.slice(i, Math.min(n, i + STEP_WINDOW));
     const jump = median(after) - median(before);
-    const confirmed = known || (after.length >= 2 && Math.abs(jump) > threshold);
+    const confirmed = known || (after.length >= STEP_CONFIRM && Math.abs(jump) > threshold);
     if (!confirmed) continue;
     steps.push({ index: i, atSeconds: t[i] as number, offsetJumpSeconds: jump });
     segStart = i;

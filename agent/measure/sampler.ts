@@ -139,14 +139,15 @@ export class Sampler {
     if (stated) {
       return { ...base, method: 'stated', driftPpm: stated.ppm, uncertaintyPpm: stated.uncertaintyPpm };
     }
+    const kept = delayFilter(s);
     // A local step between samples i−1 and i is a known break in the offset series.
     const breaks: number[] = [];
     for (const st of this.localSteps) {
-      const i = s.findIndex((x) => x.monoNs >= st.monoNs);
+      const i = kept.findIndex((x) => x.monoNs >= st.monoNs);
       if (i > 0) breaks.push(i);
     }
     const fit: FitResult | null = fitDrift(
-      s.map((x) => ({ t: at(x.monoNs), offset: x.offsetSeconds })),
+      kept.map((x) => ({ t: at(x.monoNs), offset: x.offsetSeconds })),
       { breaks },
     );
     if (!fit) return base;
@@ -160,8 +161,27 @@ export class Sampler {
       uncertaintyPpm: fit.uncertaintyPpm,
       offsetNowSeconds: fit.offsetNowSeconds,
       steps: [...base.steps, ...referenceSteps].sort((a, b) => a.atSeconds - b.atSeconds),
-      outliers: fit.outliers,
+      outliers: fit.outliers + (s.length - kept.length),
       noiseSeconds: fit.noiseSeconds,
     };
   }
+}
+
+/** Queuing error below which a sample is never dropped for its delay, seconds. */
+const DELAY_FLOOR_SECONDS = 50e-6;
+
+/**
+ * Drop samples whose round trip was much slower than the best one: a reply that waited in a queue (or
+ * behind a busy event loop) carries up to (δ − δmin)/2 of error in its offset, and a run of them would
+ * look like a step. The cut adapts to the path: 3 robust σ of that excess, at least 50 µs.
+ */
+export function delayFilter<T extends { delaySeconds: number | null }>(samples: readonly T[]): T[] {
+  const delays = samples.map((x) => x.delaySeconds).filter((d): d is number => d !== null);
+  if (delays.length < 5) return [...samples];
+  const dmin = Math.min(...delays);
+  const excess = delays.map((d) => (d - dmin) / 2);
+  const med = median(excess);
+  const spread = 1.4826 * median(excess.map((e) => Math.abs(e - med)));
+  const limit = Math.max(DELAY_FLOOR_SECONDS, med + 3 * spread);
+  return samples.filter((x) => x.delaySeconds === null || (x.delaySeconds - dmin) / 2 <= limit);
 }

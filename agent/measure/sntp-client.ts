@@ -29,7 +29,7 @@ export const NTP_DEFAULT_PORT = 123;
 
 /** Parse `ntp://HOST[:PORT]` (IPv6 in brackets). Returns null when the text is not of that form. */
 export function parseNtpUrl(spec: string): { host: string; port: number } | null {
-  const m = /^ntp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?\/?$/.exec(spec);
+  const m = /^ntp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*)(?::(\d{1,5}))?\/?$/.exec(spec);
   if (!m) return null;
   const rawHost = m[1] as string;
   const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
