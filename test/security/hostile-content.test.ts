@@ -154,6 +154,24 @@ describe('escape sequences anywhere in the input', () => {
     }
   });
 
+  it('a capture whose every file carries escapes: check, check --json and fix stay clean', () => {
+    const cap = path.join(dir, 'tainted-capture');
+    fs.cpSync(path.join(ROOT, 'test/fixtures/capture/firecracker-kvm-6.18'), cap, { recursive: true });
+    const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    for (const f of walk(cap).filter((f) => !f.endsWith('SOURCE.md'))) {
+      const text = fs.readFileSync(f, 'utf8');
+      fs.writeFileSync(f, text.split('\n').map((l, i) => (l === '' ? l : `${l}${ESCAPES[i % ESCAPES.length]}`)).join('\n'));
+    }
+    for (const args of [['check', '--from', cap], ['fix', '--from', cap]]) {
+      const r = cli(args);
+      expect([0, 1, 2], r.stderr).toContain(r.status);
+      expect(RAW_CONTROL.test(r.stdout + r.stderr), `${args[0]}: ${JSON.stringify(r.stdout + r.stderr)}`).toBe(false);
+    }
+    const j = cli(['check', '--from', cap, '--json']);
+    expect(() => JSON.parse(j.stdout)).not.toThrow();
+    expect(j.stdout.includes('\x1b')).toBe(false);
+  });
+
   it('error messages naming a hostile path are escaped too (missing file, directory, binary file)', () => {
     const missing = path.join(dir, 'gone-\x1b]0;x\x07.log');
     const asDir = path.join(dir, 'dir-\x1b[2J');
