@@ -32,7 +32,12 @@ export function parseClocksource(devices: ClocksourceDeviceText[], path: string 
     return { device: d.device, current: cur[0] ?? null, available: d.available === null ? [] : names(d.available) };
   });
   const dev0 = parsed.find((d) => d.device === '0') ?? parsed[0];
-  return { path, refs: {}, current: dev0?.current ?? null, available: dev0?.available ?? [], devices: parsed };
+  const raw0 = sorted.find((d) => d.device === dev0?.device);
+  // Evidence for analyzers: each sysfs file is one line.
+  const refs: ClocksourceFacts['refs'] = {};
+  if (raw0?.current != null && dev0?.current != null) refs.current = { line: 1, excerpt: raw0.current.trim().slice(0, 400) };
+  if (raw0?.available != null && dev0 !== undefined && dev0.available.length > 0) refs.available = { line: 1, excerpt: raw0.available.trim().slice(0, 400) };
+  return { path, refs, current: dev0?.current ?? null, available: dev0?.available ?? [], devices: parsed };
 }
 
 /** Which of the two sysfs files a text looks like, or null. */
@@ -55,11 +60,6 @@ export function parseClocksourceFile(text: string, path: string | null = null): 
   const kind = clocksourceFileKind(text);
   if (kind === null) throw new ParseError('not a clocksource sysfs file: expected one line of clocksource names', 1, path);
   const line = text.replace(/\r/g, '').split('\n')[0] ?? '';
-  const ref = { line: 1, excerpt: line.trim() };
-  if (kind === 'current-clocksource') {
-    const facts = parseClocksource([{ device: '0', current: line, available: null }], path);
-    return { ...facts, refs: { current: ref } };
-  }
-  const facts = parseClocksource([{ device: '0', current: null, available: line }], path);
-  return { ...facts, refs: { available: ref } };
+  if (kind === 'current-clocksource') return parseClocksource([{ device: '0', current: line, available: null }], path);
+  return parseClocksource([{ device: '0', current: null, available: line }], path);
 }

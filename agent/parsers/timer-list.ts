@@ -151,7 +151,12 @@ export function createTimerListParser(path: string | null = null): LineParser<Ti
       const highres = highresFlag ?? hresActive;
       let hz: number | null = null;
       if (highres === 0 && resolution !== null) hz = hzFromResolution(resolution);
-      if (hz === null && jiffies !== null && nowNs !== null) hz = inferHz(jiffies, nowNs);
+      if (hz !== null && refs.resolution !== undefined) refs.hz = refs.resolution;
+      if (hz === null && jiffies !== null && nowNs !== null) {
+        hz = inferHz(jiffies, nowNs);
+        if (hz !== null && refs.jiffies !== undefined) refs.hz = refs.jiffies;
+      }
+      if (broadcast !== undefined) refs.broadcastDevice = { line: broadcast.line, excerpt: broadcast.excerpt };
       let lapicDeadlineTscHz: number | null = null;
       if (perCpu?.device === 'lapic-deadline' && perCpu.mult !== null && perCpu.shift !== null) {
         const hzv = Math.round((8 * perCpu.mult * 1e9) / 2 ** perCpu.shift);

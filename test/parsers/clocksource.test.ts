@@ -17,6 +17,7 @@ describe('parseClocksource', () => {
     expect(available).toBe('tsc kvm-clock \n');
     const f = parseClocksource([{ device: '0', current: fs.readFileSync(path.join(dir, 'current_clocksource'), 'utf8'), available }], 'cap');
     expect(f).toMatchObject({ current: 'tsc', available: ['tsc', 'kvm-clock'], devices: [{ device: '0', current: 'tsc', available: ['tsc', 'kvm-clock'] }] });
+    expect(f.refs).toEqual({ current: { line: 1, excerpt: 'tsc' }, available: { line: 1, excerpt: 'tsc kvm-clock' } });
   });
   it('device 0 decides current/available even when listed later; missing files are null/empty', () => {
     const f = parseClocksource([{ device: '1', current: 'hpet\n', available: null }, { device: '0', current: null, available: 'kvm-clock tsc acpi_pm \n' }]);
@@ -32,7 +33,7 @@ describe('parseClocksource', () => {
 describe('a single clocksource file given to analyze', () => {
   it('one name = current_clocksource', () => {
     expect(clocksourceFileKind('tsc\n')).toBe('current-clocksource');
-    expect(parseClocksourceFile('kvm-clock\n', 'f')).toMatchObject({ current: 'kvm-clock', available: [] });
+    expect(parseClocksourceFile('kvm-clock\n', 'f')).toMatchObject({ current: 'kvm-clock', available: [], refs: { current: { line: 1, excerpt: 'kvm-clock' } } });
   });
   it('a list, or one name with the kernel\'s trailing space = available_clocksource', () => {
     expect(clocksourceFileKind('tsc hpet acpi_pm \n')).toBe('available-clocksource');

@@ -62,6 +62,7 @@ describe('timer_list unit cases', () => {
     const f = parseTimerList(V04_PERIODIC, 'x');
     expect(f).toMatchObject({ version: 'v0.4', versionNumber: 4, cpus: 1, tickMode: 'periodic', nohz: false, highres: false, hz: 100, perCpuDevice: 'pit', eventHandler: 'tick_handle_periodic', broadcastDevice: null, truncated: false });
     expect(f.clockEventDevices).toEqual(['pit']);
+    expect(f.refs.hz?.line).toBe(9); // the .resolution line
   });
   it('the broadcast device\'s mode does not decide the tick mode', () => {
     const text = V04_PERIODIC.replace('Tick Device: mode:     0\nBroadcast device', 'Tick Device: mode:     1\nBroadcast device');
