@@ -20,7 +20,7 @@ const MAX_RSS_KB = 150 * 1024;
 function sourceLogs(): string[] {
   for (const dir of [path.join(ROOT, 'test', 'fixtures', 'vbox'), path.resolve(ROOT, '..', 'shared', 'corpus', 'vbox')]) {
     if (!fs.existsSync(dir)) continue;
-    const files = fs.readdirSync(dir).filter((f) => /\.log(\.\d)?$/.test(f)).sort().map((f) => path.join(dir, f));
+    const files = fs.readdirSync(dir).filter((f) => /^v\d.*\.log(\.\d)?$/.test(f)).sort().map((f) => path.join(dir, f));
     if (files.length > 0) return files;
   }
   throw new Error('no VBox.log fixtures found (test/fixtures/vbox)');

@@ -58,12 +58,10 @@ function hasTimeSync(buf: Uint8Array, from: number, end: number): boolean {
 /** Mutable state the pre-filter shares with the parser. */
 export interface PrefilterState {
   /**
-   * Elapsed time of the latest timestamped line as whole seconds plus `tsFrac / tsScale`; tsScale 0 =
-   * no timestamp yet. Kept as small integers so the per-line store never allocates a heap number.
+   * `[0]`: elapsed seconds of the latest timestamped line, NaN before the first. A typed array so
+   * the per-line store of a double never allocates a heap number.
    */
-  tsSec: number;
-  tsFrac: number;
-  tsScale: number;
+  ts: Float64Array;
   /** Set by the parser after the first CFGM dump: later dumps (a concatenation) are not read. */
   cfgmDone: boolean;
   /** Set by the parser after the first CPUID dump. */
@@ -88,13 +86,13 @@ export const DONE_GIM_PROVIDER = 128;
 
 /** A fresh pre-filter state. */
 export function prefilterState(): PrefilterState {
-  return { tsSec: 0, tsFrac: 0, tsScale: 0, cfgmDone: false, cpuidDone: false, inWantedNode: false, done: 0 };
+  return { ts: new Float64Array([Number.NaN]), cfgmDone: false, cpuidDone: false, inWantedNode: false, done: 0 };
 }
 
 /** Seconds of the latest timestamped line seen (µs precision), or null. */
 export function lastSeconds(state: PrefilterState): number | null {
-  if (state.tsScale === 0) return null;
-  return Math.round((state.tsSec + state.tsFrac / state.tsScale) * 1e6) / 1e6;
+  const t = state.ts[0]!;
+  return Number.isNaN(t) ? null : Math.round(t * 1e6) / 1e6;
 }
 
 /**
@@ -103,20 +101,29 @@ export function lastSeconds(state: PrefilterState): number | null {
  */
 export function messageStart(buf: Uint8Array, start: number, end: number, state: PrefilterState): number {
   // Fast path, nearly every line: `HH:MM:SS.ffffff ` (µs, 4.2+) or `HH:MM:SS.fff ` (ms, ≤4.1).
-  if (isDigit(buf[start]) && buf[start + 2] === 58 && buf[start + 5] === 58 && buf[start + 8] === 46) {
-    const sp = buf[start + 15] === 32 || start + 15 === end ? 15 : buf[start + 12] === 32 || start + 12 === end ? 12 : 0;
-    let frac = 0;
-    for (let k = start + 9; k < start + sp; k++) {
-      const d = buf[k]! - 48;
-      if (d < 0 || d > 9) return messageStartSlow(buf, start, end, state);
-      frac = frac * 10 + d;
-    }
-    if (sp !== 0) {
-      state.tsSec = ((buf[start]! - 48) * 10 + (buf[start + 1]! - 48)) * 3600 + ((buf[start + 3]! - 48) * 10 + (buf[start + 4]! - 48)) * 60
-        + (buf[start + 6]! - 48) * 10 + (buf[start + 7]! - 48);
-      state.tsFrac = frac;
-      state.tsScale = sp === 15 ? 1_000_000 : 1000;
-      return start + sp + 1;
+  const h1 = buf[start]! - 48;
+  const h2 = buf[start + 1]! - 48;
+  if (h1 >>> 0 <= 9 && h2 >>> 0 <= 9 && buf[start + 2] === 58 && buf[start + 5] === 58 && buf[start + 8] === 46) {
+    const m = (buf[start + 3]! - 48) * 10 + buf[start + 4]! - 48;
+    const sec = (buf[start + 6]! - 48) * 10 + buf[start + 7]! - 48;
+    const d0 = buf[start + 9]! - 48;
+    const d1 = buf[start + 10]! - 48;
+    const d2 = buf[start + 11]! - 48;
+    if (d0 >>> 0 <= 9 && d1 >>> 0 <= 9 && d2 >>> 0 <= 9 && m >>> 0 < 60 && sec >>> 0 < 61) {
+      const whole = (h1 * 10 + h2) * 3600 + m * 60 + sec;
+      const ms = d0 * 100 + d1 * 10 + d2;
+      const c12 = buf[start + 12];
+      if (c12 === 32 || start + 12 === end) {
+        state.ts[0] = whole + ms / 1e3;
+        return start + 13;
+      }
+      const d3 = c12! - 48;
+      const d4 = buf[start + 13]! - 48;
+      const d5 = buf[start + 14]! - 48;
+      if (d3 >>> 0 <= 9 && d4 >>> 0 <= 9 && d5 >>> 0 <= 9 && (buf[start + 15] === 32 || start + 15 === end)) {
+        state.ts[0] = whole + (ms * 1000 + d3 * 100 + d4 * 10 + d5) / 1e6;
+        return start + 16;
+      }
     }
   }
   return messageStartSlow(buf, start, end, state);
@@ -153,9 +160,7 @@ function messageStartSlow(buf: Uint8Array, start: number, end: number, state: Pr
     k++;
   }
   if (scale < 1000 || (k < end && buf[k] !== 32)) return skipBlank(buf, start, end);
-  state.tsSec = h * 3600 + m * 60 + s;
-  state.tsFrac = frac;
-  state.tsScale = scale;
+  state.ts[0] = h * 3600 + m * 60 + s + frac / scale;
   return k < end ? k + 1 : k;
 }
 
