@@ -107,6 +107,8 @@ export function createCpuinfoParser(path: string | null = null): LineParser<Cpui
         for (const f of OTHER_TIME_FLAGS) if (set.has(f)) otherTimeFlags.push(f);
       }
       if (arch === null && hardware !== null) arch = 'arm';
+      if (flags !== null && refs.tscFlags !== undefined) refs.hypervisorFlag = refs.tscFlags;
+      if (modelName !== null && refs.modelName !== undefined && brandNominalHz(modelName) !== null) refs.brandNominalHz = refs.modelName;
       const name: string | null = modelName;
       return {
         path,
