@@ -71,9 +71,15 @@ export function describeFsError(code: string | null, fallback: unknown): string 
   }
 }
 
+/**
+ * One per collection: resolves paths under Roots, reads, runs commands, and (when recording) keeps a
+ * copy of everything read for the capture writer.
+ */
 export class SourceIO {
   /** Files read so far (only when recording). */
   readonly recorded: RecordedFile[] | null;
+  /** Environment for commands (default: this process's). */
+  private readonly env: NodeJS.ProcessEnv | undefined;
 
   constructor(
     readonly roots: Roots,
@@ -82,8 +88,6 @@ export class SourceIO {
     this.recorded = opts.record ? [] : null;
     this.env = opts.env;
   }
-
-  private readonly env: NodeJS.ProcessEnv | undefined;
 
   /** Absolute path of `rel` under an area. */
   resolve(area: Area, rel: string): string {
@@ -146,7 +150,7 @@ export class SourceIO {
     }
   }
 
-  /** Names in a directory, or null when it does not exist. Throws nothing. */
+  /** Names in a directory, or why there are none. Throws nothing. */
   async listDir(area: Area, rel: string): Promise<{ state: 'ok'; names: string[]; path: string } | Exclude<ReadResult, { state: 'ok' }>> {
     const p = this.resolve(area, rel);
     try {
