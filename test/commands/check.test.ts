@@ -102,6 +102,16 @@ describe('clockdoctor check on this machine', () => {
       }
       expect(doc.facts.timerList.tickMode).toMatch(/^(oneshot|periodic)$/);
       expect(doc.facts.kernelLog.tscDetectedKhz).toBe(doc.facts.cpuinfo.cpuKhz);
+      // Read the kernel's own words with dmesg, independently of our kmsg reader and parser.
+      const dmesg = spawnSync('dmesg', [], { encoding: 'utf8' }).stdout;
+      const hv = /Hypervisor detected: (.+)$/m.exec(dmesg)?.[1]?.trim() ?? null;
+      expect(doc.facts.kernelLog.hypervisor).toBe(hv);
+      const mhz = /tsc: Detected (\d+)\.(\d{3}) MHz (?:processor|TSC)/.exec(dmesg);
+      if (mhz) expect(doc.facts.kernelLog.tscDetectedKhz).toBe(Number(mhz[1]) * 1000 + Number(mhz[2]));
+      const timerList = fs.readFileSync(procPath(DEFAULT_ROOTS, 'timer_list'), 'utf8');
+      const perCpuMode = /Tick Device: mode:\s+(\d)\s*\nPer CPU device: 0/.exec(timerList)?.[1];
+      expect(perCpuMode).toBeDefined();
+      expect(doc.facts.timerList.tickMode).toBe(perCpuMode === '1' ? 'oneshot' : 'periodic');
     }
   });
 
