@@ -6,7 +6,7 @@
 import type { Contribution } from './prediction.js';
 import {
   ACPI_PM_WRAP_SECONDS, HPET_ICH9_HZ, HPET_MASK_TICKS, KVM_CLOCK_SYNC_PERIOD_SECONDS, TSC_REFINE_ACCEPT_FRACTION,
-  XEN_EPOCH_SECONDS, assumptionText, type Assumptions,
+  XEN_EPOCH_SECONDS, assumptionText, kernelAtLeast, type Assumptions,
 } from './constants.js';
 import { fmtPpm, groupDigits } from './format.js';
 import type { ClockName, ModelParams, TscMode } from './model-params.js';
@@ -81,9 +81,9 @@ export function clockModels(p: ModelParams): ClockSet {
   if (!known) notes.push('true or claimed TSC rate not given: the model treats them as equal, so TSC-based clocks show no frequency error');
   const kver = p.kernelVersion;
   if (kver !== null) used.add('tscKnownFreqSinceKernel');
-  const knownFreqKernel = kver === null || kver >= A.tscKnownFreqSinceKernel;
+  const knownFreqKernel = kver === null || kernelAtLeast(kver, A.tscKnownFreqSinceKernel);
   if (kver !== null) used.add('newWatchdogSinceKernel');
-  const watchdogRule: 'old' | 'new' = kver === null || kver >= A.newWatchdogSinceKernel ? 'new' : 'old';
+  const watchdogRule: 'old' | 'new' = kver === null || kernelAtLeast(kver, A.newWatchdogSinceKernel) ? 'new' : 'old';
 
   const virtText = (clock: string): Contribution | null =>
     eVirt === 0 ? null : contribution('crystal', eVirt, `${clock} runs on the host's virtual time, whose crystal is off by ${fmtPpm(p.crystalPpm)}`);

@@ -61,10 +61,10 @@ export const VBOX_CATCH_UP_GIVE_UP_SECONDS = 60;
  * result depends on one.
  */
 export interface Assumptions {
-  /** Kernel version (major.minor as a number, e.g. 4.16) from which kvmclock marks the TSC frequency as known. */
-  tscKnownFreqSinceKernel: number;
+  /** Kernel version ("major.minor") from which kvmclock marks the TSC frequency as known. */
+  tscKnownFreqSinceKernel: string;
   /** Kernel version from which the ≈500 ppm watchdog margins apply (commit 2e27e793e280, ≈5.14). */
-  newWatchdogSinceKernel: number;
+  newWatchdogSinceKernel: string;
   /** Default HZ when the kernel config is unknown (250 since 2.6.13/14). */
   defaultHz: number;
   /** Residual error of a hypervisor's own TSC calibration on real KVM, ppm ("ppm level"). */
@@ -94,8 +94,8 @@ export interface Assumptions {
 }
 
 export const ASSUMPTION_DEFAULTS: Readonly<Assumptions> = Object.freeze({
-  tscKnownFreqSinceKernel: 4.16,
-  newWatchdogSinceKernel: 5.14,
+  tscKnownFreqSinceKernel: '4.16',
+  newWatchdogSinceKernel: '5.14',
   defaultHz: 250,
   kvmHostCalibrationPpm: 0,
   vmwareGiveUpSeconds: 60,
@@ -130,6 +130,20 @@ export const ASSUMPTION_TEXT: Record<keyof Assumptions, string> = {
   qemuHpetHz: 'QEMU HPET runs at {v} Hz (assumed)',
 };
 
-export function assumptionText(key: keyof Assumptions, value: number): string {
+export function assumptionText(key: keyof Assumptions, value: number | string): string {
   return `assumption ${key}: ${ASSUMPTION_TEXT[key].replace('{v}', String(value))}`;
+}
+
+/** "3.2.0-23-generic" → [3, 2]; null when it does not start with major.minor. */
+export function parseKernelVersion(v: string | null | undefined): [number, number] | null {
+  const m = v ? /^(\d+)\.(\d+)/.exec(v) : null;
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/** Is kernel `v` at least `since` (both "major.minor…")? */
+export function kernelAtLeast(v: string, since: string): boolean {
+  const a = parseKernelVersion(v);
+  const b = parseKernelVersion(since);
+  if (!a || !b) return true;
+  return a[0] !== b[0] ? a[0] > b[0] : a[1] >= b[1];
 }

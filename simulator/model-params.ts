@@ -60,8 +60,8 @@ export interface ModelParams {
   tscModeSwitchAllowed: boolean;
   /** `VBoxInternal/TM/TSCTicksPerSecond` set (forces VirtTscEmulated). */
   tscTicksPerSecondOverride: boolean;
-  /** Guest kernel version as major.minor (3.2, 5.15); null = unknown (treated as new). */
-  kernelVersion: number | null;
+  /** Guest kernel version, "3.2" or a full uname ("3.2.0-23-generic"); null = unknown (treated as new). */
+  kernelVersion: string | null;
   /** Guest kernel enabled kvm-clock (false with `no-kvmclock`). */
   kvmclockEnabled: boolean;
   /** `tsc=reliable`: the watchdog does not check the TSC. */

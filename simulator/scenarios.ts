@@ -45,7 +45,7 @@ export interface ScenarioOutcome {
 const TRUE_HZ = 3_400_109_000;
 const CLAIMED_HZ = 3_478_274_491;
 const vbox50 = (over: Partial<ModelParams> = {}): ModelParams =>
-  defaultParams({ hypervisor: 'virtualbox', paravirt: 'kvm', clocksource: 'kvm-clock', claimedTscHz: CLAIMED_HZ, trueTscHz: TRUE_HZ, kernelVersion: 3.2, tscMode: 'Dynamic', ...over });
+  defaultParams({ hypervisor: 'virtualbox', paravirt: 'kvm', clocksource: 'kvm-clock', claimedTscHz: CLAIMED_HZ, trueTscHz: TRUE_HZ, kernelVersion: '3.2', tscMode: 'Dynamic', ...over });
 const DAY = 86400;
 
 const r = (label: string) => (c: ScenarioContext): SimResult => {
@@ -113,8 +113,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'S5', title: 'real KVM/QEMU, kvm-clock', expected: '300.00 s (|e| ≲ few ppm), re-anchored every 300 s',
     runs: [
-      { label: 'S5', params: defaultParams({ hypervisor: 'kvm', clocksource: 'kvm-clock', kernelVersion: 5.15 }) },
-      { label: 'S5-3ppm', params: defaultParams({ hypervisor: 'kvm', clocksource: 'kvm-clock', claimedTscHz: 3_000_000_000, trueTscHz: 3_000_009_000, kernelVersion: 5.15, durationSeconds: DAY }) },
+      { label: 'S5', params: defaultParams({ hypervisor: 'kvm', clocksource: 'kvm-clock', kernelVersion: '5.15' }) },
+      { label: 'S5-3ppm', params: defaultParams({ hypervisor: 'kvm', clocksource: 'kvm-clock', claimedTscHz: 3_000_000_000, trueTscHz: 3_000_009_000, kernelVersion: '5.15', durationSeconds: DAY }) },
     ],
     checks: [
       at300('S5'),
@@ -223,8 +223,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'S17', title: 'watchdog, TSC wrong by 22 472 ppm vs an hpet watchdog', expected: 'old kernel: kept (11.2 ms/0.5 s < 62.5 ms); new kernel: demoted within ~1 s',
     runs: [
-      { label: 'old', params: defaultParams({ hypervisor: 'bare-metal', clocksource: 'tsc', claimedTscHz: CLAIMED_HZ, trueTscHz: TRUE_HZ, hpetPresent: true, watchdogClock: 'hpet', kernelVersion: 3.2 }) },
-      { label: 'new', params: defaultParams({ hypervisor: 'bare-metal', clocksource: 'tsc', claimedTscHz: CLAIMED_HZ, trueTscHz: TRUE_HZ, hpetPresent: true, watchdogClock: 'hpet', kernelVersion: 6.1 }) },
+      { label: 'old', params: defaultParams({ hypervisor: 'bare-metal', clocksource: 'tsc', claimedTscHz: CLAIMED_HZ, trueTscHz: TRUE_HZ, hpetPresent: true, watchdogClock: 'hpet', kernelVersion: '3.2' }) },
+      { label: 'new', params: defaultParams({ hypervisor: 'bare-metal', clocksource: 'tsc', claimedTscHz: CLAIMED_HZ, trueTscHz: TRUE_HZ, hpetPresent: true, watchdogClock: 'hpet', kernelVersion: '6.1' }) },
     ],
     checks: [
       { label: 'skew per 0.5 s, s', expected: 0.01124, tolerance: 0.00001, actual: (c) => r('old')(c).clockSet.watchdog?.verdict.skewPerIntervalSeconds ?? NaN },

@@ -4,7 +4,7 @@ import { simulateFixedStep } from '../../simulator/reference.js';
 import { defaultParams, type ModelParams } from '../../simulator/model-params.js';
 
 const vbox = (over: Partial<ModelParams>): ModelParams =>
-  defaultParams({ hypervisor: 'virtualbox', paravirt: 'kvm', clocksource: 'kvm-clock', claimedTscHz: 3_478_274_491, trueTscHz: 3_400_109_000, kernelVersion: 3.2, ...over });
+  defaultParams({ hypervisor: 'virtualbox', paravirt: 'kvm', clocksource: 'kvm-clock', claimedTscHz: 3_478_274_491, trueTscHz: 3_400_109_000, kernelVersion: '3.2', ...over });
 
 /**
  * Configurations where every event falls on a 1 s grid, so the fixed-step run is exact too. Rates are
@@ -24,7 +24,7 @@ const CASES: [string, ModelParams][] = [
   ['jiffies, 2 % lost ticks + VBoxService', defaultParams({ hypervisor: 'virtualbox', clocksource: 'jiffies', tick: 'periodic', hz: 1000, lostTickFraction: 0.02, correctors: [{ name: 'vboxservice' }] })],
   ['acpi_pm wrap loss + chrony', defaultParams({ hypervisor: 'kvm', clocksource: 'acpi_pm', crystalPpm: 41.3, stalls: [{ atSeconds: 5000, durationSeconds: 12, kind: 'stall' }], correctors: [{ name: 'chrony' }] })],
   ['VBoxService and chrony together', vbox({ correctors: [{ name: 'vboxservice', referenceOffsetSeconds: 0.5 }, { name: 'chrony' }] })],
-  ['watchdog demotion', defaultParams({ hypervisor: 'bare-metal', clocksource: 'tsc', claimedTscHz: 3_478_274_491, trueTscHz: 3_400_109_000, hpetPresent: true, kernelVersion: 6.1, correctors: [{ name: 'timesyncd' }] })],
+  ['watchdog demotion', defaultParams({ hypervisor: 'bare-metal', clocksource: 'tsc', claimedTscHz: 3_478_274_491, trueTscHz: 3_400_109_000, hpetPresent: true, kernelVersion: '6.1', correctors: [{ name: 'timesyncd' }] })],
 ];
 
 describe('event engine agrees with the brute-force fixed-step run to 1e-6 relative', () => {

@@ -18,7 +18,7 @@ describe('model.md §6 reference scenarios', () => {
 });
 
 describe('the documented VirtualBox 5.0 table (stopwatch after 5:00 of real time)', () => {
-  const base = { hypervisor: 'virtualbox', claimedTscHz: 3_478_274_491, trueTscHz: 3_400_109_000, kernelVersion: 3.2 } as const;
+  const base = { hypervisor: 'virtualbox', claimedTscHz: 3_478_274_491, trueTscHz: 3_400_109_000, kernelVersion: '3.2' } as const;
   const reads = (over: Parameters<typeof defaultParams>[0]): string => minutesSeconds(simulate(defaultParams({ ...base, ...over })).guestElapsedSeconds);
   it('paravirt KVM: kvm-clock and tsc 4:53–4:54, acpi_pm 5:00', () => {
     expect(['4:53', '4:54']).toContain(reads({ paravirt: 'kvm', clocksource: 'kvm-clock' }));

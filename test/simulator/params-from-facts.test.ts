@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { emptyFacts, type Facts } from '../../agent/facts.js';
+import { parseText } from '../../agent/parsers/lines.js';
+import { createVboxParser } from '../../agent/parsers/vbox.js';
+import { paramsFromFacts, predictFromFacts, predictedDriftRatio } from '../../simulator/params-from-facts.js';
+
+const EXAMPLE = new URL('../../examples/virtualbox-5.0-kvm-drift/VBox.log', import.meta.url);
+
+function exampleFacts(hostTscHz: number | null): Facts {
+  const f = emptyFacts({ hostTscHz });
+  f.vbox = parseText(createVboxParser(), readFileSync(EXAMPLE, 'utf8'));
+  return f;
+}
+
+describe('predictFromFacts', () => {
+  it('documented case: claim 3 478 274 491 Hz, KVM provider, RealTscOffset, true 3 400 109 000 Hz → −22 472 ppm, 4:53', () => {
+    const f = exampleFacts(3_400_109_000);
+    expect(f.vbox?.tscTicksPerSecond).toBe(3_478_274_491);
+    expect(f.vbox?.paravirtProvider).toBe('KVM');
+    expect(f.vbox?.switchedToRealTscOffset).toBe(true);
+    const p = predictFromFacts(f);
+    expect(p.clocksource).toBe('kvm-clock');
+    expect(p.driftPpm).not.toBeNull();
+    expect(Math.abs((p.driftPpm ?? 0) + 22472)).toBeLessThanOrEqual(5);
+    expect(p.guestSecondsPer300).toBeCloseTo(293.26, 2);
+    expect(p.fiveMinutesReadsAs).toBe('4:53');
+    expect(p.secondsPerDay).toBeCloseTo(-1941.6, 0);
+    const byName = Object.fromEntries(p.perClocksource.map((c) => [c.clocksource, c]));
+    expect(byName['acpi_pm']?.fiveMinutesReadsAs).toBe('5:00');
+    expect(byName['acpi_pm']?.affected).toBe(false);
+    expect(byName['kvm-clock']?.affected).toBe(true);
+    expect(byName['tsc']?.affected).toBe(true);
+    expect(p.explanation.join('\n')).toMatch(/−22 472 ppm: kvm-clock uses VirtualBox's claimed 3 478 274 491 Hz while the TSC ticks at 3 400 109 000 Hz/);
+    expect(p.assumptions.join('\n')).toMatch(/kvm-clock assumed/);
+    expect(predictedDriftRatio(p)).toBeCloseTo(-0.022472, 5);
+  });
+
+  it('without a true host rate the TSC-based clocks get no number (never a guess)', () => {
+    const f = exampleFacts(null);
+    // The example's brand string gives a nominal hint; remove every hint to test "no evidence".
+    if (f.vbox) { f.vbox.cpuBrand = null; f.vbox.brandNominalHz = null; f.vbox.cpuidBaseMhz = null; f.vbox.cpuidLeaf15 = null; f.vbox.cpuidTscTicksPerSecond = null; f.vbox.cpuidInferredTscTicksPerSecond = null; f.vbox.gipCpuHz = null; f.vbox.hostTscTicksPerSecond = null; f.vbox.gipPerCpuHz = []; }
+    const p = predictFromFacts(f);
+    expect(p.driftPpm).toBeNull();
+    expect(p.fiveMinutesReadsAs).toBeNull();
+    expect(predictedDriftRatio(p)).toBeNull();
+    expect(p.perClocksource.map((c) => c.clocksource)).toEqual(['acpi_pm']);
+    expect(p.explanation.join('\n')).toMatch(/--host-tsc-hz/);
+  });
+
+  it('no evidence at all → all null', () => {
+    const p = predictFromFacts(emptyFacts());
+    expect(p).toMatchObject({ clocksource: null, driftPpm: null, secondsPerDay: null, guestSecondsPer300: null, fiveMinutesReadsAs: null, corrected: null });
+  });
+
+  it('the guest clocksource from sysfs wins, and acpi_pm predicts 5:00 without any TSC rate', () => {
+    const f = exampleFacts(null);
+    f.clocksource = { path: null, refs: {}, current: 'acpi_pm', available: ['kvm-clock', 'tsc', 'acpi_pm'], devices: [] };
+    const p = predictFromFacts(f);
+    expect(p.clocksource).toBe('acpi_pm');
+    expect(p.driftPpm).toBe(0);
+    expect(p.fiveMinutesReadsAs).toBe('5:00');
+  });
+
+  it('a running VBoxService is modelled: linear at −21 972 ppm until the 20 min sawtooth', () => {
+    const f = exampleFacts(3_400_109_000);
+    f.timesync = { path: null, refs: {}, chronyTracking: null, daemons: [{ name: 'VBoxService', pid: 1, cmdline: 'VBoxService', vboxTimesync: { enabled: true, intervalMs: null, minAdjustMs: null, setThresholdMs: null, setStart: null, setOnRestore: null } }] };
+    const p = predictFromFacts(f);
+    expect(p.corrected?.correctors).toEqual(['vboxservice']);
+    expect(p.corrected?.pattern).toBe('sawtooth');
+    expect(p.corrected?.periodSeconds).toBeGreaterThan(54_000);
+    expect(p.corrected?.periodSeconds).toBeLessThan(55_200);
+    expect(p.corrected?.amplitudeSeconds).toBeCloseTo(1200, 0);
+  });
+
+  it('chrony absorbs it', () => {
+    const f = exampleFacts(3_400_109_000);
+    f.timesync = { path: null, refs: {}, chronyTracking: null, daemons: [{ name: 'chronyd', pid: 1, cmdline: 'chronyd' }] };
+    const p = predictFromFacts(f);
+    expect(p.corrected?.pattern).toBe('converges');
+    expect(p.driftPpm).toBeLessThan(-22000);
+  });
+
+  it('TSCTicksPerSecond extradata = the true rate → 5:00', () => {
+    const f = exampleFacts(3_400_109_000);
+    if (f.vbox) { f.vbox.tscTicksPerSecond = 3_400_109_000; f.vbox.extradata.tscTicksPerSecond = 3_400_109_000; }
+    const p = predictFromFacts(f);
+    expect(p.fiveMinutesReadsAs).toBe('5:00');
+    expect(Math.abs(p.driftPpm ?? 1)).toBeLessThan(1e-6);
+  });
+
+  it('paramsFromFacts reads the kernel version, cmdline and ticks', () => {
+    const f = exampleFacts(3_400_109_000);
+    f.cmdline = { path: null, refs: {}, raw: 'no-kvmclock nohz=off', clocksource: null, tsc: ['reliable'], notsc: false, noKvmclock: true, nohz: 'off', nohzFull: null, divider: null, hpet: null, lpj: null, tscEarlyKhz: null };
+    const pf = paramsFromFacts(f);
+    expect(pf.params.kvmclockEnabled).toBe(false);
+    expect(pf.params.tscReliable).toBe(true);
+    expect(pf.params.tick).toBe('periodic');
+    expect(pf.params.hypervisor).toBe('virtualbox');
+    expect(pf.params.paravirt).toBe('kvm');
+  });
+});
