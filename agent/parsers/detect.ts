@@ -71,9 +71,37 @@ function prefixVotes(lines: string[]): { vbox: number; kernel: number } {
   return { vbox, kernel };
 }
 
+/** Compressed logs (rotated `kern.log.2.gz`, sosreport `.xz`) are common; name the tool that opens them. */
+const COMPRESSED: [number[], string, string][] = [
+  [[0x1f, 0x8b], 'gzip', 'zcat'],
+  [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'xz', 'xzcat'],
+  [[0x28, 0xb5, 0x2f, 0xfd], 'zstd', 'zstdcat'],
+  [[0x42, 0x5a, 0x68], 'bzip2', 'bzcat'],
+];
+
+/** UTF-16 (Windows "Unicode" text): a BOM, or ASCII with every other byte zero. */
+function isUtf16(head: Buffer): boolean {
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return true;
+  const n = Math.min(head.length, 64) & ~1;
+  if (n < 8) return false;
+  let zeroOdd = 0;
+  let zeroEven = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (head[i] === 0) zeroEven++;
+    if (head[i + 1] === 0) zeroOdd++;
+  }
+  return zeroOdd === n / 2 || zeroEven === n / 2;
+}
+
 /** Detect the kind of a file from its first bytes (64 KiB is plenty). */
 export function detectKind(head: Buffer): DetectedKind {
   if (head.length === 0) return { kind: null, reason: 'empty' };
+  for (const [magic, name, tool] of COMPRESSED) {
+    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) {
+      return { kind: null, reason: `${name}-compressed: decompress it first (${tool} FILE > FILE.txt)` };
+    }
+  }
+  if (isUtf16(head)) return { kind: null, reason: 'UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8 FILE > FILE.txt)' };
   let text = head.toString('utf8');
   if (isBinary(head, text)) return { kind: null, reason: 'binary' };
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

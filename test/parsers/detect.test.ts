@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { detectKind } from '../../agent/parsers/detect.js';
@@ -77,6 +78,12 @@ describe('junk', () => {
   it('binary: NUL bytes, or mostly invalid UTF-8', () => {
     expect(detectKind(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]))).toEqual({ kind: null, reason: 'binary' });
     expect(detectKind(Buffer.from(Array.from({ length: 4096 }, (_, i) => 0x80 + (i % 64))))).toEqual({ kind: null, reason: 'binary' });
+  });
+  it('compressed and UTF-16 files get a reason that says how to open them', () => {
+    const dmesg = fs.readFileSync(path.join(FIX, 'dmesg', 'kvm-bochs-3.13-kvmclock.txt'));
+    expect(detectKind(zlib.gzipSync(dmesg)).reason).toMatch(/^gzip-compressed: decompress it first \(zcat/);
+    expect(detectKind(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(dmesg.toString('utf8'), 'utf16le')]))).toMatchObject({ kind: null, reason: expect.stringMatching(/^UTF-16 text/) });
+    expect(detectKind(Buffer.from(dmesg.toString('utf8'), 'utf16le')).reason).toMatch(/^UTF-16 text/);
   });
   it('prose, JSON and a vmware.log are not recognised', () => {
     for (const t of ['Hello,\nmy guest clock loses 20 minutes a day.\nRegards\n', '{"a": 1}\n', 'hello\n']) {
