@@ -32,6 +32,15 @@ async function scanProcs({ io, signal }: SourceContext): Promise<Scan> {
     const cmd = await io.readText('procfs', `${pid}/cmdline`);
     processes.push({ pid: Number(pid), comm: name, cmdline: cmd.state === 'ok' ? cmd.text : null });
   }
+  // PID 1 is always there unless procfs hides other users' processes (hidepid=, systemd's
+  // ProtectProc=invisible): then "no daemon seen" means nothing, and must not be reported as a fact.
+  if (!list.names.includes('1') && processes.length === 0) {
+    return {
+      state: 'failed',
+      path: list.path,
+      reason: `${list.path} hides other users' processes (hidepid= or systemd ProtectProc=invisible/noaccess), so time-sync daemons cannot be seen; use ProtectProc=default or run with CAP_SYS_PTRACE`,
+    };
+  }
   io.record('commands', SCAN, processes.map((p) => `${p.pid} ${p.comm}\n`).join(''));
   return { state: 'ok', processes, path: list.path };
 }

@@ -81,6 +81,12 @@ describe('timesync source', () => {
     expect(r.state).toBe('absent');
   });
 
+  it('a procfs that hides other users\' processes (no PID 1) fails instead of claiming no daemon runs', async () => {
+    const { r } = await read(tree({ 'proc/4242/comm': 'node\n', 'proc/4242/cmdline': 'node\0' }));
+    expect(r.state).toBe('failed');
+    if (r.state !== 'ok') expect(r.reason).toMatch(/hides other users' processes.*ProtectProc/);
+  });
+
   it('a procfs that does not exist is absent', async () => {
     const roots: Roots = { procfs: path.join(tmp, 'nope'), sysfs: tmp, rootfs: tmp, commands: null };
     const { r } = await read(roots);
