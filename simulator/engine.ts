@@ -111,7 +111,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
   // A pvclock re-anchored faster than the engine cares to step (Xen, 1 s): report the bound analytically.
   let bounded: SimResult['boundedBelowResolution'] = null;
   const effectiveE = (m: ClockModel): number => (m.pvUpdateSeconds !== null && m.pvUpdateSeconds < MIN_PV_EVENT_PERIOD ? 0 : m.e);
-  if (clock.pvUpdateSeconds !== null && clock.pvUpdateSeconds < MIN_PV_EVENT_PERIOD) {
+  if (clock.pvUpdateSeconds !== null && clock.pvUpdateSeconds < MIN_PV_EVENT_PERIOD && clock.e !== 0) {
     bounded = { amplitudeSeconds: Math.abs(clock.e) * clock.pvUpdateSeconds, periodSeconds: clock.pvUpdateSeconds };
   }
 
