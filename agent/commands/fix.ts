@@ -40,7 +40,7 @@ export const fixCommand: CommandModule<object, FixArgs> = {
   handler: async (argv) => {
     const setup = collectorSetup(argv);
     const user = process.env.SUDO_USER ? ` (sudo by ${process.env.SUDO_USER})` : '';
-    const audit = systemAuditLog();
+    const audit = systemAuditLog(setup.roots);
     process.exitCode = await runFix(
       { apply: argv.apply, yes: argv.yes, roots: setup.roots },
       {

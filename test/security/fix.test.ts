@@ -169,3 +169,45 @@ describe('clockdoctor fix', () => {
     expect(h.out()).toContain('No fixes');
   });
 });
+
+describe('the audit log', () => {
+  const fakeLogger = (script: string): string => {
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'logger'), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    return bin;
+  };
+
+  async function withPath<T>(bin: string, f: () => Promise<T>): Promise<T> {
+    const old = process.env.PATH;
+    process.env.PATH = `${bin}:${old ?? ''}`;
+    try {
+      return await f();
+    } finally {
+      process.env.PATH = old;
+    }
+  }
+
+  it('hands the line to logger(1) as one argv word (no shell), tagged clockdoctor, authpriv', async () => {
+    const { systemAuditLog } = await import('../../agent/fix/log.js');
+    const out = path.join(dir, 'logger-argv');
+    const bin = fakeLogger(`for a in "$@"; do printf '%s\\0' "$a"; done > '${out}'`);
+    let err = '';
+    const sink = { write: (s: string) => { err += s; return true; } } as unknown as NodeJS.WritableStream;
+    const line = `fix applied: it's $(id) \`id\`; done`;
+    await withPath(bin, () => systemAuditLog(roots, sink)(line));
+    expect(fs.readFileSync(out, 'utf8').split('\0').slice(0, -1)).toEqual(['--socket-errors=on', '-t', 'clockdoctor', '-p', 'authpriv.notice', '--', line]);
+    expect(err).toBe(`clockdoctor: ${line}\n`);
+  });
+
+  it('without a system log, appends to <rootfs>/var/log/clockdoctor.log, and says so', async () => {
+    const { systemAuditLog, fallbackLogPath } = await import('../../agent/fix/log.js');
+    const bin = fakeLogger('echo "logger: socket /dev/log: No such file or directory" >&2; exit 1');
+    fs.mkdirSync(path.join(dir, 'var/log'), { recursive: true });
+    let err = '';
+    const sink = { write: (s: string) => { err += s; return true; } } as unknown as NodeJS.WritableStream;
+    await withPath(bin, () => systemAuditLog(roots, sink)('fix applied for X'));
+    expect(fs.readFileSync(fallbackLogPath(roots), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z fix applied for X\n$/);
+    expect(err).toContain('logged to');
+  });
+});
