@@ -30,7 +30,7 @@ import type {
 import { excerpt, type LineParser } from './lines.js';
 import { splitPrefix, type KernelLogShape } from './kernel-log-prefix.js';
 import { mhzToKhz, safeInt, safeSignedInt } from './kernel-log-numbers.js';
-import { parseTimeSyncMessage } from './kernel-log-timesync.js';
+import { parseTimeSyncMessages } from './vbox-timesync.js';
 
 const GATE =
   /Linux version|ommand line:|MHz|[Cc]locksource|TSC|tsc|Hypervisor|paravirtualized|DMI:|virtualization|kvm-clock|CPU0?:|unstable|wd_n|cs_n|TimeSync|timesync|comparators|calibration/;
@@ -71,6 +71,7 @@ const RE = {
   deadlineOff: /TSC_DEADLINE disabled/,
   kvmClock: /kvm-clock: (?:Using msrs|cpu \d+, msr|using sched offset)|clocksource kvm-clock|kvm-clock: mask:/,
   calPit: /Fast TSC calibration using PIT|Using PIT calibration value|Using PIT calibration\b/,
+  vboxTimeSync: /vgsvcTimeSync|VBoxServiceTimeSync|\d\d:\d\d:\d\d\.\d{3,9} timesync\s/,
   calRef: /(?:PIT calibration matches|using) (HPET|PMTIMER)(?: reference calibration|\. \d+ loops)/,
 } as const;
 
@@ -439,9 +440,10 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
         }
         return;
       }
-      const ts = parseTimeSyncMessage(msg);
-      if (ts !== null) {
-        add(b.timeSync, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, ...ts });
+      // VBoxService lines forwarded by vboxguest (its own `HH:MM:SS.uuuuuu timesync …` prefix), or 4.3's
+      // function names; not Hyper-V's `hv_utils: TimeSync IC version 4.0`. The same reader as VBox.log's.
+      if (RE.vboxTimeSync.test(msg)) {
+        for (const t of parseTimeSyncMessages(msg)) add(b.timeSync, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, ...t });
         b.touched = true;
       }
     },

@@ -391,6 +391,16 @@ describe('VBoxService time-sync lines forwarded into the kernel log', () => {
     );
     expect(f.timeSync.map((t) => [t.kind, t.deltaNs])).toEqual([['radical-guest-change', 62007277670000], ['radical-host-change', -14387957862000]]);
   });
+  it('several messages glued on one line all count; Hyper-V TimeSync is not VBoxService', () => {
+    const f = parse(
+      '[ 9.0] 10:00:00.000000 timesync vgsvcTimeSyncWorker: Radical host time change: 4 550 414 000 000ns (HostNow=1 ns HostLast=2 ns) 10:00:00.000001 timesync vgsvcTimeSyncWorker: Radical guest time change: 4 550 414 000 000ns (GuestNow=1 ns GuestLast=2 ns fSetTimeLastLoop=true)',
+      '[ 9.5] hv_utils: TimeSync IC version 4.0',
+      '[ 9.6] 10:00:01.000000 timesync vgsvcTimeSyncAdjust: adjtime by 12 345 ns',
+    );
+    expect(f.timeSync.map((t) => [t.kind, t.deltaNs, t.line])).toEqual([
+      ['radical-host-change', 4550414000000, 1], ['radical-guest-change', 4550414000000, 1], ['adjtime', 12345, 3],
+    ]);
+  });
   it('a "Linux version" inside a VBoxService line is not a boot', () => {
     const f = parse('[ 1.0] Linux version 5.4.0 (x)', '[ 9.0] 10:00:00.000000 main vgsvc... Linux version 5.4.0', '[ 9.1] clocksource: Switched to clocksource tsc');
     expect(f.boots).toBe(1);
