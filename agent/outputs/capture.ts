@@ -62,6 +62,9 @@ function sourceNote(snapshot: Readonly<Snapshot>, meta: CaptureMeta, files: Reco
     'under `commands/` (`commands/dmesg` is the kernel log in dmesg\'s format, read from /dev/kmsg, dmesg or',
     'journalctl -k; `commands/chronyc-tracking` is `chronyc -c tracking`). Only the files the collectors read',
     `are here (${files.filter((f) => f.content !== null).length} files); for processes, only time-sync daemons.`,
+    ...(files.some((f) => f.area === 'sysfs' && f.rel.startsWith('firmware/acpi/tables/'))
+      ? ['ACPI tables under `sys/firmware/acpi/tables/` hold only their 36-byte header (the OEM ID is all that is read).']
+      : []),
     'Read it back with `clockdoctor check --from <this folder>`.',
     '',
     'Review before sending: the kernel log and command line can name hosts, devices and boot arguments.',
