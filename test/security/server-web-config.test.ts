@@ -1,0 +1,93 @@
+/**
+ * The web config wired into the agent's real HTTP server (agent/daemon/server.ts): TLS from the
+ * config, basic auth through authorizeRequest, client certificates, configured headers — over real
+ * connections with certificates made by openssl at test time.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import bcrypt from 'bcryptjs';
+import { Gauge, Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNAUTHORIZED_HEADERS, authorizeRequest, loadWebConfig, type WebConfig } from '../../agent/daemon/web-config.js';
+import { startServer, type AgentServer } from '../../agent/daemon/server.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cd-srvcfg-'));
+const openssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
+beforeAll(() => {
+  openssl('req', '-x509', ...ec, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'server.key', '-out', 'server.crt');
+  openssl('req', '-x509', ...ec, '-days', '2', '-subj', '/CN=ca', '-keyout', 'ca.key', '-out', 'ca.crt');
+  openssl('req', ...ec, '-subj', '/CN=prometheus', '-keyout', 'client.key', '-out', 'client.csr');
+  openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'client.crt');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function registry(): Registry {
+  const r = new Registry();
+  new Gauge({ name: 'clockdoctor_build_info', help: 'build', labelNames: ['version'], registers: [r] }).set({ version: 'test' }, 1);
+  return r;
+}
+
+async function serve(cfg: WebConfig): Promise<AgentServer> {
+  return startServer({ host: '127.0.0.1', port: 0 }, {
+    registry: registry(),
+    isReady: () => true,
+    ...(cfg.tls ? { tls: cfg.tls } : {}),
+    authorize: (req) => authorizeRequest(req, cfg),
+    headers: cfg.headers,
+    unauthorizedHeaders: UNAUTHORIZED_HEADERS,
+  });
+}
+
+function get(port: number, opts: https.RequestOptions = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/metrics', ca: fs.readFileSync(path.join(dir, 'server.crt')), agent: false, ...opts }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+  });
+}
+
+const basic = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+
+describe('agent server with --web.config.file', () => {
+  it('TLS + basic auth: metrics only with the password; 401 carries WWW-Authenticate; configured headers sent', async () => {
+    fs.writeFileSync(path.join(dir, 'web.yml'), `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nhttp_server_config:\n  headers:\n    Strict-Transport-Security: max-age=63072000\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync('scrape-me', 4)}\n`);
+    const cfg = await loadWebConfig(path.join(dir, 'web.yml'));
+    const srv = await serve(cfg);
+    try {
+      const ok = await get(srv.port, { headers: { Authorization: basic('prometheus', 'scrape-me') } });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toContain('clockdoctor_build_info{version="test"} 1');
+      expect(ok.headers['strict-transport-security']).toBe('max-age=63072000');
+      const no = await get(srv.port);
+      expect(no.status).toBe(401);
+      expect(no.headers['www-authenticate']).toMatch(/^Basic/);
+      expect(no.body).not.toContain('clockdoctor_build_info');
+      expect((await get(srv.port, { headers: { Authorization: basic('prometheus', 'wrong') } })).status).toBe(401);
+      // 20 more scrapes with the right password: one bcrypt in total.
+      for (let i = 0; i < 20; i++) expect((await get(srv.port, { headers: { Authorization: basic('prometheus', 'scrape-me') } })).status).toBe(200);
+      expect(cfg.authCache.bcryptRuns).toBe(2);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('RequireAndVerifyClientCert: only the CA-signed client gets through the handshake', async () => {
+    fs.writeFileSync(path.join(dir, 'mtls.yml'), 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n');
+    const srv = await serve(await loadWebConfig(path.join(dir, 'mtls.yml')));
+    try {
+      expect((await get(srv.port, { cert: fs.readFileSync(path.join(dir, 'client.crt')), key: fs.readFileSync(path.join(dir, 'client.key')) })).status).toBe(200);
+      await expect(get(srv.port)).rejects.toThrow();
+    } finally {
+      await srv.close();
+    }
+  });
+});
