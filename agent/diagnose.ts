@@ -9,41 +9,7 @@ import type { SourceStatus } from './snapshot.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { VERSION } from './version.js';
 import { runAnalyzers } from '../analyzers/index.js';
-import type { Prediction } from '../simulator/prediction.js';
-import { estimateHostTsc } from '../analyzers/host-tsc.js';
-import { claimedRate, exposure } from '../analyzers/vbox-tsc.js';
-import { guestSecondsPer300, mmss, secondsPerDay } from '../analyzers/util.js';
-
-/**
- * Stand-in until simulator/params-from-facts.ts lands: the direct calculation
- * e = f_true / f_claimed − 1 for the clocksources the claim hits (issue 2 item 5 allows this).
- */
-function predictFromFacts(facts: Facts): Prediction | null {
-  const claim = claimedRate(facts);
-  const est = estimateHostTsc(facts);
-  if (claim === null || est.hz === null) return null;
-  const exp = exposure(facts, claim);
-  const ppm = (est.hz / claim.hz - 1) * 1e6;
-  const clocks = ['kvm-clock', 'tsc', 'acpi_pm', 'hpet'];
-  const per = clocks.map((cs) => {
-    const affected = exp.hit.includes(cs);
-    const p = affected ? ppm : 0;
-    return { clocksource: cs, driftPpm: p, secondsPerDay: secondsPerDay(p), guestSecondsPer300: guestSecondsPer300(p), fiveMinutesReadsAs: mmss(guestSecondsPer300(p)), affected, contributions: affected ? [{ tag: 'tsc-frequency-claim', ppm: p, text: `claimed ${claim.hz} Hz, true ${est.hz} Hz`, assumption: est.strength === 'hint' }] : [] };
-  });
-  const cur = exp.guestClocksource ?? exp.hit[0] ?? null;
-  const main = per.find((c) => c.clocksource === cur) ?? null;
-  return {
-    clocksource: cur,
-    driftPpm: main?.driftPpm ?? null,
-    secondsPerDay: main?.secondsPerDay ?? null,
-    guestSecondsPer300: main?.guestSecondsPer300 ?? null,
-    fiveMinutesReadsAs: main?.fiveMinutesReadsAs ?? null,
-    perClocksource: per,
-    corrected: null,
-    explanation: [exp.text],
-    assumptions: est.strength === 'hint' ? [`the true host TSC rate is taken from a hint: ${est.candidates[0]?.text ?? ''}`] : [],
-  };
-}
+import { predictFromFacts } from '../simulator/params-from-facts.js';
 
 /** Context of a diagnosis: the files `analyze` read, or the collectors `check`/the agent ran. */
 export interface DiagnoseContext {

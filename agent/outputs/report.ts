@@ -126,16 +126,22 @@ export function keyFacts(f: Facts): string[] {
   return lines;
 }
 
-function predictionBlock(pred: Prediction | null, p: Paint): string[] {
+function predictionBlock(pred: Prediction | null, p: Paint, width: number): string[] {
   if (pred === null || pred.perClocksource.length === 0) return [];
   const out = [p('bold', 'Predicted drift') + ' (no time-sync correcting it)'];
   for (const c of pred.perClocksource) {
     const mark = c.affected ? p('yellow', ' ← hit') : '';
     const cur = c.clocksource === pred.clocksource ? ' (guest uses it)' : '';
-    out.push(`  ${c.clocksource.padEnd(28)} ${signedPpm(c.driftPpm).padStart(14)}  ${perDay(c.secondsPerDay).padEnd(24)}  5:00 reads as ${c.fiveMinutesReadsAs} (${c.guestSecondsPer300.toFixed(2)} s)${cur}${mark}`);
+    // A few ppm round to "300.00 s" but truncate to 4:59; show enough digits to tell them apart.
+    const g = c.guestSecondsPer300;
+    const secs = g.toFixed(2) === '300.00' && g !== 300 ? g.toFixed(3) : g.toFixed(2);
+    out.push(`  ${c.clocksource.padEnd(28)} ${signedPpm(c.driftPpm).padStart(14)}  ${perDay(c.secondsPerDay).padEnd(24)}  5:00 reads as ${c.fiveMinutesReadsAs} (${secs} s)${cur}${mark}`);
   }
-  if (pred.corrected !== null) out.push(`  with ${pred.corrected.correctors.join(' + ') || 'no corrector'}: ${pred.corrected.text}`);
-  for (const a of pred.assumptions) out.push(`  assumes: ${a}`);
+  if (pred.corrected !== null) out.push(...wrap(`With ${pred.corrected.correctors.join(' + ') || 'no corrector'}: ${printable(pred.corrected.text)}`, width, '  '));
+  if (pred.assumptions.length > 0) {
+    out.push('  Assumptions:');
+    for (const a of pred.assumptions) out.push(...wrap(printable(a.replace(/^assumption(?: \w+)?: /, '')), width, '      ').map((l, i) => (i === 0 ? `    - ${l.slice(6)}` : l)));
+  }
   return out;
 }
 
@@ -170,7 +176,7 @@ export function renderReport(result: AnalysisResult, opts: ReportOptions): strin
   if (inputs.length > 0) blocks.push(inputs);
   const facts = keyFacts(result.facts).map((l) => `  ${printable(l)}`);
   blocks.push(facts.length > 0 ? [p('bold', 'Key facts'), ...facts] : [p('bold', 'Key facts'), '  none: no input was understood']);
-  const pred = predictionBlock(result.prediction, p);
+  const pred = predictionBlock(result.prediction, p, width);
   if (pred.length > 0) blocks.push(pred);
   const n = (s: Severity): number => result.findings.filter((f) => f.severity === s).length;
   if (result.findings.length === 0) {
