@@ -138,6 +138,13 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
         text: `GIP u64CpuHz = ${fmtHz(vbox.hostTscTicksPerSecond)}; ${why}`,
       };
     }
+    // An override set to fix a bad calibration makes the (bad) GIP "independent" of the claim, so a
+    // disagreement alone would blame the fix. Only trust it as a measurement when it also agrees with
+    // the nominal rate; otherwise it is the suspect, not the evidence.
+    const nominalHz = vbox.cpuidBaseMhz !== null && vbox.cpuidBaseMhz > 0 ? vbox.cpuidBaseMhz * 1e6 : vbox.brandNominalHz ?? facts.cpuinfo?.brandNominalHz ?? null;
+    if (calibration !== null && calibration.strength === 'strong' && nominalHz !== null && Math.abs(ppmDiff(calibration.hz, nominalHz)) > CALIBRATION_AGREES_WITH_NOMINAL_PPM) {
+      calibration = { ...calibration, strength: 'hint', text: `${calibration.text}, but ${Math.abs(ppmDiff(calibration.hz, nominalHz) / 1e4).toFixed(1)} % away from the nominal ${mhz(nominalHz)}, so not trusted` };
+    }
     if (calibration !== null && calibration.strength === 'strong') strong.push(calibration);
 
     if (vbox.cpuidInferredTscTicksPerSecond !== null) {

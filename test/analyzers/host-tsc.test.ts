@@ -63,3 +63,16 @@ describe('estimateHostTsc', () => {
     expect(estimateHostTsc(f)).toMatchObject({ hz: 2_200_000_000, source: 'brand-nominal' });
   });
 });
+
+describe('estimateHostTsc after the documented fix was applied', () => {
+  it('does not blame a TSCTicksPerSecond override that corrects a GIP calibration far from the nominal rate', () => {
+    const v = documentedVbox({
+      tscTicksPerSecond: 3_400_109_000,
+      extradata: { tscTicksPerSecond: 3_400_109_000, tscMode: null, getHostTimeDisabled: null, warpDrivePercentage: null },
+    });
+    const e = estimateHostTsc(facts({ vbox: v }));
+    expect(e.strength).toBe('hint');
+    expect(e.hz).toBe(3_400_000_000);
+    expect(e.candidates.find((c) => c.source === 'gip-consensus')?.text).toContain('not trusted');
+  });
+});

@@ -111,3 +111,14 @@ describe('other VirtualBox TSC rules', () => {
     expect(out.map((f) => [f.id, f.severity])).toEqual([['VBOX_NATIVE_API', 'info'], ['VBOX_TSC_TIED_TO_EXECUTION', 'warning'], ['VBOX_WARP_DRIVE', 'warning']]);
   });
 });
+
+describe('after the fix', () => {
+  it('the documented VM with TSCTicksPerSecond=3400109000 set is healthy', () => {
+    const v = documentedVbox({
+      tscTicksPerSecond: 3_400_109_000,
+      extradata: { tscTicksPerSecond: 3_400_109_000, tscMode: null, getHostTimeDisabled: null, warpDrivePercentage: null },
+    });
+    expect(tscFrequencyMismatch(facts({ vbox: v }))).toEqual([]);
+    expect(tscFrequencyMismatch(facts({ vbox: v, user: { hostTscHz: 3_400_109_000 } }))).toEqual([]);
+  });
+});
