@@ -28,6 +28,12 @@ const RESUMING = ascii('Resuming VM');
 const IME_SYNC = ascii('imeSync');
 const USING = ascii('Using provider');
 const TM_GIP = ascii('TM: GIP - ');
+const TM_TSC = ascii('TM: cTSCTicksPerSecond=');
+const TM_TSC_ALIGNED = ascii('TM:     cTSCTicksPerSecond=');
+const TM_TSC_HOST = ascii('TM: cTSCTicksPerSecondHost=');
+const TM_TIED = ascii('TM: TSCTiedToExecution=');
+const TM_INIT_FINALIZE = ascii('TM: TMR3InitFinalize:');
+const LOAD = ascii('load)');
 const KVM_VCPU = ascii('KVM: VCPU');
 const NODE_ROOT = ascii('[/] ');
 const NODE_GIM = ascii('[/GIM/] ');
@@ -43,6 +49,13 @@ function at(buf: Uint8Array, pos: number, end: number, lit: Uint8Array): boolean
   if (pos + lit.length > end) return false;
   for (let k = 0; k < lit.length; k++) if (buf[pos + k] !== lit[k]) return false;
   return true;
+}
+
+/** Does `buf[from, end)` end with `lit`, trailing blanks ignored? (`(state load)` lines) */
+function endsWith(buf: Uint8Array, from: number, end: number, lit: Uint8Array): boolean {
+  let e = end;
+  while (e > from && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+  return e - lit.length >= from && at(buf, e - lit.length, e, lit);
 }
 
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
@@ -83,6 +96,10 @@ export const DONE_FULL_NAME = 16;
 export const DONE_GUEST_OS = 32;
 export const DONE_GIP = 64;
 export const DONE_GIM_PROVIDER = 128;
+export const DONE_TSC = 256;
+export const DONE_TSC_HOST = 512;
+export const DONE_TIED = 1024;
+export const DONE_INIT_FINALIZE = 2048;
 
 /** A fresh pre-filter state. */
 export function prefilterState(): PrefilterState {
@@ -175,9 +192,16 @@ function skipBlank(buf: Uint8Array, start: number, end: number): number {
 export function wantsMessage(buf: Uint8Array, p: number, end: number, state: PrefilterState): boolean {
   if (p >= end) return false;
   switch (buf[p]) {
-    case 84: // T: `TM: …`, `TMR3UtcNow: …`
+    case 84: { // T: `TM: …`, `TMR3UtcNow: …`; first-wins lines only until the parser has them
       if (buf[p + 1] !== 77) return false;
-      return (state.done & DONE_GIP) === 0 || !at(buf, p, end, TM_GIP);
+      const done = state.done;
+      if (done === 0) return true;
+      if ((done & DONE_GIP) !== 0 && at(buf, p, end, TM_GIP)) return false;
+      if ((done & DONE_TSC) !== 0 && (at(buf, p, end, TM_TSC) || at(buf, p, end, TM_TSC_ALIGNED))) return endsWith(buf, p, end, LOAD);
+      if ((done & DONE_TSC_HOST) !== 0 && at(buf, p, end, TM_TSC_HOST)) return false;
+      if ((done & DONE_TIED) !== 0 && at(buf, p, end, TM_TIED)) return false;
+      return (done & DONE_INIT_FINALIZE) === 0 || !at(buf, p, end, TM_INIT_FINALIZE);
+    }
     case 71: // G: `GIM: Using provider`, `GIM: KVM: VCPU`, `Gst:`, `Guest OS type`
       if (at(buf, p, end, GIM)) return ((state.done & DONE_GIM_PROVIDER) === 0 && at(buf, p + 5, end, USING)) || at(buf, p + 5, end, KVM_VCPU);
       if (at(buf, p, end, GST)) return !state.cpuidDone;

@@ -16,7 +16,8 @@ import type {
 } from '../facts.js';
 import { excerpt, type LineParser } from './lines.js';
 import {
-  DONE_FULL_NAME, DONE_GIM_PROVIDER, DONE_GIP, DONE_GUEST_OS, DONE_HEADER, DONE_LOG_OPENED, DONE_OS_PRODUCT, DONE_OS_RELEASE,
+  DONE_FULL_NAME, DONE_GIM_PROVIDER, DONE_GIP, DONE_GUEST_OS, DONE_HEADER, DONE_INIT_FINALIZE, DONE_LOG_OPENED, DONE_OS_PRODUCT,
+  DONE_OS_RELEASE, DONE_TIED, DONE_TSC, DONE_TSC_HOST,
   lastSeconds, messageStart, prefilterState, wantsMessage,
 } from './vbox-prefilter.js';
 import { mentionsTimeSync, parseTimeSyncMessages } from './vbox-timesync.js';
@@ -53,6 +54,8 @@ export function looksLikeVboxLog(head: string): boolean {
 // ───────────── line grammar ─────────────
 
 const PREFIX = /^(?:\s*>)*\s*(?:\[\/?[A-Za-z]+(?:=[^\]]*)?\])*\s?(\d{2,7}):(\d{2}):(\d{2})\.(\d{3,9})(?: |$)/;
+// The common shape, tried first (no paste junk, 2-digit hours).
+const FAST_PREFIX = /^(\d\d):(\d\d):(\d\d)\.(\d{6}|\d{3})(?: |$)/;
 const LEAD_JUNK = /^(?:\s*>)*\s*(?:\[\/?[A-Za-z]+(?:=[^\]]*)?\])*[\s>]*/;
 const TRAIL_JUNK = /(?:\[\/[A-Za-z]+\])+\s*$/;
 
@@ -181,7 +184,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       const m = TSC_HOST_LINE.exec(msg);
       if (m !== null && tscHost === null) {
         tscHost = hexOrDecimalPair(m[1]!, m[2]);
-        if (tscHost !== null) setRef('cTSCTicksPerSecondHost', ref());
+        if (tscHost !== null) { setRef('cTSCTicksPerSecondHost', ref()); state.done |= DONE_TSC_HOST; }
       }
       return;
     }
@@ -198,6 +201,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       if (tscTicks !== null || value === null) return;
       tscTicks = value;
       setRef('tscTicksPerSecond', ref());
+      state.done |= DONE_TSC;
       const em = ENM_MODE.exec(msg);
       if (em !== null) {
         mode = tscMode(em[1], em[2]);
@@ -218,6 +222,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       if (m !== null && tied === null) {
         tied = rtBool(m[1]);
         setRef('tscTiedToExecution', ref());
+        state.done |= DONE_TIED;
       }
       return;
     }
@@ -226,6 +231,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       if (m !== null && switchAllowed === null) {
         switchAllowed = rtBool(m[1]);
         setRef('tscModeSwitchAllowed', ref());
+        state.done |= DONE_INIT_FINALIZE;
       }
       return;
     }
@@ -403,16 +409,24 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
   }
 
   function onLine(raw: string, lineNo: number): void {
-    let line = raw.replace(TRAIL_JUNK, '').trimEnd();
+    let line = raw.trimEnd();
+    if (line.endsWith(']')) line = line.replace(TRAIL_JUNK, '').trimEnd();
     let at: number | null = null;
-    const pm = PREFIX.exec(line);
     let msg: string;
-    if (pm !== null) {
-      at = Math.round((Number(pm[1]) * 3600 + Number(pm[2]) * 60 + Number(pm[3]) + Number(`0.${pm[4]}`)) * 1e6) / 1e6;
-      msg = line.slice(pm[0].length);
+    const fast = FAST_PREFIX.exec(line);
+    if (fast !== null) {
+      at = Number(fast[1]) * 3600 + Number(fast[2]) * 60 + Number(fast[3]) + Number(fast[4]) / (fast[4]!.length === 6 ? 1e6 : 1e3);
+      at = Math.round(at * 1e6) / 1e6;
+      msg = line.slice(fast[0].length);
     } else {
-      line = line.replace(LEAD_JUNK, '');
-      msg = line;
+      const pm = PREFIX.exec(line);
+      if (pm !== null) {
+        at = Math.round((Number(pm[1]) * 3600 + Number(pm[2]) * 60 + Number(pm[3]) + Number(`0.${pm[4]}`)) * 1e6) / 1e6;
+        msg = line.slice(pm[0].length);
+      } else {
+        line = line.replace(LEAD_JUNK, '');
+        msg = line;
+      }
     }
     let cached: LineRef | null = null;
     const ref = (): LineRef => (cached ??= { line: lineNo, excerpt: excerpt(raw) });
