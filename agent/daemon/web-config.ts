@@ -59,6 +59,9 @@ export interface WebConfig {
 
 // ─────────────────────────────────── loading ───────────────────────────────────
 
+/** A web config is a few lines (inline PEMs: a few KB); anything bigger is a mistake or an attack. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 const TOP_KEYS = ['tls_server_config', 'http_server_config', 'basic_auth_users'] as const;
 const TLS_KEYS = [
   'cert_file', 'key_file', 'cert', 'key', 'client_auth_type', 'client_ca_file', 'client_ca', 'client_allowed_sans',
@@ -177,8 +180,12 @@ export async function loadWebConfig(file: string): Promise<WebConfig> {
   const abs = path.resolve(file);
   let text: string;
   try {
+    const st = await fs.stat(abs);
+    if (st.isDirectory()) throw new InputError('is a directory, not a web config file', EXIT.noInput, abs);
+    if (st.size > MAX_CONFIG_BYTES) throw new InputError(`web config is ${st.size} bytes; more than ${MAX_CONFIG_BYTES} is not a web config`, EXIT.usage, abs);
     text = await fs.readFile(abs, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? 'web config file not found' : `cannot read web config: ${code ?? String(err)}`, EXIT.noInput, abs);
   }
@@ -187,8 +194,17 @@ export async function loadWebConfig(file: string): Promise<WebConfig> {
 
 /** Parse the text of a web config (`file` names it in messages and anchors relative paths). */
 export async function parseWebConfig(text: string, file: string): Promise<WebConfig> {
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new InputError(`web config is ${text.length} bytes; more than ${MAX_CONFIG_BYTES} is not a web config`, EXIT.usage, file);
+  }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  } catch (err) {
+    // The yaml parser recurses; pathological input (found by fuzzing) overflows the stack.
+    throw new InputError(`invalid YAML: ${err instanceof Error ? err.message : String(err)}`, EXIT.usage, file);
+  }
   const reader = new ConfigReader(file, lines);
   const firstError = doc.errors[0];
   if (firstError !== undefined) {

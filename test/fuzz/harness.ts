@@ -157,7 +157,9 @@ export function mutatedSeed(seedList: { name: string; buf: Buffer }[]): fc.Arbit
       if (s === undefined) throw new Error('no seeds');
       let buf = s.buf;
       for (const st of steps) buf = (MUTATORS[st.m] as Mutator)(buf, st.r);
-      return { label: `${s.name} ← ${steps.map((x) => x.m).join(' → ')}`, buf };
+      const label = `${s.name} ← ${steps.map((x) => x.m).join(' → ')}`;
+      // Report a failing case by its recipe, not by megabytes of bytes.
+      return { label, buf, [fc.toStringMethod]: () => `${label} (${buf.length} bytes)` };
     });
 }
 
