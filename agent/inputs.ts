@@ -21,7 +21,6 @@ import { createCpuinfoParser } from './parsers/cpuinfo.js';
 import { createTimerListParser } from './parsers/timer-list.js';
 import { parseClocksourceFile } from './parsers/clocksource.js';
 import { rootsFromCapture } from './roots.js';
-import { collectSnapshot } from './collect.js';
 
 export interface ReadInputsOptions {
   hostTscHz?: number;
@@ -107,6 +106,8 @@ async function readDirectory(dir: string, facts: Facts, opts: ReadInputsOptions,
   });
   if (!isCapture) return { path: dir, kind: null, status: 'failed', message: 'is a directory, not a file or a clockdoctor capture (no proc/, sys/ or commands/ inside)' };
   const user = opts.hostTscHz !== undefined ? { hostTscHz: opts.hostTscHz } : {};
+  // Loaded only for capture directories: the collectors are not needed to read a plain file.
+  const { collectSnapshot } = await import('./collect.js');
   const snap = await collectSnapshot(rootsFromCapture(dir), { live: false, user });
   const placed: string[] = [];
   const dup: string[] = [];
