@@ -53,8 +53,9 @@ export interface ClockSet {
 
 const ppm = (e: number): number => e * 1e6;
 
+/** A tagged contribution; the text leads with its ppm unless it is a zero-rate remark. */
 function contribution(tag: string, e: number, text: string, assumption = false): Contribution {
-  return { tag, ppm: ppm(e), text: `${fmtPpm(ppm(e))}: ${text}`, assumption };
+  return { tag, ppm: ppm(e), text: e === 0 ? text : `${fmtPpm(ppm(e))}: ${text}`, assumption };
 }
 
 /** Which hypervisor names the claimed rate in sentences. */

@@ -77,3 +77,15 @@ export function fmtDuration(seconds: number): string {
   }
   return fmtSeconds(seconds);
 }
+
+/** A number for tables: digit groups for big ones, up to 6 significant digits otherwise. */
+export function fmtNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 1000) {
+    const whole = groupDigits(Math.trunc(n));
+    const frac = Math.abs(n - Math.trunc(n));
+    const sign = n < 0 && Math.trunc(n) === 0 ? '−' : '';
+    return frac >= 0.05 ? `${sign}${whole}${frac.toFixed(1).slice(1)}` : `${sign}${whole}`;
+  }
+  return String(Number(n.toPrecision(6))).replace('-', '−');
+}
