@@ -3,6 +3,7 @@
  * a yes, writes only through Roots, and logs what it did. Runs against a temp copy of a real capture's
  * sys tree — never the real /sys.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -209,5 +210,42 @@ describe('the audit log', () => {
     await withPath(bin, () => systemAuditLog(roots, sink)('fix applied for X'));
     expect(fs.readFileSync(fallbackLogPath(roots), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z fix applied for X\n$/);
     expect(err).toContain('logged to');
+  });
+});
+
+describe('clockdoctor fix through the real CLI (dist/agent/cli.js)', () => {
+  const CLI = path.resolve(import.meta.dirname, '../../dist/agent/cli.js');
+  const run = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
+    // PATH without logger, so the audit line lands in the capture's var/log, not the machine's journal.
+    const r = spawnSync(process.execPath, [CLI, 'fix', '--from', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: path.dirname(process.execPath) } });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('lists, refuses without a terminal, applies with --yes as root (77 otherwise), and logs', () => {
+    if (!fs.existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build first`);
+    // A guest on the acpi_pm fallback although tsc and kvm-clock are available: CLOCKSOURCE_FALLBACK.
+    fs.writeFileSync(path.join(dir, CS_DIR, 'available_clocksource'), 'tsc kvm-clock acpi_pm \n');
+    fs.writeFileSync(path.join(dir, CS_DIR, 'current_clocksource'), 'acpi_pm\n');
+    fs.mkdirSync(path.join(dir, 'var/log'), { recursive: true });
+
+    const list = run([]);
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toContain('(clockdoctor fix --apply can do this)');
+    expect(current()).toBe('acpi_pm\n');
+
+    const noTty = run(['--apply']);
+    if (process.geteuid?.() !== 0) {
+      expect(noTty.status).toBe(FIX_EXIT.noPerm);
+      expect(current()).toBe('acpi_pm\n');
+      return;
+    }
+    expect(noTty.status).toBe(FIX_EXIT.declined);
+    expect(current()).toBe('acpi_pm\n');
+
+    const yes = run(['--apply', '--yes']);
+    expect(yes.status, yes.stderr).toBe(FIX_EXIT.ok);
+    expect(current()).toBe('tsc\n');
+    expect(yes.stderr).toContain('clocksource switched from acpi_pm to tsc');
+    expect(fs.readFileSync(path.join(dir, 'var/log/clockdoctor.log'), 'utf8')).toContain('fix applied for CLOCKSOURCE_FALLBACK');
   });
 });
