@@ -216,8 +216,10 @@ describe('the audit log', () => {
 describe('clockdoctor fix through the real CLI (dist/agent/cli.js)', () => {
   const CLI = path.resolve(import.meta.dirname, '../../dist/agent/cli.js');
   const run = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
-    // PATH without logger, so the audit line lands in the capture's var/log, not the machine's journal.
-    const r = spawnSync(process.execPath, [CLI, 'fix', '--from', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: path.dirname(process.execPath) } });
+    // An empty PATH (no logger), so the audit line lands in the capture's var/log, never the machine's journal.
+    const emptyBin = path.join(dir, 'empty-bin');
+    fs.mkdirSync(emptyBin, { recursive: true });
+    const r = spawnSync(process.execPath, [CLI, 'fix', '--from', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: emptyBin } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
