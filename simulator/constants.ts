@@ -116,7 +116,7 @@ export const ASSUMPTION_TEXT: Record<keyof Assumptions, string> = {
   tscKnownFreqSinceKernel: 'kernels from {v} on take the kvm-clock TSC rate as known and skip refined calibration (version assumed)',
   newWatchdogSinceKernel: 'kernels from {v} on use the ≈500 ppm clocksource watchdog margins (version assumed)',
   defaultHz: 'HZ={v} assumed (kernel config not known)',
-  kvmHostCalibrationPpm: 'the KVM host calibrates its TSC to {v} ppm (assumed ppm-level)',
+  kvmHostCalibrationPpm: "the KVM host's tsc_khz is off by {v} ppm (assumed: ppm-level, not measured)",
   vmwareGiveUpSeconds: 'VMware documents catch-up with a backlog limit; {v} s assumed',
   vmwareCatchUpSpeedUp: 'VMware documents catch-up with a backlog limit; catch-up speed +{v}×100 % assumed',
   qemuSlewSpeedUp: 'QEMU slew policy catch-up speed +{v}×100 % assumed',
