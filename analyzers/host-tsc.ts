@@ -198,7 +198,8 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
   const rest = [...hints.filter((h) => h.source !== 'cpuid-inferred-crystal'), ...(inferred ? [inferred] : []), ...(dependentCalibration ? [dependentCalibration] : []), ...(perCpuMedian ? [perCpuMedian] : [])];
   for (const h of rest) if (!orderedHints.includes(h)) orderedHints.push(h);
 
-  const candidates = [...strong, ...orderedHints];
+  // A zero or absurd value (a mangled log) is no evidence at all.
+  const candidates = [...strong, ...orderedHints].filter((c) => Number.isFinite(c.hz) && c.hz >= 1e6);
   const best = candidates[0] ?? null;
   return { hz: best?.hz ?? null, source: best?.source ?? null, strength: best?.strength ?? null, candidates };
 }

@@ -44,12 +44,12 @@ function isVirtualBoxGuest(facts: Facts): boolean {
 
 export function claimedRate(facts: Facts): ClaimedRate | null {
   const v = facts.vbox;
-  if (v !== null && v.tscTicksPerSecond !== null) {
+  if (v !== null && v.tscTicksPerSecond !== null && v.tscTicksPerSecond >= 1e6) {
     return { hz: v.tscTicksPerSecond, from: 'vbox', evidence: refEvidence('vbox', v, 'tscTicksPerSecond') };
   }
   // Guest side only: a VirtualBox KVM-paravirt guest takes tsc_khz from the pvclock (model.md §1.2).
   const k = facts.kernelLog;
-  if (k !== null && k.hypervisor === 'KVM' && k.kvmClock && isVirtualBoxGuest(facts) && k.tscDetectedKhz !== null
+  if (k !== null && k.hypervisor === 'KVM' && k.kvmClock && isVirtualBoxGuest(facts) && k.tscDetectedKhz !== null && k.tscDetectedKhz >= 1000
     && (k.tscCalibration === 'kvm-clock' || k.tscCalibration === 'hypervisor')) {
     return { hz: k.tscDetectedKhz * 1000, from: 'kernel-log', evidence: refEvidence('kernel-log', k, 'tscDetectedKhz', 'hypervisor') };
   }
@@ -391,9 +391,33 @@ export function tscSettings(facts: Facts): Finding[] {
   return out;
 }
 
+/** Guest `tsc: Detected` from kvm-clock this far from the host log's claim means the files do not match. */
+const GUEST_HOST_AGREE_PPM = 1000;
+
+/** VBOX_GUEST_RATE_DIFFERS: the guest kernel log and the VBox.log describe different TSC claims (different VMs or sessions). */
+export function guestRateDiffers(facts: Facts): Finding[] {
+  const v = facts.vbox;
+  const k = facts.kernelLog;
+  if (v === null || k === null || v.tscTicksPerSecond === null || v.paravirtProvider !== 'KVM') return [];
+  if (k.tscDetectedKhz === null || !(k.tscCalibration === 'kvm-clock' || k.tscCalibration === 'hypervisor')) return [];
+  const guestHz = k.tscDetectedKhz * 1000;
+  const ppm = rateErrorPpm(guestHz, v.tscTicksPerSecond);
+  if (Math.abs(ppm) < GUEST_HOST_AGREE_PPM) return [];
+  return [{
+    id: 'VBOX_GUEST_RATE_DIFFERS',
+    severity: 'info',
+    title: `The guest kernel took ${(guestHz / 1e6).toFixed(3)} MHz from kvm-clock, but this VBox.log gives ${(v.tscTicksPerSecond / 1e6).toFixed(3)} MHz: the files are probably from different VMs or sessions`,
+    detail: 'A Linux guest on VirtualBox\'s KVM provider reads its TSC rate from the pvclock VirtualBox fills from cTSCTicksPerSecond, so the two should agree to the kHz. '
+      + 'Findings that combine them (which clocksource the guest uses) may not describe the same run; give the guest log of the session this VBox.log covers.',
+    evidence: [...refEvidence('vbox', v, 'tscTicksPerSecond'), ...refEvidence('kernel-log', k, 'tscDetectedKhz')],
+    fixes: [{ where: 'guest', summary: 'Collect the guest kernel log (`dmesg`) from the same boot as the VBox.log (the VBox.log of the running session is the newest one).' }],
+    data: { guestHz, claimedHz: v.tscTicksPerSecond },
+  }];
+}
+
 export const vboxTscAnalyzer: Analyzer = {
   id: 'vbox-tsc',
   needs: [],
   needsAny: ['vbox', 'kernelLog'],
-  run: (facts) => [...tscFrequencyMismatch(facts), ...tscRateClamped(facts), ...calibrationUnreliable(facts), ...savedStateTscChanged(facts), ...tscSettings(facts)],
+  run: (facts) => [...tscFrequencyMismatch(facts), ...tscRateClamped(facts), ...calibrationUnreliable(facts), ...savedStateTscChanged(facts), ...tscSettings(facts), ...guestRateDiffers(facts)],
 };

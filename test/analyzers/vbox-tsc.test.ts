@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationUnreliable, claimedRate, savedStateTscChanged, tscFrequencyMismatch, tscRateClamped, tscSettings } from '../../analyzers/vbox-tsc.js';
+import { calibrationUnreliable, claimedRate, guestRateDiffers, savedStateTscChanged, tscFrequencyMismatch, tscRateClamped, tscSettings } from '../../analyzers/vbox-tsc.js';
 import { documentedVbox, facts, kernelLog, vbox } from './helpers.js';
 
 describe('VBOX_TSC_FREQUENCY_MISMATCH', () => {
@@ -120,5 +120,23 @@ describe('after the fix', () => {
     });
     expect(tscFrequencyMismatch(facts({ vbox: v }))).toEqual([]);
     expect(tscFrequencyMismatch(facts({ vbox: v, user: { hostTscHz: 3_400_109_000 } }))).toEqual([]);
+  });
+});
+
+describe('VBOX_GUEST_RATE_DIFFERS', () => {
+  const guest = (khz: number) => kernelLog({ hypervisor: 'KVM', kvmClock: true, tscDetectedKhz: khz, tscCalibration: 'kvm-clock' });
+  it('flags a guest log from another VM or session', () => {
+    const [f] = guestRateDiffers(facts({ vbox: documentedVbox(), kernelLog: guest(2_592_000) }));
+    expect(f).toMatchObject({ id: 'VBOX_GUEST_RATE_DIFFERS', severity: 'info' });
+  });
+  it('is silent when the guest took the same rate (to the kHz)', () => {
+    expect(guestRateDiffers(facts({ vbox: documentedVbox(), kernelLog: guest(3_478_274) }))).toEqual([]);
+  });
+});
+
+describe('mangled numbers', () => {
+  it('a zero rate is no evidence, not a division by zero', () => {
+    expect(tscFrequencyMismatch(facts({ vbox: documentedVbox({ tscTicksPerSecond: 0 }), user: { hostTscHz: 3_400_109_000 } }))).toEqual([]);
+    expect(tscFrequencyMismatch(facts({ vbox: documentedVbox({ brandNominalHz: 0, gipCpuHz: 0, hostTscTicksPerSecond: 0 }) }))).toEqual([]);
   });
 });
