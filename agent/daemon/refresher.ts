@@ -1,0 +1,70 @@
+/**
+ * One refresh = collect a snapshot, diagnose it, project the prediction; the result replaces the
+ * agent's MetricsView in one assignment, so a scrape sees either the old picture or the new one.
+ * A refresh never throws: a failure is counted and logged, and the previous snapshot stays served.
+ */
+import { performance } from 'node:perf_hooks';
+import { collectSnapshot, type CollectOptions } from '../collect.js';
+import { diagnose } from '../diagnose.js';
+import type { Roots } from '../roots.js';
+import { predictedDriftRatio } from '../../simulator/params-from-facts.js';
+import { emptyView, type MetricsView } from '../outputs/metrics-view.js';
+
+export interface RefresherOptions {
+  roots: Roots;
+  collect: Omit<CollectOptions, 'signal'>;
+  intervalSeconds: number | null;
+  /** Called after each successful refresh with the new view (the textfile mode writes it out). */
+  onRefreshed?: (view: MetricsView) => Promise<void> | void;
+  log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+export class Refresher {
+  private current: MetricsView;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly opts: RefresherOptions) {
+    this.current = emptyView(opts.intervalSeconds);
+  }
+
+  /** The latest view (cheap; called at every scrape). */
+  view = (): MetricsView => this.current;
+
+  /** True once a snapshot has been taken. */
+  ready = (): boolean => this.current.snapshot !== null;
+
+  /** Cancel a refresh in flight (shutdown). */
+  cancel(): void {
+    this.abort.abort(new Error('agent shutting down'));
+  }
+
+  /** Take a new snapshot and publish it. Never rejects. */
+  refresh = async (): Promise<void> => {
+    const log = this.opts.log ?? (() => undefined);
+    const t0 = performance.now();
+    const prev = this.current;
+    try {
+      const snapshot = await collectSnapshot(this.opts.roots, { ...this.opts.collect, signal: this.abort.signal });
+      if (this.abort.signal.aborted) return;
+      const result = diagnose(snapshot.facts, { sources: snapshot.sources });
+      const ratio = result.prediction ? predictedDriftRatio(result.prediction) : null;
+      this.current = {
+        snapshot,
+        result,
+        predictedDriftRatio: ratio,
+        refresh: { ...prev.refresh, total: prev.refresh.total + 1, lastDurationSeconds: (performance.now() - t0) / 1000 },
+      };
+      const failed = Object.entries(snapshot.sources).filter(([, s]) => s.state === 'failed');
+      for (const [name, s] of failed) log('warn', `collector ${name} failed: ${s.error ?? 'no reason given'}`);
+    } catch (err) {
+      this.current = { ...prev, refresh: { ...prev.refresh, failures: prev.refresh.failures + 1, lastDurationSeconds: (performance.now() - t0) / 1000 } };
+      log('error', `refresh failed: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    try {
+      await this.opts.onRefreshed?.(this.current);
+    } catch (err) {
+      log('error', `after refresh: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+}
