@@ -48,18 +48,27 @@ function bigLog(): string {
   return file;
 }
 
-interface Run { seconds: number; rssKb: number | null; status: number | null; stdout: string }
+interface Run { seconds: number; cpuSeconds: number | null; rssKb: number | null; status: number | null; stdout: string }
 
 const GNU_TIME = ['/usr/bin/time', '/bin/time'].find((p) => fs.existsSync(p)) ?? null;
 
-/** Run a command; wall time from here, peak RSS from GNU time (`%M`, KB) when installed. */
+/**
+ * Run a command; wall time from here, CPU time (user + sys) and peak RSS (KB) from GNU time when
+ * installed. CPU time is the load-robust companion of the wall-time target on a shared machine.
+ */
 function timed(cmd: string, args: string[]): Run {
-  const argv = GNU_TIME === null ? [cmd, ...args] : [GNU_TIME, '-f', '__RSS_KB=%M', cmd, ...args];
+  const argv = GNU_TIME === null ? [cmd, ...args] : [GNU_TIME, '-f', '__RSS_KB=%M __CPU=%U+%S', cmd, ...args];
   const started = process.hrtime.bigint();
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const m = /__RSS_KB=(\d+)/.exec(r.stderr ?? '');
-  return { seconds, rssKb: m === null ? null : Number(m[1]), status: r.status, stdout: r.stdout ?? '' };
+  const m = /__RSS_KB=(\d+) __CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr ?? '');
+  return {
+    seconds,
+    cpuSeconds: m === null ? null : Number(m[2]) + Number(m[3]),
+    rssKb: m === null ? null : Number(m[1]),
+    status: r.status,
+    stdout: r.stdout ?? '',
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -90,6 +99,7 @@ export async function run(): Promise<boolean> {
     rows.parser.push(timed(process.execPath, ['--input-type=module', '-e', PARSER_ONLY, file]));
   }
   const g = median(rows.grep.map((r) => r.seconds));
+  const gCpu = rows.grep.every((r) => r.cpuSeconds !== null) ? median(rows.grep.map((r) => r.cpuSeconds!)) : null;
   let ok = true;
   for (const name of ['grep', 'analyze', 'parser'] as const) {
     const rs = rows[name];
@@ -98,6 +108,8 @@ export async function run(): Promise<boolean> {
     const peak = rss.length === 0 ? null : Math.max(...rss);
     const failed = rs.filter((r) => r.status === null || r.status > 2).length;
     const ratio = t / g;
+    const cpu = rs.every((r) => r.cpuSeconds !== null) ? median(rs.map((r) => r.cpuSeconds!)) : null;
+    const cpuText = cpu === null || gCpu === null ? '' : `  cpu ${cpu.toFixed(2)} s (ratio ${(cpu / Math.max(gCpu, 0.01)).toFixed(2)})`;
     let verdict = '';
     if (name !== 'grep') {
       const good = failed === 0 && ratio <= MAX_RATIO && (peak === null || peak < MAX_RSS_KB);
@@ -105,7 +117,7 @@ export async function run(): Promise<boolean> {
       if (name === 'analyze' && !good) ok = false;
     }
     process.stdout.write(
-      `${name.padEnd(8)} median ${t.toFixed(3)} s  ratio ${ratio.toFixed(2)}  peak RSS ${peak === null ? 'n/a' : `${(peak / 1024).toFixed(1)} MB`}` +
+      `${name.padEnd(8)} median ${t.toFixed(3)} s  ratio ${ratio.toFixed(2)}${cpuText}  peak RSS ${peak === null ? 'n/a' : `${(peak / 1024).toFixed(1)} MB`}` +
         `  runs ${rs.map((r) => r.seconds.toFixed(3)).join(' ')}${verdict}\n`,
     );
   }

@@ -58,6 +58,10 @@ function endsWith(buf: Uint8Array, from: number, end: number, lit: Uint8Array): 
   return e - lit.length >= from && at(buf, e - lit.length, e, lit);
 }
 
+/** Byte → digit value, 0x80 for anything that is not an ASCII digit. */
+const DV = new Uint8Array(256).fill(0x80);
+for (let d = 0; d < 10; d++) DV[48 + d] = d;
+
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
 
 /** Does `buf[from, end)` contain `TimeSync`/`timesync` (the VBoxService time-sync thread and functions)? */
@@ -118,28 +122,32 @@ export function lastSeconds(state: PrefilterState): number | null {
  */
 export function messageStart(buf: Uint8Array, start: number, end: number, state: PrefilterState): number {
   // Fast path, nearly every line: `HH:MM:SS.ffffff ` (µs, 4.2+) or `HH:MM:SS.fff ` (ms, ≤4.1).
-  const h1 = buf[start]! - 48;
-  const h2 = buf[start + 1]! - 48;
-  if (h1 >>> 0 <= 9 && h2 >>> 0 <= 9 && buf[start + 2] === 58 && buf[start + 5] === 58 && buf[start + 8] === 46) {
-    const m = (buf[start + 3]! - 48) * 10 + buf[start + 4]! - 48;
-    const sec = (buf[start + 6]! - 48) * 10 + buf[start + 7]! - 48;
-    const d0 = buf[start + 9]! - 48;
-    const d1 = buf[start + 10]! - 48;
-    const d2 = buf[start + 11]! - 48;
-    if (d0 >>> 0 <= 9 && d1 >>> 0 <= 9 && d2 >>> 0 <= 9 && m >>> 0 < 60 && sec >>> 0 < 61) {
-      const whole = (h1 * 10 + h2) * 3600 + m * 60 + sec;
-      const ms = d0 * 100 + d1 * 10 + d2;
-      const c12 = buf[start + 12];
-      if (c12 === 32 || start + 12 === end) {
+  // Digits go through a table (non-digits map to 0x80) so one OR tells whether all were digits.
+  if (end - start >= 12 && buf[start + 2] === 58 && buf[start + 5] === 58 && buf[start + 8] === 46) {
+    const h1 = DV[buf[start]!]!;
+    const h2 = DV[buf[start + 1]!]!;
+    const m1 = DV[buf[start + 3]!]!;
+    const m2 = DV[buf[start + 4]!]!;
+    const s1 = DV[buf[start + 6]!]!;
+    const s2 = DV[buf[start + 7]!]!;
+    const f1 = DV[buf[start + 9]!]!;
+    const f2 = DV[buf[start + 10]!]!;
+    const f3 = DV[buf[start + 11]!]!;
+    if (((h1 | h2 | m1 | m2 | s1 | s2 | f1 | f2 | f3) & 0x80) === 0) {
+      const whole = (h1 * 10 + h2) * 3600 + (m1 * 10 + m2) * 60 + s1 * 10 + s2;
+      const ms = f1 * 100 + f2 * 10 + f3;
+      if (end === start + 12 || buf[start + 12] === 32) {
         state.ts[0] = whole + ms / 1e3;
         return start + 13;
       }
-      const d3 = c12! - 48;
-      const d4 = buf[start + 13]! - 48;
-      const d5 = buf[start + 14]! - 48;
-      if (d3 >>> 0 <= 9 && d4 >>> 0 <= 9 && d5 >>> 0 <= 9 && (buf[start + 15] === 32 || start + 15 === end)) {
-        state.ts[0] = whole + (ms * 1000 + d3 * 100 + d4 * 10 + d5) / 1e6;
-        return start + 16;
+      if (end - start >= 15) {
+        const f4 = DV[buf[start + 12]!]!;
+        const f5 = DV[buf[start + 13]!]!;
+        const f6 = DV[buf[start + 14]!]!;
+        if (((f4 | f5 | f6) & 0x80) === 0 && (end === start + 15 || buf[start + 15] === 32)) {
+          state.ts[0] = whole + (ms * 1000 + f4 * 100 + f5 * 10 + f6) / 1e6;
+          return start + 16;
+        }
       }
     }
   }
