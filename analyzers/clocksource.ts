@@ -5,7 +5,7 @@
  */
 import type { Facts } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding } from '../agent/findings.js';
-import { fmtDuration, lineEvidence, plainEvidence, refEvidence } from './util.js';
+import { evidenceOr, fmtDuration, lineEvidence, plainEvidence, refEvidence } from './util.js';
 
 const FALLBACK = ['hpet', 'acpi_pm', 'jiffies', 'refined-jiffies', 'pit'];
 const GOOD = ['tsc', 'kvm-clock', 'xen', 'hyperv_clocksource_tsc_page', 'arch_sys_counter'];
@@ -74,7 +74,7 @@ export function clocksourceFallback(facts: Facts): Finding[] {
     detail: `${cur.name} cannot be read in the vDSO, so every clock_gettime() becomes a system call (and on a VM often a VM exit) — 10–100× slower. `
       + (unstable ? 'The kernel fell back because its watchdog marked the TSC unstable; that is usually a hypervisor symptom (host suspend, overload, a migrating vCPU), so find the cause first. ' : 'The kernel falls back when it distrusts the better clocksources, or someone chose this one. ')
       + 'If the host is known to be good, switch back and, for the TSC, tell the kernel to trust it (`tsc=reliable`, or `tsc=nowatchdog`; kernels with tsc-early ignored this before 5.x).',
-    evidence: [...cur.evidence, ...(avail.get(target) ?? []), ...unstableEvidence(facts)],
+    evidence: evidenceOr([...cur.evidence, ...(avail.get(target) ?? []), ...unstableEvidence(facts)], facts.clocksource !== null ? 'clocksource' : 'kernel-log', facts.clocksource ?? facts.kernelLog, `current clocksource: ${cur.name}`),
     fixes: [
       { where: 'guest', summary: `Switch to ${target} now (until the next boot).`, command: `echo ${target} | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource`, action: { kind: 'set-clocksource', clocksource: target } },
       { where: 'guest', summary: `Make it permanent: add \`clocksource=${target}${target === 'tsc' ? ' tsc=reliable' : ''}\` to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub (or grub2-mkconfig) and reboot.` },
@@ -95,7 +95,7 @@ export function tscUnstable(facts: Facts): Finding[] {
   const hostSleep = (facts.vbox?.hostPowerEvents ?? []).some((e) => e.kind === 'suspend');
   const vm = isVm(facts);
   const evidence = unstableEvidence(facts);
-  if (evidence.length === 0) evidence.push(...refEvidence('kernel-log', k, 'tscUnstable'));
+  if (evidence.length === 0) evidence.push(...evidenceOr(refEvidence('kernel-log', k, 'tscUnstable'), 'kernel-log', k, 'TSC marked unstable'));
   return [{
     id: 'TSC_UNSTABLE',
     severity: byDesign ? 'info' : 'warning',
@@ -133,7 +133,7 @@ export function periodicTickOnVm(facts: Facts): Finding[] {
     detail: 'A periodic tick delivers HZ timer interrupts per second per vCPU even when idle; each is a VM exit, so an idle VM costs real host CPU and the hypervisor must catch up ticks it could not deliver. '
       + (tickCounted ? 'With a tick-counted clocksource every lost tick is lost time. ' : 'Time itself is read from a counter, so lost ticks only delay timers. ')
       + 'Modern kernels are tickless (NO_HZ) unless booted with nohz=off.',
-    evidence: [...refEvidence('timer-list', t, 'tickMode', 'nohz', 'hz')],
+    evidence: evidenceOr(refEvidence('timer-list', t, 'tickMode', 'nohz', 'hz'), 'timer-list', t, 'Tick Device mode: 0 (periodic)'),
     fixes: [
       { where: 'guest', summary: 'Remove nohz=off from the kernel command line if it is there, or use a tickless kernel (CONFIG_NO_HZ_IDLE); on RHEL 5-era kernels `divider=10` cuts the rate to HZ/10.' },
     ],
@@ -153,7 +153,7 @@ export function xenPreferTsc(facts: Facts): Finding[] {
     severity: 'info',
     title: 'The guest uses the xen clocksource; on Xen instances with a stable TSC, tsc is faster and recommended (AWS)',
     detail: 'The xen pvclock is read through a shared page with extra work per read; AWS recommends `tsc` on Xen-based instances whose TSC is constant and nonstop.',
-    evidence: [...cur.evidence, ...refEvidence('cpuinfo', facts.cpuinfo, 'tscFlags')],
+    evidence: evidenceOr([...cur.evidence, ...refEvidence('cpuinfo', facts.cpuinfo, 'tscFlags')], 'kernel-log', facts.kernelLog, 'current clocksource: xen'),
     fixes: [
       { where: 'guest', summary: 'Switch to tsc now.', command: 'echo tsc | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource', action: { kind: 'set-clocksource', clocksource: 'tsc' } },
       { where: 'guest', summary: 'Make it permanent with `clocksource=tsc tsc=reliable` on the kernel command line.' },

@@ -35,7 +35,11 @@ export function runAnalyzers(facts: Facts, analyzers: readonly Analyzer[] = ANAL
       continue;
     }
     try {
-      findings.push(...a.run(facts));
+      for (const f of a.run(facts)) {
+        // A non-finite number from a mangled input must not reach JSON (it would become null silently) or metrics.
+        if (f.data) for (const [k, v] of Object.entries(f.data)) if (typeof v === 'number' && !Number.isFinite(v)) f.data[k] = null;
+        findings.push(f);
+      }
     } catch (err) {
       skipped.push({ analyzer: a.id, reason: `failed: ${err instanceof Error ? err.message : String(err)}` });
     }

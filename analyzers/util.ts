@@ -104,3 +104,11 @@ export function paravirtFlag(vbox: VboxFacts | null): string {
   const major = vbox?.version ? Number.parseInt(vbox.version, 10) : Number.NaN;
   return major >= 7 ? '--paravirt-provider' : '--paravirtprovider';
 }
+
+/**
+ * The evidence, or — when the parser kept no line for these facts (a fragment, an unusual spelling) —
+ * one item naming the section's file and the fact, so no finding is ever without evidence.
+ */
+export function evidenceOr(items: EvidenceItem[], source: SourceName, section: SectionBase | null, fact: string): EvidenceItem[] {
+  return items.length > 0 ? items : [plainEvidence(source, fact, section?.path ?? null)];
+}

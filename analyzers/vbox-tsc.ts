@@ -13,7 +13,7 @@ import type { Analyzer, EvidenceItem, Finding, Fix, Severity } from '../agent/fi
 import type { HostTscEstimate } from '../simulator/prediction.js';
 import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM, median } from './host-tsc.js';
 import {
-  fmtDuration, fmtGhz, group, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, lineEvidence, mmss, paravirtFlag,
+  evidenceOr, fmtDuration, fmtGhz, group, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, lineEvidence, mmss, paravirtFlag,
   plainEvidence, rateErrorPpm, refEvidence, secondsPerDay, vmNameArg, VM_NAME_NOTE,
 } from './util.js';
 
@@ -242,7 +242,7 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
     severity,
     title,
     detail,
-    evidence: dedupe([...claim.evidence, ...estimateEvidence(facts, est), ...(v?.extradata.tscTicksPerSecond != null ? refEvidence('vbox', v, 'extradata.tscTicksPerSecond') : []), ...exposureEvidence(facts)]),
+    evidence: evidenceOr(dedupe([...claim.evidence, ...estimateEvidence(facts, est), ...(v?.extradata.tscTicksPerSecond != null ? refEvidence('vbox', v, 'extradata.tscTicksPerSecond') : []), ...exposureEvidence(facts)]), claim.from === 'vbox' ? 'vbox' : 'kernel-log', claim.from === 'vbox' ? facts.vbox : facts.kernelLog, `TSC rate given to the guest: ${claim.hz} Hz`),
     fixes,
     data: {
       claimedHz: claim.hz,
@@ -276,7 +276,7 @@ export function tscRateClamped(facts: Facts): Finding[] {
     detail: 'VirtualBox limits cTSCTicksPerSecond to 2^32 − 1 ("a limitation of our math code") and forces VirtTSCEmulated. '
       + 'The guest sees `tsc: Detected 4294.96 MHz`. If a paravirtualised clock later runs the guest TSC at the real host rate, '
       + 'the guest clock gains (host/4 294 967 295 − 1), e.g. +4.8 % on a 4.5 GHz host.',
-    evidence: [...refEvidence('vbox', v, 'tscTicksPerSecond', 'hostTscTicksPerSecond', 'gipCpuHz', 'paravirtProvider')],
+    evidence: evidenceOr(refEvidence('vbox', v, 'tscTicksPerSecond', 'hostTscTicksPerSecond', 'gipCpuHz', 'paravirtProvider'), 'vbox', v, `cTSCTicksPerSecond=${v.tscTicksPerSecond}`),
     fixes: [
       { where: 'host', summary: `Keep the guest's TSC emulated at the clamped rate by stopping the paravirtualised clock (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage modifyvm ${vm.arg} ${paravirtFlag(v)} minimal` },
       { where: 'guest', summary: 'Or use the ACPI PM timer in the guest.', command: 'echo acpi_pm | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource', action: { kind: 'set-clocksource', clocksource: 'acpi_pm' } },
@@ -288,7 +288,7 @@ export function tscRateClamped(facts: Facts): Finding[] {
 /** VBOX_TSC_CALIBRATION_UNRELIABLE: per-CPU GIP rates disagree on an invariant-TSC host (formats.md §4.7.1). */
 export function calibrationUnreliable(facts: Facts): Finding[] {
   const v = facts.vbox;
-  if (v === null || v.gipPerCpuSpreadPpm === null || v.gipPerCpuSpreadPpm < GIP_SPREAD_UNRELIABLE_PPM) return [];
+  if (v === null || v.gipPerCpuSpreadPpm === null || v.gipPerCpuSpreadPpm < GIP_SPREAD_UNRELIABLE_PPM || v.gipPerCpuHz.length < 2) return [];
   const invariant = /invariant/i.test(v.gipMode ?? '');
   const min = Math.min(...v.gipPerCpuHz);
   const max = Math.max(...v.gipPerCpuHz);
@@ -299,7 +299,7 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
       severity: 'info',
       title: `The host TSC is not invariant (GIP mode ${v.gipMode ?? 'unknown'}): VirtualBox measures it per CPU, and the rates differ by ${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')}`,
       detail: `Per-CPU GIP rates: ${spreadText}. On such hosts the TSC changes rate with power states; VirtualBox keeps the guest TSC emulated, and paravirtualised clocks are not switched to the real TSC.`,
-      evidence: refEvidence('vbox', v, 'gipMode', 'gipCpuHz'),
+      evidence: evidenceOr(refEvidence('vbox', v, 'gipMode', 'gipCpuHz'), 'vbox', v, `GIP per-CPU rates ${v.gipPerCpuHz.join(', ')}`),
       fixes: [{ where: 'guest', summary: 'Prefer a clocksource that runs on VirtualBox\'s virtual time (acpi_pm or hpet) if the guest clock misbehaves.' }],
       data: { gipPerCpuSpreadPpm: Math.round(v.gipPerCpuSpreadPpm), gipMode: v.gipMode },
     }];
@@ -311,7 +311,7 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
     title: `VirtualBox's host TSC calibration is unreliable: per-CPU rates differ by ${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')} on an invariant-TSC host`,
     detail: `On an invariant-TSC host every CPU's TSC ticks at one rate, so the per-CPU GIP measurements should agree to a few ppm; here they span ${spreadText}. `
       + 'cTSCTicksPerSecond is taken from this calibration, so the rate given to the guest is suspect. The GIP stops refining 2 s after the first VM maps it, so a VM started right after the host booted keeps a bad value for the whole host session.',
-    evidence: refEvidence('vbox', v, 'gipMode', 'gipCpuHz', 'tscTicksPerSecond'),
+    evidence: evidenceOr(refEvidence('vbox', v, 'gipMode', 'gipCpuHz', 'tscTicksPerSecond'), 'vbox', v, `GIP per-CPU rates ${v.gipPerCpuHz.join(', ')}`),
     fixes: [
       { where: 'host', summary: 'Restart the VirtualBox driver (or the host) and start the VM a minute later, so the calibration can settle; then check that the per-CPU rates agree.' },
       { where: 'host', summary: `Or pin the rate once you know the host's true TSC rate (e.g. the host kernel's \`tsc: Refined TSC clocksource calibration\`): VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond" <Hz>.` },
@@ -324,8 +324,9 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
 export function savedStateTscChanged(facts: Facts): Finding[] {
   const v = facts.vbox;
   if (v === null) return [];
-  const loaded = v.stateLoadTscTicksPerSecond;
-  const start = v.tscTicksPerSecond;
+  const sane = (x: number | null): number | null => (x !== null && Number.isFinite(x) && x >= 1e6 ? x : null);
+  const loaded = sane(v.stateLoadTscTicksPerSecond);
+  const start = sane(v.tscTicksPerSecond);
   const differs = loaded !== null && start !== null && Math.abs(rateErrorPpm(start, loaded)) >= WARNING_PPM;
   if (!differs && !v.stateLoadTscIncompatible) return [];
   const ppm = loaded !== null && start !== null ? rateErrorPpm(start, loaded) : null;
@@ -342,7 +343,7 @@ export function savedStateTscChanged(facts: Facts): Finding[] {
     detail: `The guest keeps the TSC rate it calibrated before the state was saved. ${ppm !== null ? `Against the rate of this host that is ${fmtPpm(ppm)} (${fmtPerDay(ppm)}) for clocks that run on the real TSC. ` : ''}`
       + 'This happens when a VM is saved on one host (or after a calibration) and resumed on another. '
       + (real ? 'Here the guest TSC runs at the host\'s real rate (paravirtualised clock), so tsc and kvm-clock drift until the guest reboots.' : 'Here the TSC is emulated at the saved rate, so the guest does not drift from it.'),
-    evidence: refEvidence('vbox', v, 'stateLoadTscTicksPerSecond', 'stateLoadTscIncompatible', 'tscTicksPerSecond'),
+    evidence: evidenceOr(refEvidence('vbox', v, 'stateLoadTscTicksPerSecond', 'stateLoadTscIncompatible', 'tscTicksPerSecond'), 'vbox', v, `cTSCTicksPerSecond (state load)=${loaded ?? 'incompatible'}`),
     fixes: [{ where: 'guest', summary: 'Reboot the guest (a cold boot, not a restore) so it calibrates the TSC against this host.', command: 'sudo reboot' }],
     data: { stateLoadHz: loaded, startHz: start, driftPpm: ppm === null ? null : Math.round(ppm * 10) / 10 },
   }];
@@ -361,7 +362,7 @@ export function tscSettings(facts: Facts): Finding[] {
       title: 'NativeApi mode: Hyper-V on the host owns the TSC (VirtualBox runs on the Windows Hypervisor Platform)',
       detail: 'With Hyper-V active on a Windows host VirtualBox cannot program the TSC itself; TSC mode settings and TSCTicksPerSecond are overridden. '
         + 'Guests often see more timer jitter and lost catch-up in this mode.',
-      evidence: refEvidence('vbox', v, 'tscMode'),
+      evidence: evidenceOr(refEvidence('vbox', v, 'tscMode'), 'vbox', v, 'TSC mode NativeApi'),
       fixes: [{ where: 'host', summary: 'If guest time misbehaves, turn Hyper-V off on the host so VirtualBox uses its own hypervisor (elevated prompt, then reboot).', command: 'bcdedit /set hypervisorlaunchtype off' }],
       data: { tscMode: 'NativeApi' },
     });
@@ -371,7 +372,7 @@ export function tscSettings(facts: Facts): Finding[] {
       id: 'VBOX_TSC_TIED_TO_EXECUTION',
       severity: 'warning',
       title: 'TSCTiedToExecution is on: the guest TSC stops whenever the VM is not running, so TSC-based clocks fall behind by design',
-      evidence: refEvidence('vbox', v, 'tscTiedToExecution'),
+      evidence: evidenceOr(refEvidence('vbox', v, 'tscTiedToExecution'), 'vbox', v, 'TSCTiedToExecution=true'),
       fixes: [{ where: 'host', summary: `Remove the setting unless you need it for profiling (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTiedToExecution"` }],
       data: {},
     });
@@ -383,7 +384,7 @@ export function tscSettings(facts: Facts): Finding[] {
       severity: 'warning',
       title: `Warp drive is set to ${warp} %: the guest's virtual time runs ${warp > 100 ? 'fast' : 'slow'} on purpose`,
       detail: 'WarpDrivePercentage scales the whole virtual clock; VirtualBox\'s manual says to disable time synchronisation when it is changed.',
-      evidence: refEvidence('vbox', v, 'extradata.warpDrivePercentage'),
+      evidence: evidenceOr(refEvidence('vbox', v, 'extradata.warpDrivePercentage'), 'vbox', v, `WarpDrivePercentage=${warp}`),
       fixes: [{ where: 'host', summary: `Remove the setting (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/WarpDrivePercentage"` }],
       data: { warpDrivePercentage: warp },
     });
@@ -409,7 +410,7 @@ export function guestRateDiffers(facts: Facts): Finding[] {
     title: `The guest kernel took ${(guestHz / 1e6).toFixed(3)} MHz from kvm-clock, but this VBox.log gives ${(v.tscTicksPerSecond / 1e6).toFixed(3)} MHz: the files are probably from different VMs or sessions`,
     detail: 'A Linux guest on VirtualBox\'s KVM provider reads its TSC rate from the pvclock VirtualBox fills from cTSCTicksPerSecond, so the two should agree to the kHz. '
       + 'Findings that combine them (which clocksource the guest uses) may not describe the same run; give the guest log of the session this VBox.log covers.',
-    evidence: [...refEvidence('vbox', v, 'tscTicksPerSecond'), ...refEvidence('kernel-log', k, 'tscDetectedKhz')],
+    evidence: evidenceOr([...refEvidence('vbox', v, 'tscTicksPerSecond'), ...refEvidence('kernel-log', k, 'tscDetectedKhz')], 'vbox', v, `cTSCTicksPerSecond=${v.tscTicksPerSecond}; guest tsc ${guestHz} Hz`),
     fixes: [{ where: 'guest', summary: 'Collect the guest kernel log (`dmesg`) from the same boot as the VBox.log (the VBox.log of the running session is the newest one).' }],
     data: { guestHz, claimedHz: v.tscTicksPerSecond },
   }];
