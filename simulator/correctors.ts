@@ -45,6 +45,10 @@ export interface Corrector {
   onCross(t: number, outward: boolean): void;
   /** Short description with its settings, for explanations. */
   describe(): string;
+  /** Everything that decides its future, relative to time `t` and the natural clock `n` (for cycle detection). */
+  fingerprint(t: number, n: number): string;
+  /** Move its internal clock by whole cycles the engine skipped: `dt` seconds, `dn` natural seconds. */
+  shift(dt: number, dn: number, cycles: number, perCycle: CorrectorStats): void;
 }
 
 const clamp = (x: number, lim: number): number => (x > lim ? lim : x < -lim ? -lim : x);
@@ -53,8 +57,15 @@ const gridAtOrAfter = (origin: number, period: number, t: number): number => (t 
 
 /** Frequency estimate from the uncorrected rate since the previous poll. */
 class FreqEstimator {
-  private lastT = NaN;
-  private lastN = NaN;
+  lastT = NaN;
+  lastN = NaN;
+  fingerprint(t: number, n: number): string {
+    return Number.isNaN(this.lastT) ? 'none' : `${(t - this.lastT).toFixed(6)}:${(n - this.lastN).toPrecision(12)}`;
+  }
+  shift(dt: number, dn: number): void {
+    this.lastT += dt;
+    this.lastN += dn;
+  }
   estimate(s: EngineState): number | null {
     const est = Number.isNaN(this.lastT) || s.t - this.lastT <= 0 ? null : (s.natural - this.lastN) / (s.t - this.lastT);
     this.lastT = s.t;
@@ -81,6 +92,21 @@ abstract class Base {
     return null;
   }
   onCross(_t: number, _outward: boolean): void {}
+  /** Subclasses add what else decides their future. */
+  protected extraFingerprint(_t: number, _n: number): string {
+    return '';
+  }
+  protected extraShift(_dt: number, _dn: number, _cycles: number, _perCycle: CorrectorStats): void {}
+  fingerprint(t: number, n: number): string {
+    return `${this.active ? 1 : 0}|${this.outside ? 1 : 0}|${(this.nextPollAt - t).toFixed(6)}|${this.extraFingerprint(t, n)}`;
+  }
+  shift(dt: number, dn: number, cycles: number, perCycle: CorrectorStats): void {
+    this.nextPollAt += dt;
+    this.stats.polls += cycles * perCycle.polls;
+    this.stats.steps += cycles * perCycle.steps;
+    this.stats.slews += cycles * perCycle.slews;
+    this.extraShift(dt, dn, cycles, perCycle);
+  }
 }
 
 /** ntpd: 500 ppm frequency authority, 0.128 s step threshold held for the stepout, 1000 s panic. */
@@ -110,6 +136,13 @@ class Ntpd extends Base implements Corrector {
   }
   override watchLevel(): number | null {
     return this.active ? this.stepThresholdSeconds : null;
+  }
+  protected override extraFingerprint(t: number, n: number): string {
+    return `${this.stepAt === null ? 'none' : (this.stepAt - t).toFixed(6)}|${this.first ? 1 : 0}|${this.est.fingerprint(t, n)}`;
+  }
+  protected override extraShift(dt: number, dn: number): void {
+    if (this.stepAt !== null) this.stepAt += dt;
+    this.est.shift(dt, dn);
   }
   override onCross(t: number, outward: boolean): void {
     if (outward) {
@@ -171,6 +204,16 @@ class Chrony extends Base implements Corrector {
     if (this.updates > 1 && s.slewR === 0 && Math.abs(v) < 1e-15 && Math.abs(s.theta - this.ref) < 1e-9) return Infinity;
     return gridAtOrAfter(this.spec.startAt ?? 0, this.pollSeconds, Math.max(this.nextPollAt, s.t));
   }
+  protected override extraFingerprint(t: number, n: number): string {
+    // Past the makestep limit the update count no longer matters.
+    const ms = this.spec.makestep;
+    const counted = ms && ms.limit >= 0 && this.updates <= ms.limit ? this.updates : -1;
+    return `${counted}|${this.updates > 1 ? 1 : 0}|${this.est.fingerprint(t, n)}`;
+  }
+  protected override extraShift(dt: number, dn: number, cycles: number, perCycle: CorrectorStats): void {
+    this.updates += cycles * perCycle.polls;
+    this.est.shift(dt, dn);
+  }
   fire(k: Kernel): void {
     const s = k.s;
     this.stats.polls++;
@@ -211,6 +254,12 @@ class Timesyncd extends Base implements Corrector {
   private readonly est = new FreqEstimator();
   constructor(index: number, spec: CorrectorSpec) {
     super(index, spec.referenceOffsetSeconds ?? 0, spec.startAt ?? 0);
+  }
+  protected override extraFingerprint(t: number, n: number): string {
+    return `${this.pollSeconds}|${this.est.fingerprint(t, n)}`;
+  }
+  protected override extraShift(dt: number, dn: number): void {
+    this.est.shift(dt, dn);
   }
   fire(k: Kernel): void {
     const s = k.s;

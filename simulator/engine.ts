@@ -69,6 +69,8 @@ export interface SimResult {
   assumptions: string[];
   trace: Trace;
   eventCount: number;
+  /** Identical corrector cycles jumped over in one go (cycle skipping). */
+  cyclesSkipped: number;
   /** An error below the engine's resolution, reported instead of simulated (Xen 1 s pvclock epoch). */
   boundedBelowResolution: { amplitudeSeconds: number; periodSeconds: number } | null;
 }
@@ -132,10 +134,14 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
   let freqOwner = -1;
 
   const event = (text: string): void => { if (events.length < 200) events.push({ t: s.t, text }); };
+  // Extremes since the last corrector step, for cycle skipping.
+  let cycMin = s.theta, cycMinT = 0, cycMax = s.theta, cycMaxT = 0;
   const record = (): void => {
     trace.add(s.t, s.theta);
     if (s.theta < minO) minO = s.theta;
     if (s.theta > maxO) maxO = s.theta;
+    if (s.theta < cycMin) { cycMin = s.theta; cycMinT = s.t; }
+    if (s.theta > cycMax) { cycMax = s.theta; cycMaxT = s.t; }
   };
   const pushStep = (seconds: number, by: string, reason: string): void => {
     stepCount++;
@@ -220,6 +226,61 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
     return h;
   };
 
+  /**
+   * Cycle skipping: when a corrector step leaves the whole state (relative to now) exactly as the
+   * previous step did, the next cycles repeat it exactly until some other event; jump over them in one
+   * go, adding their steps, budget and trace. Makes a year of steps every 32 s cost a few cycles.
+   */
+  interface CycleMark {
+    /** Built only when the cheap numeric check matched (strings cost more than a whole event). */
+    fp: string | null; theta: number; uFreq: number; slewR: number; due: number; t: number; natural: number; csAccum: number; clockAcc: number; stallAcc: number; hyperAcc: number;
+    freqAcc: number; slewAcc: number; stepAcc: number; stepCount: number; stepsLen: number; stats: { polls: number; steps: number; slews: number };
+  }
+  let mark: CycleMark | null = null;
+  const fingerprint = (c: Corrector): string =>
+    `${s.eClock}|${s.extra}|${s.uFreq.toPrecision(15)}|${s.slewR.toPrecision(12)}|${s.slewRate}|${s.slewOwner}|${s.theta.toPrecision(12)}|${freqOwner}|${c.fingerprint(s.t, s.natural)}`;
+  const tryCycleSkip = (c: Corrector): void => {
+    if (catching || stallFrozen || stallEnd !== Infinity) { mark = null; return; }
+    const i = c.index;
+    const due = c.nextDue() - s.t;
+    const cheap = mark !== null && mark.theta === s.theta && mark.uFreq === s.uFreq && mark.slewR === s.slewR && Math.abs(mark.due - due) < 1e-6;
+    const fp = cheap ? fingerprint(c) : null;
+    if (mark !== null && fp !== null && mark.fp === fp && s.t > mark.t) {
+      const period = s.t - mark.t;
+      const cycles = Math.floor((nextOtherEvent() - s.t) / period) - 1;
+      if (cycles >= 1) {
+        const D = cycles * period;
+        const dn = s.natural - mark.natural;
+        const per = { polls: c.stats.polls - mark.stats.polls, steps: c.stats.steps - mark.stats.steps, slews: c.stats.slews - mark.stats.slews };
+        // Trace: the cycle's extremes and the step edge, repeated.
+        trace.addPeriodic(mark.t, period, cycles, [[cycMinT - mark.t, cycMin], [cycMaxT - mark.t, cycMax], [period, s.theta]]);
+        const cycleSteps = steps.slice(mark.stepsLen);
+        for (let k = 1; k <= cycles && steps.length < maxSteps && cycleSteps.length > 0; k++) {
+          for (const st of cycleSteps) if (steps.length < maxSteps) steps.push({ ...st, t: st.t + k * period });
+        }
+        stepCount += cycles * (stepCount - mark.stepCount);
+        clockAcc += cycles * (clockAcc - mark.clockAcc);
+        stallAcc += cycles * (stallAcc - mark.stallAcc);
+        hyperAcc += cycles * (hyperAcc - mark.hyperAcc);
+        freqAcc[i] = (freqAcc[i] ?? 0) + cycles * ((freqAcc[i] ?? 0) - mark.freqAcc);
+        slewAcc[i] = (slewAcc[i] ?? 0) + cycles * ((slewAcc[i] ?? 0) - mark.slewAcc);
+        stepAcc[i] = (stepAcc[i] ?? 0) + cycles * ((stepAcc[i] ?? 0) - mark.stepAcc);
+        s.csAccum += cycles * (s.csAccum - mark.csAccum);
+        s.natural += cycles * dn;
+        c.shift(D, cycles * dn, cycles, per);
+        s.t += D;
+        cyclesSkipped += cycles;
+      }
+    }
+    mark = {
+      fp, theta: s.theta, uFreq: s.uFreq, slewR: s.slewR, due, t: s.t, natural: s.natural, csAccum: s.csAccum, clockAcc, stallAcc, hyperAcc,
+      freqAcc: freqAcc[i] ?? 0, slewAcc: slewAcc[i] ?? 0, stepAcc: stepAcc[i] ?? 0, stepCount, stepsLen: steps.length, stats: { ...c.stats },
+    };
+    cycMin = cycMax = s.theta;
+    cycMinT = cycMaxT = s.t;
+  };
+  let cyclesSkipped = 0;
+
   let eventCount = 0;
   const corrNext = new Float64Array(nC);
   // With several daemons each one's skipped polls could straddle the other's actions: no skipping then.
@@ -302,7 +363,9 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
         break;
       case K_CORR: {
         const c = correctors[who]!;
+        const before = stepCount;
         c.fire(kernel);
+        if (skip && stepCount > before) tryCycleSkip(c);
         break;
       }
       case K_CROSS: {
@@ -441,6 +504,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
     assumptions: [...assumptionsUsed].map((k) => assumptionText(k, A[k])),
     trace: trc,
     eventCount,
+    cyclesSkipped,
     boundedBelowResolution: bounded,
   };
   result.pattern = classifyPattern(result);

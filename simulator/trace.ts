@@ -54,6 +54,26 @@ export class TraceRecorder {
     this.lastT[b] = t; this.lastV[b] = v; this.lastS[b] = o;
   }
 
+  /**
+   * Record `cycles` repetitions of one cycle that starts at `t0 + k·period` (k = 1 … cycles), given by
+   * its extreme points as (phase, value). Costs at most one pass over the buckets, however many cycles.
+   */
+  addPeriodic(t0: number, period: number, cycles: number, points: readonly (readonly [number, number])[]): void {
+    const addCycle = (k: number): void => {
+      for (const [ph, v] of points) this.add(t0 + k * period + ph, v);
+    };
+    if (cycles <= 2 * this.buckets) {
+      for (let k = 1; k <= cycles; k++) addCycle(k);
+      return;
+    }
+    const first = Math.floor((t0 + period) / this.width);
+    const last = Math.floor((t0 + cycles * period) / this.width);
+    for (let b = first; b <= last; b++) {
+      const k = Math.max(1, Math.ceil((b * this.width - t0) / period));
+      if (k <= cycles) addCycle(k);
+    }
+  }
+
   finish(): Trace {
     const t: number[] = [];
     const offset: number[] = [];
