@@ -92,26 +92,54 @@ function snapshotTime(metrics: string): number | null {
 }
 
 /**
- * Mutate, wait one refresh, scrape a few times; repeat for `seconds`. The first full pass over the
- * mutations is the warm-up: start figures are taken after it, so they are compared in steady state.
+ * Mutate, refresh, scrape a few times; repeat in whole passes over MUTATIONS for `seconds`. The
+ * first pass is the warm-up; start figures are those of the second pass, end figures those of the
+ * last, so both are steady state and the same mutations.
  */
-export async function soakScenario(agent: AgentProcess, dir: string, opts: { seconds: number; refreshMs: number; scrapesPerCycle: number }): Promise<SoakReport> {
+/** Ask the agent to refresh now (SIGHUP) and wait until a newer snapshot is served; false on timeout. */
+export async function refreshNow(agent: AgentProcess, after: number | null, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let lastHup = 0;
+  while (Date.now() < deadline) {
+    // One refresh in flight at most: a SIGHUP during one may be folded into it, so repeat now and then.
+    if (Date.now() - lastHup > 1000) {
+      agent.child.kill('SIGHUP');
+      lastHup = Date.now();
+    }
+    await sleep(50);
+    const r = await get(`${agent.base}/metrics`, 5000).catch(() => null);
+    const ts = r?.status === 200 ? snapshotTime(r.body) : null;
+    if (ts !== null && (after === null || ts > after)) return true;
+  }
+  return false;
+}
+
+export async function soakScenario(
+  agent: AgentProcess,
+  dir: string,
+  opts: { seconds: number; refreshMs: number; scrapesPerCycle: number; /** Refresh with SIGHUP after each mutation instead of waiting for the schedule. */ hup?: boolean; minCycles?: number },
+): Promise<SoakReport> {
   const t0 = Date.now();
+  const n = MUTATIONS.length;
   let cycles = 0;
   let scrapeCount = 0;
   let failed = 0;
   const patterns = new Set<string>();
-  let start: { rssKb: number; fds: number } | null = null;
-  let maxRss = 0;
-  let maxFds = 0;
+  /** Per cycle after the warm-up pass: which pass, RSS and open fds (sampled when the agent is idle). */
+  const samples: { pass: number; rssKb: number; fds: number }[] = [];
   let firstTs: number | null = null;
   let lastTs: number | null = null;
   const deadline = t0 + opts.seconds * 1000;
-  while (Date.now() < deadline || cycles < MUTATIONS.length * 2) {
-    const m = MUTATIONS[cycles % MUTATIONS.length] as Mutation;
+  // Whole passes only, so the run ends in the fully restored state it started from.
+  while (Date.now() < deadline || cycles < (opts.minCycles ?? n * 2) || cycles % n !== 0) {
+    const m = MUTATIONS[cycles % n] as Mutation;
     m.apply(dir);
     cycles++;
-    await sleep(opts.refreshMs + 200);
+    if (opts.hup) {
+      if (!(await refreshNow(agent, lastTs))) failed++;
+    } else {
+      await sleep(opts.refreshMs + 200);
+    }
     for (let i = 0; i < opts.scrapesPerCycle; i++) {
       scrapeCount++;
       const r = await get(`${agent.base}/metrics`, 10_000).catch(() => null);
@@ -126,33 +154,28 @@ export async function soakScenario(agent: AgentProcess, dir: string, opts: { sec
         lastTs = ts;
       }
     }
-    if (cycles === MUTATIONS.length) {
-      // Warm-up done (every mutation seen once, JIT settled): now the start figures.
-      const s = procStats(agent.pid);
-      start = { rssKb: s.rssKb, fds: s.fds };
-    }
-    if (start !== null) {
-      const s = procStats(agent.pid);
-      maxRss = Math.max(maxRss, s.rssKb);
-      maxFds = Math.max(maxFds, s.fds);
+    const pass = Math.floor((cycles - 1) / n);
+    if (pass >= 1) {
+      // Pass 0 is the warm-up (JIT, first allocation of every buffer size). Let closed connections go.
+      await sleep(100);
+      const st = procStats(agent.pid);
+      samples.push({ pass, rssKb: st.rssKb, fds: st.fds });
     }
   }
-  // End in the fully restored state, like the start (the mutation list ends with a recovery).
-  while (cycles % MUTATIONS.length !== 0) {
-    (MUTATIONS[cycles % MUTATIONS.length] as Mutation).apply(dir);
-    cycles++;
-  }
-  await sleep(opts.refreshMs + 200);
-  const end = procStats(agent.pid);
-  const s0 = start ?? { rssKb: end.rssKb, fds: end.fds };
+  const lastPass = Math.floor((cycles - 1) / n);
+  const of = (p: number): typeof samples => samples.filter((x) => x.pass === p);
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+  // Medians per pass: one sample can land before a GC, a pass cannot (RSS swings with the 8 MB log).
+  const first = of(1);
+  const last = of(lastPass);
   return {
     seconds: Math.round((Date.now() - t0) / 1000),
     cycles,
     scrapes: scrapeCount,
     failedScrapes: failed,
     successPatterns: patterns.size,
-    rssKb: { start: s0.rssKb, end: end.rssKb, max: Math.max(maxRss, end.rssKb) },
-    fds: { start: s0.fds, end: end.fds, max: Math.max(maxFds, end.fds) },
+    rssKb: { start: median(first.map((x) => x.rssKb)), end: median(last.map((x) => x.rssKb)), max: Math.max(0, ...samples.map((x) => x.rssKb)) },
+    fds: { start: Math.min(...first.map((x) => x.fds)), end: Math.min(...last.map((x) => x.fds)), max: Math.max(0, ...samples.map((x) => x.fds)) },
     snapshotsAdvanced: firstTs !== null && lastTs !== null && lastTs > firstTs,
   };
 }
@@ -162,8 +185,8 @@ export function formatSoak(r: SoakReport): string {
     `soak: ${r.seconds} s, ${r.cycles} refresh cycles with mutations, ${r.scrapes} scrapes (${r.failedScrapes} failed)`,
     `collector_success patterns seen: ${r.successPatterns} (failures and recoveries observed: ${r.successPatterns > 1})`,
     `snapshots advanced: ${r.snapshotsAdvanced}`,
-    `RSS kB: start ${r.rssKb.start}, end ${r.rssKb.end}, max ${r.rssKb.max} (end − start ${r.rssKb.end - r.rssKb.start} kB)`,
-    `open fds: start ${r.fds.start}, end ${r.fds.end}, max ${r.fds.max}`,
+    `RSS kB (median of the first and of the last pass after warm-up): start ${r.rssKb.start}, end ${r.rssKb.end}, max ${r.rssKb.max} (end − start ${r.rssKb.end - r.rssKb.start} kB)`,
+    `open fds (idle, per pass): start ${r.fds.start}, end ${r.fds.end}, max ${r.fds.max}`,
   ].join('\n');
 }
 
