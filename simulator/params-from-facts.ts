@@ -195,7 +195,9 @@ export function predictFromFacts(facts: Facts): Prediction {
   for (const name of relevant) {
     const m = cs.clocks.get(name);
     if (!m) continue;
-    if ((p.claimedTscHz === null || p.trueTscHz === null) && dependsOnUnknownRate(p, name)) {
+    // Off VirtualBox the announced rate is the hypervisor's own host calibration and is taken as right
+    // (said below); on VirtualBox that very number is the suspect, so a missing true rate means no figure.
+    if (p.hypervisor === 'virtualbox' && (p.claimedTscHz === null || p.trueTscHz === null) && dependsOnUnknownRate(p, name)) {
       unknown.add(name);
       continue;
     }
@@ -214,6 +216,9 @@ export function predictFromFacts(facts: Facts): Prediction {
 
   const explanation = [...pf.notes, ...cs.notes];
   const assumptions = [...pf.assumptions, ...cs.assumptionsUsed.map((key) => assumptionText(key, p.assumptions[key]))];
+  if (p.hypervisor !== 'virtualbox' && p.trueTscHz === null && pf.clocksource !== null && ['tsc', 'kvm-clock', 'hyperv_clocksource_tsc_page', 'xen'].includes(pf.clocksource)) {
+    assumptions.push(`assumption: no independent host TSC rate; ${p.hypervisor}'s announced rate is taken as right (its own host calibration, ppm-level)`);
+  }
   if (unknown.size > 0) {
     explanation.push(`${[...unknown].join(', ')}: no prediction — ${p.claimedTscHz === null ? 'the claimed TSC rate' : 'the true host TSC rate'} is not in the evidence (give --host-tsc-hz)`);
   }

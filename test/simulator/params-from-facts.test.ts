@@ -99,4 +99,19 @@ describe('predictFromFacts', () => {
     expect(pf.params.hypervisor).toBe('virtualbox');
     expect(pf.params.paravirt).toBe('kvm');
   });
+
+  it('a KVM guest on kvm-clock: 5:00, resting on the assumption that KVM calibrated its host TSC', () => {
+    const f = emptyFacts();
+    f.kernelLog = {
+      path: null, refs: {}, format: 'dmesg', boots: 1, kernelVersion: '6.1.0', hypervisor: 'KVM', paravirtKernelOn: 'KVM', dmi: 'QEMU Standard PC',
+      systemdVirtualization: 'kvm', cpuBrand: null, cpuDetectedKhz: 2_994_374, tscDetectedKhz: 2_994_374, tscRefinedKhz: null, tscFromHypervisorKhz: null,
+      tscCalibration: 'kvm-clock', kvmClock: true, clocksourceSwitches: [], finalClocksource: 'kvm-clock', clocksourceRegistrations: [], tscUnstable: false,
+      tscUnstableEvents: [], watchdogVerdicts: [], hpetHz: null, tscDeadlineTimer: null, timeSync: [], commandLine: null,
+    };
+    const p = predictFromFacts(f);
+    expect(p.clocksource).toBe('kvm-clock');
+    expect(p.driftPpm).toBe(0);
+    expect(p.fiveMinutesReadsAs).toBe('5:00');
+    expect(p.assumptions.join('\n')).toMatch(/kvm's announced rate is taken as right/);
+  });
 });
