@@ -53,6 +53,18 @@ const mhz = (hz: number): string => `${(hz / 1e6).toFixed(hz % 1e6 === 0 ? 0 : 3
 
 const fmtHz = (hz: number): string => `${Math.round(hz).toLocaleString('en-US').replace(/,/g, ' ')} Hz`;
 
+/**
+ * Does the brand's `@ N.NNGHz` track the TSC rate? Up to Broadwell the TSC ticks at the brand's base
+ * frequency (to about 0.3 %); from Skylake on (6th-generation Core and later) mobile parts tick it well
+ * above: i5-7200U "@ 2.50GHz" ticks at 2 712 MHz, i5-10210U "@ 1.60GHz" at 2 112 MHz (both real
+ * corpus logs, confirmed by CPUID leaf 0x15 and the GIP). Those CPUs have leaf 0x15, which VBox.log
+ * shows; their brand is no hint.
+ */
+export function brandTracksTsc(brand: string | null): boolean {
+  if (brand === null) return true;
+  return !/\bi[3579]-(?:[6-9]\d{3}|1\d{4})|\b\d{1,2}th Gen\b|Core\(TM\) Ultra|\bm[357]-\d/i.test(brand);
+}
+
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -141,7 +153,9 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
     // An override set to fix a bad calibration makes the (bad) GIP "independent" of the claim, so a
     // disagreement alone would blame the fix. Only trust it as a measurement when it also agrees with
     // the nominal rate; otherwise it is the suspect, not the evidence.
-    const nominalHz = vbox.cpuidBaseMhz !== null && vbox.cpuidBaseMhz > 0 ? vbox.cpuidBaseMhz * 1e6 : vbox.brandNominalHz ?? facts.cpuinfo?.brandNominalHz ?? null;
+    const vboxBrandHz = brandTracksTsc(vbox.cpuBrand) ? vbox.brandNominalHz : null;
+    const guestBrandHz = brandTracksTsc(facts.cpuinfo?.modelName ?? null) ? facts.cpuinfo?.brandNominalHz ?? null : null;
+    const nominalHz = vbox.cpuidBaseMhz !== null && vbox.cpuidBaseMhz > 0 ? vbox.cpuidBaseMhz * 1e6 : vboxBrandHz ?? guestBrandHz;
     if (calibration !== null && calibration.strength === 'strong' && nominalHz !== null && Math.abs(ppmDiff(calibration.hz, nominalHz)) > CALIBRATION_AGREES_WITH_NOMINAL_PPM) {
       calibration = { ...calibration, strength: 'hint', text: `${calibration.text}, but ${Math.abs(ppmDiff(calibration.hz, nominalHz) / 1e4).toFixed(1)} % away from the nominal ${mhz(nominalHz)}, so not trusted` };
     }
@@ -159,7 +173,7 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
     if (vbox.cpuidBaseMhz !== null && vbox.cpuidBaseMhz > 0) {
       hints.push({ source: 'cpuid-leaf-0x16', hz: vbox.cpuidBaseMhz * 1e6, strength: 'hint', text: `host CPUID leaf 0x16 base frequency ${vbox.cpuidBaseMhz} MHz (nominal)` });
     }
-    if (vbox.brandNominalHz !== null && vbox.brandNominalHz > 0) {
+    if (vbox.brandNominalHz !== null && vbox.brandNominalHz > 0 && brandTracksTsc(vbox.cpuBrand)) {
       hints.push({
         source: 'brand-nominal',
         hz: vbox.brandNominalHz,
@@ -169,7 +183,7 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
     }
   }
   // A guest /proc/cpuinfo brand is the host's brand under VirtualBox; use it when the log has none.
-  if (!hints.some((h) => h.source === 'brand-nominal') && facts.cpuinfo?.brandNominalHz) {
+  if (!hints.some((h) => h.source === 'brand-nominal') && facts.cpuinfo?.brandNominalHz && brandTracksTsc(facts.cpuinfo.modelName)) {
     const c = facts.cpuinfo;
     hints.push({
       source: 'brand-nominal',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationIndependentOfClaim, estimateHostTsc, median } from '../../analyzers/host-tsc.js';
+import { brandTracksTsc, calibrationIndependentOfClaim, estimateHostTsc, median } from '../../analyzers/host-tsc.js';
 import { cpuinfo, documentedVbox, facts, vbox } from './helpers.js';
 
 describe('estimateHostTsc', () => {
@@ -74,5 +74,21 @@ describe('estimateHostTsc after the documented fix was applied', () => {
     expect(e.strength).toBe('hint');
     expect(e.hz).toBe(3_400_000_000);
     expect(e.candidates.find((c) => c.source === 'gip-consensus')?.text).toContain('not trusted');
+  });
+});
+
+describe('brandTracksTsc', () => {
+  it('trusts pre-Skylake brands, not 6th-generation-and-later Core brands', () => {
+    expect(brandTracksTsc('Intel(R) Core(TM) i7-4770 CPU @ 3.40GHz')).toBe(true);
+    expect(brandTracksTsc('Intel(R) Core(TM)2 Duo CPU     P8600  @ 2.40GHz')).toBe(true);
+    expect(brandTracksTsc('Intel(R) Xeon(R) CPU E3-1230 v5 @ 3.40GHz')).toBe(true);
+    expect(brandTracksTsc('Intel(R) Core(TM) i5-7200U CPU @ 2.50GHz')).toBe(false);
+    expect(brandTracksTsc('Intel(R) Core(TM) i5-10210U CPU @ 1.60GHz')).toBe(false);
+    expect(brandTracksTsc('11th Gen Intel(R) Core(TM) i5-1155G7 @ 2.50GHz')).toBe(false);
+  });
+
+  it('a guest-only VirtualBox KVM log on a Comet Lake laptop is not flagged from the brand', () => {
+    const f = facts({ cpuinfo: cpuinfo({ modelName: 'Intel(R) Core(TM) i5-10210U CPU @ 1.60GHz', brandNominalHz: 1_600_000_000 }) });
+    expect(estimateHostTsc(f).hz).toBeNull();
   });
 });
