@@ -91,3 +91,51 @@ describe('agent server with --web.config.file', () => {
     }
   });
 });
+
+describe('clockdoctor agent --web.config.file (the real CLI)', () => {
+  const CLI = path.resolve(import.meta.dirname, '../../dist/agent/cli.js');
+  const CAPTURE = path.resolve(import.meta.dirname, '../fixtures/capture/firecracker-kvm-6.18');
+
+  async function startTlsAgent(config: string): Promise<{ port: number; stop: () => void; output: () => string }> {
+    const { spawn } = await import('node:child_process');
+    const { freePort } = await import('../../bench/load.js');
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'agent', '--from', CAPTURE, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${config}`, '--refresh', '1h'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!/listening on .*\(TLS\)/.test(out)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`agent did not start with TLS:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { port, stop: () => child.kill('SIGTERM'), output: () => out };
+  }
+
+  it('serves metrics over TLS to the right password only', async () => {
+    if (!fs.existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build first`);
+    const cfg = path.join(dir, 'agent-web.yml');
+    fs.writeFileSync(cfg, `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync('scrape-me', 4)}\n`);
+    const agent = await startTlsAgent(cfg);
+    try {
+      const ok = await get(agent.port, { headers: { Authorization: basic('prometheus', 'scrape-me') } });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toContain('clockdoctor_build_info');
+      expect((await get(agent.port)).status).toBe(401);
+      expect((await get(agent.port, { headers: { Authorization: basic('prometheus', 'nope') } })).status).toBe(401);
+      await expect(get(agent.port, { maxVersion: 'TLSv1.2' })).rejects.toThrow();
+    } finally {
+      agent.stop();
+    }
+  });
+
+  it('a bad web config stops the agent at start with file:line, exit 64, no stack trace', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const cfg = path.join(dir, 'typo.yml');
+    fs.writeFileSync(cfg, 'tls_server_config:\n  cert_file: server.crt\n  key_flie: server.key\n');
+    const r = spawnSync(process.execPath, [CLI, 'agent', '--from', CAPTURE, '--web.listen-address=127.0.0.1:0', `--web.config.file=${cfg}`], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain(`${cfg}:3: unknown key "key_flie"`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
