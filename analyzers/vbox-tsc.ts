@@ -146,7 +146,7 @@ function mismatchFixes(facts: Facts, trueHz: number | null, strong: boolean): Fi
       where: 'host',
       summary: strong
         ? `Tell VirtualBox the true host TSC rate (power the VM off first; applies at the next start).${note}`
-        : `If you cannot measure the host's rate, the nominal ${fmtGhz(hz)} is usually within 0.1 % of it on Intel CPUs — far closer than the current value (power the VM off first).${note}`,
+        : `If you cannot measure the host's rate, the nominal ${fmtGhz(hz)} is usually within a few tenths of a percent of it on Intel CPUs before the 6th generation — far closer than the current value (power the VM off first).${note}`,
       command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond" ${hz}`,
     });
   }
@@ -229,7 +229,7 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
       : `This is a hint, not a measurement: ${est.candidates[0]?.text ?? est.source}. If the host really ticks at that rate the error is ${fmtPpm(ppm)}: the guest clock ${fmtPerDay(ppm)}, and 5:00 of real time reads as ${mmss(s300)} (${s300.toFixed(2)} s). VirtualBox's own calibration (GIP) is the very number in question, so it cannot settle this; measure the host rate and rerun with --host-tsc-hz.`,
     exp.hit.length > 0 ? 'acpi_pm and hpet run on VirtualBox\'s virtual time and are not hit.' : '',
     guestSafe ? `The guest currently uses ${guestCs}, which this error does not touch; it bites if the guest switches to ${exp.hit.join(' or ')}.` : '',
-    Math.abs(ppm) > 500 ? 'No NTP daemon can slew more than 500 ppm with ntpd/timesyncd (chrony reaches 100 000 ppm), so time-sync turns this into periodic steps rather than hiding it.' : '',
+    Math.abs(ppm) > 500 ? 'ntpd, systemd-timesyncd and the Guest Additions\' adjtime() cannot slew more than 500 ppm (chrony reaches 100 000 ppm), so time-sync turns this into periodic steps rather than hiding it.' : '',
   ].filter((x) => x.length > 0).join(' ');
 
   const fixes = strong ? mismatchFixes(facts, est.hz, true) : [confirmFix(facts), ...mismatchFixes(facts, nominal ? est.hz : null, false)];
