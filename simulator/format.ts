@@ -21,6 +21,8 @@ export function fmtPpm(ppm: number): string {
 
 /** Signed seconds with a sensible precision: "−6.74 s", "+19.9 s", "−0.7 ms" → uses ms below 1 s. */
 export function fmtSignedSeconds(s: number): string {
+  // Below what fmtSeconds can show, float noise would read as "−0.0 µs".
+  if (Math.abs(s) < 5e-8) return '0 s';
   const sign = s < 0 ? '−' : s > 0 ? '+' : '';
   return `${sign}${fmtSeconds(Math.abs(s))}`;
 }

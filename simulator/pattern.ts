@@ -76,6 +76,21 @@ export function classifyPattern(r: SimResult): PatternInfo {
       text: `converges: ${fmtSignedSeconds(r.offsetSeconds)} left, slewed out at ${fmtPpm(r.finalRatePpm)} (≈${fmtSeconds(left)} more)`,
     };
   }
+  // Moving at the end, but no bigger in the second half than in the first: correctors hold it in a band.
+  if (Math.abs(r.finalRatePpm) > 1e-3 && r.params.correctors.length > 0) {
+    let first = 0, lo = Infinity, hi = -Infinity, second = 0;
+    for (let i = 0; i < r.trace.t.length; i++) {
+      const o = r.trace.offset[i] ?? 0;
+      if ((r.trace.t[i] ?? 0) < T / 2) first = Math.max(first, Math.abs(o));
+      else { second = Math.max(second, Math.abs(o)); lo = Math.min(lo, o); hi = Math.max(hi, o); }
+    }
+    if (second <= 1.5 * first + 1e-9 && lo <= hi) {
+      return {
+        kind: 'bounded', periodSeconds: null, amplitudeSeconds: hi - lo, residualPpm: 0,
+        text: `bounded: the offset swings between ${fmtSignedSeconds(lo)} and ${fmtSignedSeconds(hi)} and does not grow`,
+      };
+    }
+  }
   // Still moving at the end: the rate nothing absorbs keeps accumulating.
   if (Math.abs(r.finalRatePpm) > 1e-3) {
     const hasCorrector = r.params.correctors.length > 0;

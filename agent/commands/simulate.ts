@@ -44,6 +44,7 @@ interface SimulateArgs {
   corrector?: string[];
   stall?: string[];
   'initial-offset'?: number;
+  'host-offset'?: number;
   assume?: string[];
   duration?: string;
   json: boolean;
@@ -169,6 +170,11 @@ export function paramsFromFlags(a: SimulateArgs, base: ModelParams): ModelParams
     p.correctors = list;
   }
   if (a.stall !== undefined) p.stalls = a.stall.map(stallFlag);
+  const hostOffset = finite('host-offset', a['host-offset']);
+  if (hostOffset !== undefined) {
+    // VBoxService and VMware Tools follow the host clock; NTP daemons follow true time.
+    p.correctors = p.correctors.map((c) => (c.name === 'vboxservice' || c.name === 'vmware-tools' ? { ...c, referenceOffsetSeconds: hostOffset } : c));
+  }
   const assumed: Partial<Assumptions> = {};
   for (const raw of a.assume ?? []) assumeFlag(raw, assumed);
   p.assumptions = { ...p.assumptions, ...assumed };
@@ -207,7 +213,9 @@ export function renderSimulation(r: SimResult, heading: string): string {
   out.push(`  drift          ${fmtPpm(r.driftPpm)} raw (${fmtSignedSeconds(perDay)} per day) on ${r.clocksourceStart}${r.clocksource !== r.clocksourceStart ? `, then ${r.clocksource}` : ''}`);
   // A stopwatch reading (m:ss) for up to an hour, seconds beyond.
   const short = T <= 3600;
-  const shown = short ? `${minutesSeconds(r.guestElapsedSeconds)} (${r.guestElapsedSeconds.toFixed(2)} s)` : `${fmtNumber(r.guestElapsedSeconds)} s`;
+  // The stopwatch truncates; print enough digits that 299.9995 s does not read as "4:59 (300.00 s)".
+  const exact = Number(r.guestElapsedSeconds.toFixed(2)) === Math.floor(r.guestElapsedSeconds * 100 + 1e-6) / 100 ? r.guestElapsedSeconds.toFixed(2) : r.guestElapsedSeconds.toPrecision(7);
+  const shown = short ? `${minutesSeconds(r.guestElapsedSeconds)} (${exact} s)` : `${fmtNumber(r.guestElapsedSeconds)} s`;
   out.push(`  guest time     after ${short ? minutesSeconds(T) : `${fmtDuration(T)} (${groupDigits(T)} s)`} of real time the guest clock shows ${shown}; offset ${fmtSignedSeconds(r.offsetSeconds)}`);
   out.push(`  pattern        ${r.pattern.text}`);
   if (r.stepCount > 0) {
@@ -282,7 +290,7 @@ function writePlot(file: string, r: SimResult, title: string): void {
   }
 }
 
-const PARAM_FLAGS = ['hypervisor', 'paravirt', 'clocksource', 'claimed-tsc-hz', 'true-tsc-hz', 'tsc-mode', 'tsc-override', 'kernel', 'hz', 'tick', 'lost-ticks', 'lost-tick-policy', 'crystal-ppm', 'corrector', 'stall', 'initial-offset'] as const;
+const PARAM_FLAGS = ['hypervisor', 'paravirt', 'clocksource', 'claimed-tsc-hz', 'true-tsc-hz', 'tsc-mode', 'tsc-override', 'kernel', 'hz', 'tick', 'lost-ticks', 'lost-tick-policy', 'crystal-ppm', 'corrector', 'stall', 'initial-offset', 'host-offset', 'assume'] as const;
 
 export const simulateCommand: CommandModule<object, SimulateArgs> = {
   command: 'simulate [file..]',
@@ -310,6 +318,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('corrector', { type: 'string', array: true, requiresArg: true, describe: `Time-sync daemon(s): ${CORRECTOR_NAMES.join(', ')}, none (repeat or comma-separate for two)` })
       .option('stall', { type: 'string', array: true, requiresArg: true, describe: 'Host stall START:LENGTH[:suspend], e.g. 100:70 or 2h:10s' })
       .option('initial-offset', { type: 'number', requiresArg: true, describe: 'Guest minus true time at start, seconds' })
+      .option('host-offset', { type: 'number', requiresArg: true, describe: 'Host clock minus true time, seconds: VBoxService and VMware Tools follow the host, NTP daemons true time (a host that is off makes them fight)' })
       .option('assume', { type: 'string', array: true, requiresArg: true, describe: 'Override an unconfirmed model number: KEY=VALUE (see docs/model.md)' })
       .option('duration', { type: 'string', requiresArg: true, describe: 'How long to simulate: 300, 5m, 2h, 1d, 1y (default 5m)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the numbers as JSON' })

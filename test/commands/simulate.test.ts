@@ -88,6 +88,18 @@ describe('parameters', () => {
     expect(r.stdout).toMatch(/fight +vboxservice and ntpd both correct the clock/);
   });
 
+  it('VBoxService following a host 0.5 s ahead and chrony following NTP pull against each other', () => {
+    const r = run([...S1, '--corrector', 'vboxservice', '--corrector', 'chrony', '--host-offset', '0.5', '--duration', '1d', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { fight: string; pattern: { kind: string; amplitudeSeconds: number }; correctors: { name: string; slews: number }[] };
+    expect(j.fight).toMatch(/^vboxservice and chrony both correct the clock/);
+    expect(j.pattern.kind).toBe('bounded');
+    // chrony pulls back every 64 s what VBoxService slewed at 500 µs/s: about 32 ms.
+    expect(j.pattern.amplitudeSeconds).toBeGreaterThan(0.025);
+    expect(j.pattern.amplitudeSeconds).toBeLessThan(0.035);
+    for (const c of j.correctors) expect(c.slews).toBeGreaterThan(1000);
+  });
+
   it('a year with lost ticks and a corrector, and a plot of it', () => {
     const svg = path.join(tmp, 'year.svg');
     const r = run(['--hypervisor', 'kvm', '--clocksource', 'jiffies', '--hz', '1000', '--lost-ticks', '2%', '--corrector', 'ntpd', '--duration', '1y', '--plot', svg]);
