@@ -214,7 +214,8 @@ export function renderSimulation(r: SimResult, heading: string): string {
   // A stopwatch reading (m:ss) for up to an hour, seconds beyond.
   const short = T <= 3600;
   // The stopwatch truncates; print enough digits that 299.9995 s does not read as "4:59 (300.00 s)".
-  const exact = Number(r.guestElapsedSeconds.toFixed(2)) === Math.floor(r.guestElapsedSeconds * 100 + 1e-6) / 100 ? r.guestElapsedSeconds.toFixed(2) : r.guestElapsedSeconds.toPrecision(7);
+  const g = r.guestElapsedSeconds;
+  const exact = Math.floor(Number(g.toFixed(2))) === Math.floor(g + 1e-6) ? g.toFixed(2) : g.toPrecision(7);
   const shown = short ? `${minutesSeconds(r.guestElapsedSeconds)} (${exact} s)` : `${fmtNumber(r.guestElapsedSeconds)} s`;
   out.push(`  guest time     after ${short ? minutesSeconds(T) : `${fmtDuration(T)} (${groupDigits(T)} s)`} of real time the guest clock shows ${shown}; offset ${fmtSignedSeconds(r.offsetSeconds)}`);
   out.push(`  pattern        ${r.pattern.text}`);
