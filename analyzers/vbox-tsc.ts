@@ -44,7 +44,7 @@ function isVirtualBoxGuest(facts: Facts): boolean {
 
 export function claimedRate(facts: Facts): ClaimedRate | null {
   const v = facts.vbox;
-  if (v !== null && v.tscTicksPerSecond !== null && v.tscTicksPerSecond >= 1e6) {
+  if (v !== null && v.tscTicksPerSecond !== null && Number.isFinite(v.tscTicksPerSecond) && v.tscTicksPerSecond >= 1e6) {
     return { hz: v.tscTicksPerSecond, from: 'vbox', evidence: refEvidence('vbox', v, 'tscTicksPerSecond') };
   }
   // Guest side only: a VirtualBox KVM-paravirt guest takes tsc_khz from the pvclock (model.md §1.2).
@@ -399,7 +399,7 @@ const GUEST_HOST_AGREE_PPM = 1000;
 export function guestRateDiffers(facts: Facts): Finding[] {
   const v = facts.vbox;
   const k = facts.kernelLog;
-  if (v === null || k === null || v.tscTicksPerSecond === null || v.paravirtProvider !== 'KVM') return [];
+  if (v === null || k === null || v.tscTicksPerSecond === null || !Number.isFinite(v.tscTicksPerSecond) || v.tscTicksPerSecond < 1e6 || v.paravirtProvider !== 'KVM') return [];
   if (k.tscDetectedKhz === null || !(k.tscCalibration === 'kvm-clock' || k.tscCalibration === 'hypervisor')) return [];
   const guestHz = k.tscDetectedKhz * 1000;
   const ppm = rateErrorPpm(guestHz, v.tscTicksPerSecond);
