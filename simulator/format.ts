@@ -39,10 +39,12 @@ export function fmtSeconds(s: number): string {
   return `${(a / 86400).toFixed(1)} d`;
 }
 
-/** What a stopwatch shows, truncated to whole seconds: 293.26 → "4:53", 300 → "5:00". */
+/**
+ * A duration as a person reads it off a clock, to the nearest second: 293.26 → "4:53", 293.6 → "4:54",
+ * 299.9997 → "5:00" (a 1 ppm error must not read as a lost second).
+ */
 export function minutesSeconds(seconds: number): string {
-  // A hair of tolerance so 299.9999999 (float noise) still reads 5:00.
-  const whole = Math.floor(seconds + 1e-6);
+  const whole = Math.round(seconds);
   const m = Math.floor(whole / 60);
   const s = whole - m * 60;
   return `${m}:${String(s).padStart(2, '0')}`;

@@ -240,7 +240,15 @@ export function predictFromFacts(facts: Facts): Prediction {
     for (const a of r.assumptions) if (!assumptions.includes(a)) assumptions.push(a);
   }
   if (!main) {
-    return { ...NULL_PREDICTION(explanation, assumptions), clocksource: pf.clocksource, perClocksource };
+    // The guest's clocksource is unknown, but if every clock it could use agrees, that is the answer.
+    const first = perClocksource[0];
+    const agree = first !== undefined && unknown.size === 0 && perClocksource.every((c) => Math.abs(c.driftPpm - first.driftPpm) < 0.5);
+    if (!agree || !first) return { ...NULL_PREDICTION(explanation, assumptions), clocksource: pf.clocksource, perClocksource };
+    explanation.unshift(`the guest clocksource is not in the evidence, but every clocksource it can use (${perClocksource.map((c) => c.clocksource).join(', ')}) predicts ${fmtPpm(first.driftPpm)}`);
+    return {
+      clocksource: null, driftPpm: first.driftPpm, secondsPerDay: first.secondsPerDay, guestSecondsPer300: first.guestSecondsPer300,
+      fiveMinutesReadsAs: first.fiveMinutesReadsAs, perClocksource, corrected: null, explanation, assumptions,
+    };
   }
   if (main.driftPpm !== 0) explanation.unshift(`${pf.clocksource} ${fmtPpm(main.driftPpm)}: 300 s read as ${main.guestSecondsPer300.toFixed(2)} s (${main.fiveMinutesReadsAs})`);
   return {

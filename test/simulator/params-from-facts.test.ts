@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { emptyFacts, type Facts } from '../../agent/facts.js';
 import { parseText } from '../../agent/parsers/lines.js';
@@ -113,5 +113,35 @@ describe('predictFromFacts', () => {
     expect(p.driftPpm).toBe(0);
     expect(p.fiveMinutesReadsAs).toBe('5:00');
     expect(p.assumptions.join('\n')).toMatch(/kvm's announced rate is taken as right/);
+  });
+});
+
+describe('guest clocksource unknown', () => {
+  it('paravirt None: every clock the guest can use keeps time, so the answer is 0 ppm even without knowing which', () => {
+    const f = emptyFacts();
+    f.vbox = parseText(createVboxParser(), readFileSync(new URL('../fixtures/vbox/v5.0.6-win-intel-none-bayons.log', import.meta.url), 'utf8'));
+    expect(f.vbox.paravirtProvider).toBe('None');
+    const p = predictFromFacts(f);
+    expect(p.clocksource).toBeNull();
+    expect(p.driftPpm).toBe(0);
+    expect(p.fiveMinutesReadsAs).toBe('5:00');
+    expect(p.explanation[0]).toMatch(/every clocksource it can use \(tsc, acpi_pm\) predicts 0 ppm/);
+  });
+});
+
+describe('predictFromFacts on every captured VBox.log fixture', () => {
+  const dir = new URL('../fixtures/vbox/', import.meta.url);
+  const files = readdirSync(dir).filter((n) => n.includes('.log'));
+  it.each(files)('%s: no exception, numbers finite or null, reasons given', (name) => {
+    const f = emptyFacts();
+    f.vbox = parseText(createVboxParser(), readFileSync(new URL(name, dir), 'utf8'));
+    const p = predictFromFacts(f);
+    for (const v of [p.driftPpm, p.secondsPerDay, p.guestSecondsPer300]) if (v !== null) expect(Number.isFinite(v)).toBe(true);
+    for (const c of p.perClocksource) expect(Number.isFinite(c.driftPpm)).toBe(true);
+    expect(p.explanation.length + p.assumptions.length).toBeGreaterThan(0);
+    // A claim that equals the only available estimate must not invent drift.
+    if (p.driftPpm !== null && f.vbox?.tscTicksPerSecond !== null && p.driftPpm !== 0) {
+      expect(p.explanation.join('\n')).toMatch(/true host TSC rate/);
+    }
   });
 });
