@@ -41,7 +41,10 @@ function availableClocksources(facts: Facts): Map<string, EvidenceItem[]> {
 
 function isVm(facts: Facts): boolean {
   if (facts.vbox !== null) return true;
-  if (facts.kernelLog?.hypervisor) return true;
+  const k = facts.kernelLog;
+  if (k?.hypervisor || k?.kvmClock || k?.tscFromHypervisorKhz != null) return true;
+  if (/VMware|VirtualBox|innotek|QEMU|KVM|Bochs|Xen|Hyper-V|Microsoft Corporation Virtual/i.test(`${k?.dmi ?? ''} ${k?.systemdVirtualization ?? ''}`)) return true;
+  if (k?.paravirtKernelOn != null && !/bare hardware/i.test(k.paravirtKernelOn)) return true;
   if (facts.cpuinfo?.hypervisorFlag === true) return true;
   const p = facts.hypervisor?.platform;
   return p !== undefined && p !== null && p !== 'bare-metal';
@@ -162,11 +165,31 @@ export function xenPreferTsc(facts: Facts): Finding[] {
   }];
 }
 
+/** LEGACY_PERIODIC_KERNEL (R9): a pre-tickless 2.6 kernel (< 2.6.21, e.g. RHEL 5's 2.6.18) on a VM. */
+export function legacyPeriodicKernel(facts: Facts): Finding[] {
+  const k = facts.kernelLog;
+  if (k === null || k.kernelVersion === null || !isVm(facts)) return [];
+  const m = /^2\.6\.(\d+)/.exec(k.kernelVersion);
+  if (m === null || Number(m[1]) >= 21) return [];
+  const divider = facts.cmdline?.divider ?? (/(?:^|\s)divider=(\d+)/.exec(k.commandLine ?? '')?.[1] ?? null);
+  if (divider !== null) return [];
+  return [{
+    id: 'LEGACY_PERIODIC_KERNEL',
+    severity: 'info',
+    title: `Linux ${k.kernelVersion} predates tickless kernels: every vCPU takes HZ (often 1000) timer interrupts per second even when idle`,
+    detail: 'Kernels before 2.6.21 (RHEL/CentOS 5 ship 2.6.18) tick periodically; on a VM each tick is a VM exit, an idle guest costs real host CPU and the hypervisor must catch up ticks it could not deliver. '
+      + 'RHEL 5.x guests can cut the rate with `divider=10` (safe from RHEL 5.8; VMware KB 1006427, RHEL virtualization guide).',
+    evidence: evidenceOr(refEvidence('kernel-log', k, 'kernelVersion'), 'kernel-log', k, `Linux version ${k.kernelVersion}`),
+    fixes: [{ where: 'guest', summary: 'Add `divider=10` to the kernel line in /boot/grub/grub.conf and reboot (RHEL/CentOS 5.8 and later), or move to a tickless kernel.' }],
+    data: { kernelVersion: k.kernelVersion },
+  }];
+}
+
 export const clocksourceAnalyzer: Analyzer = {
   id: 'clocksource',
   needs: [],
   needsAny: ['kernelLog', 'clocksource'],
-  run: (facts) => [...clocksourceFallback(facts), ...tscUnstable(facts), ...xenPreferTsc(facts)],
+  run: (facts) => [...clocksourceFallback(facts), ...tscUnstable(facts), ...xenPreferTsc(facts), ...legacyPeriodicKernel(facts)],
 };
 
 export const ticksAnalyzer: Analyzer = {

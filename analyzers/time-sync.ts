@@ -159,10 +159,29 @@ export function timesyncSteps(facts: Facts): Finding[] {
   return out;
 }
 
+/** TIMESYNC_NTPD_ON_VM (R7): ntpd exits on a > 1000 s offset (a VM restored or paused long) unless told not to. */
+export function ntpdOnVm(facts: Facts): Finding[] {
+  const ntpd = facts.timesync?.daemons.find((d) => d.name === 'ntpd');
+  if (ntpd === undefined) return [];
+  const vm = facts.vbox !== null || facts.kernelLog?.hypervisor != null || facts.cpuinfo?.hypervisorFlag === true || (facts.hypervisor?.platform != null && facts.hypervisor.platform !== 'bare-metal');
+  if (!vm) return [];
+  const hasG = /(?:^|\s)-[a-zA-Z]*g/.test(ntpd.cmdline ?? '');
+  return [{
+    id: 'TIMESYNC_NTPD_ON_VM',
+    severity: 'info',
+    title: `ntpd runs on a VM${hasG ? ' (with -g)' : ''}: make sure a large offset after a pause, restore or migration does not make it exit`,
+    detail: 'ntpd exits when the offset exceeds its 1000 s panic threshold, which a VM reaches after a long pause, a restored snapshot or a host sleep. '
+      + '`tinker panic 0` in ntp.conf makes it step instead (VMware KB 2108828); `-g` only allows one big step at start.',
+    evidence: [plainEvidence('timesync', `ntpd${ntpd.pid !== null ? ` (pid ${ntpd.pid})` : ''}${ntpd.cmdline ? `: ${ntpd.cmdline}` : ''}`, facts.timesync?.path ?? null)],
+    fixes: [{ where: 'guest', summary: 'Add `tinker panic 0` as the first line of /etc/ntp.conf and restart ntpd, or switch to chrony.' }],
+    data: { dashG: hasG },
+  }];
+}
+
 export const timeSyncAnalyzer: Analyzer = {
   id: 'time-sync',
   needs: [],
   needsAny: ['timesync', 'vbox', 'kernelLog'],
-  run: (facts) => [...doubleDiscipline(facts), ...daemonCapacity(facts), ...timesyncSteps(facts)],
+  run: (facts) => [...doubleDiscipline(facts), ...daemonCapacity(facts), ...timesyncSteps(facts), ...ntpdOnVm(facts)],
 };
 

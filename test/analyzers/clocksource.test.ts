@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clocksourceFallback, periodicTickOnVm, tscUnstable, xenPreferTsc } from '../../analyzers/clocksource.js';
+import { clocksourceFallback, legacyPeriodicKernel, periodicTickOnVm, tscUnstable, xenPreferTsc } from '../../analyzers/clocksource.js';
 import { cpuinfo, facts, kernelLog, timerList } from './helpers.js';
 
 const sw = (line: number, to: string) => ({ line, excerpt: `clocksource: Switched to clocksource ${to}`, atSeconds: line, to });
@@ -65,5 +65,15 @@ describe('CLOCKSOURCE_XEN_PREFER_TSC (R2)', () => {
     const k = kernelLog({ hypervisor: 'Xen HVM', clocksourceSwitches: [sw(1, 'xen')], finalClocksource: 'xen', clocksourceRegistrations: [reg(2, 'tsc')] });
     expect(xenPreferTsc(facts({ kernelLog: k }))[0]).toMatchObject({ severity: 'info' });
     expect(xenPreferTsc(facts({ kernelLog: k, cpuinfo: cpuinfo({ tscFlags: ['tsc'] }) }))).toEqual([]);
+  });
+});
+
+describe('LEGACY_PERIODIC_KERNEL (R9)', () => {
+  it('info for 2.6.18 on a VM, nothing with divider= or on 2.6.32', () => {
+    const k = kernelLog({ kernelVersion: '2.6.18-419.el5', tscFromHypervisorKhz: 3_791_999 });
+    expect(legacyPeriodicKernel(facts({ kernelLog: k }))[0]).toMatchObject({ id: 'LEGACY_PERIODIC_KERNEL', severity: 'info' });
+    expect(legacyPeriodicKernel(facts({ kernelLog: { ...k, commandLine: 'ro root=/dev/sda1 divider=10' } }))).toEqual([]);
+    expect(legacyPeriodicKernel(facts({ kernelLog: { ...k, kernelVersion: '2.6.32-279.el6.x86_64' } }))).toEqual([]);
+    expect(legacyPeriodicKernel(facts({ kernelLog: { ...k, tscFromHypervisorKhz: null } }))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daemonCapacity, doubleDiscipline, timesyncSteps } from '../../analyzers/time-sync.js';
+import { daemonCapacity, doubleDiscipline, ntpdOnVm, timesyncSteps } from '../../analyzers/time-sync.js';
 import { documentedVbox, facts, kernelLog, timesync, vbox } from './helpers.js';
 
 const chronyd = { name: 'chronyd' as const, pid: 600, cmdline: '/usr/sbin/chronyd -F 1' };
@@ -57,5 +57,13 @@ describe('VBOX_TIMESYNC_STEPS', () => {
     expect(f).toMatchObject({ id: 'VBOX_TIMESYNC_STEPS', severity: 'info' });
     expect(f!.data!.steps).toBe(2);
     expect(f!.evidence).toHaveLength(1);
+  });
+});
+
+describe('TIMESYNC_NTPD_ON_VM (R7)', () => {
+  it('info when ntpd runs on a VM; nothing on bare metal', () => {
+    expect(ntpdOnVm(facts({ timesync: timesync([ntpd]), vbox: vbox() }))[0]).toMatchObject({ id: 'TIMESYNC_NTPD_ON_VM', severity: 'info' });
+    expect(ntpdOnVm(facts({ timesync: timesync([ntpd]) }))).toEqual([]);
+    expect(ntpdOnVm(facts({ timesync: timesync([chronyd]), vbox: vbox() }))).toEqual([]);
   });
 });
