@@ -99,6 +99,27 @@ export function t3sigma(df: number): number {
   );
 }
 
+/**
+ * Newey–West standard error of a least-squares slope: centred regressors `x`, residuals `e`,
+ * Sxx = Σx², Bartlett weights up to lag max(2·⌊n^(1/3)⌋, n/4) (a generous bandwidth: we would rather print too wide
+ * an interval than one that misses).
+ */
+export function neweyWestSe(x: readonly number[], e: readonly number[], sxx: number): number {
+  const n = x.length;
+  if (n < 3 || !(sxx > 0)) return 0;
+  const u = x.map((xi, i) => xi * (e[i] as number));
+  const lags = Math.min(n - 1, Math.max(2 * Math.floor(Math.cbrt(n)), Math.floor(n / 4)));
+  let v = 0;
+  for (const ui of u) v += ui * ui;
+  for (let l = 1; l <= lags; l++) {
+    const w = 1 - l / (lags + 1);
+    let c = 0;
+    for (let i = l; i < n; i++) c += (u[i] as number) * (u[i - l] as number);
+    v += 2 * w * c;
+  }
+  return Math.sqrt(Math.max(v, 0)) / sxx;
+}
+
 /** Deterministic pseudo-random numbers (LCG) so a fit is reproducible. */
 function lcg(seed: number): () => number {
   let x = seed >>> 0;
@@ -246,11 +267,13 @@ export function fitDrift(input: readonly FitSample[], options: FitOptions = {}):
   if (df >= 1 && sxx > 0) {
     let ss = 0;
     const r: number[] = [];
+    const xs: number[] = [];
     for (let i = 0; i < n; i++) {
       if (!inlier[i]) continue;
       const e = (y[i] as number) - fitted(i);
       ss += e * e;
       r.push(e);
+      xs.push((t[i] as number) - (segMeans[segOf[i] as number] as { tm: number }).tm);
     }
     const se = Math.sqrt(ss / df / sxx);
     // Neighbouring residuals that move together carry less information than independent ones.
@@ -262,7 +285,10 @@ export function fitDrift(input: readonly FitSample[], options: FitOptions = {}):
     }
     const rho = den > 0 ? Math.min(0.9, Math.max(0, num / den)) : 0;
     const inflate = Math.sqrt((1 + rho) / (1 - rho));
-    const u = t3sigma(df) * se * inflate;
+    // Slowly wandering errors (load-dependent queueing, a reference's own wander) are correlated over
+    // many samples, which lag-1 misses: take the larger of that and a Newey–West (HAC) error.
+    const hac = neweyWestSe(xs, r, sxx);
+    const u = t3sigma(df) * Math.max(se * inflate, hac * Math.sqrt(used / df));
     uncertaintySlope = Math.sqrt(u * u + (slope - sTs) ** 2);
   }
 

@@ -16,6 +16,8 @@ export const LOCAL_STEP_MIN_NS = 1_000_000n;
 /** A millisecond edge is only trusted when the two `Date.now()` calls around it were this close. */
 const EDGE_BRACKET_MAX_NS = 20_000n;
 const EDGE_TRIES = 5;
+/** Slack of the cheap step check around its (−1 ms, 0] window (W's own error, a slow read). */
+const QUICK_TOLERANCE_NS = 300_000n;
 
 /** Reads of the local clocks; injectable so tests can simulate steps. */
 export interface ClockSource {
@@ -55,10 +57,19 @@ export class LocalClock {
   }
 
   /**
-   * Re-measure W. Returns the wall-clock step since the last calibration when W moved by at least
-   * LOCAL_STEP_MIN_NS, else null. Spins for at most ~1 ms per try (the wait for the next ms edge).
+   * Check W. Returns the wall-clock step since the last calibration when W moved by at least
+   * LOCAL_STEP_MIN_NS, else null. The first call (and one after a suspected step) spins for at most
+   * ~1 ms per try, waiting for the next ms edge; otherwise it costs two clock reads.
    */
   calibrate(): LocalStep | null {
+    if (this.w !== null) {
+      // Cheap check first: Date.now() is floor(REALTIME in ms), so with W unchanged it lies within
+      // (−1 ms, 0] of monotonic + W. Only when it does not (a step of ≳ 1 ms) spin for a precise W —
+      // spinning every sample would block the event loop ~1 ms each time.
+      const mono = this.src.monoNs();
+      const d = BigInt(this.src.realtimeMs()) * 1_000_000n - (mono + this.w);
+      if (d > -QUICK_TOLERANCE_NS - 1_000_000n && d < QUICK_TOLERANCE_NS) return null;
+    }
     const w = this.estimateW();
     if (w === null) return null;
     const prev = this.w;

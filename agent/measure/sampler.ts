@@ -115,11 +115,11 @@ export class Sampler {
     if (this.localSteps.length > this.window) this.localSteps.splice(0, this.localSteps.length - this.window);
   }
 
-  /** The measurement from the samples in the window. */
-  measure(): Measurement {
+  /** The measurement from the samples in the window (only those in the first `untilSeconds`, when given). */
+  measure(untilSeconds?: number): Measurement {
     const origin = this.origin ?? 0n;
     const at = (mono: bigint): number => Number(mono - origin) / 1e9;
-    const s = this.samples;
+    const s = untilSeconds === undefined ? this.samples : this.samples.filter((x) => at(x.monoNs) <= untilSeconds);
     const delays = s.map((x) => x.delaySeconds).filter((d): d is number => d !== null);
     const base: Measurement = {
       reference: this.reference.name,

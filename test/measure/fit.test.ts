@@ -62,6 +62,23 @@ describe('fitDrift', () => {
     expect(median(widths)).toBeGreaterThan(2);
   });
 
+  it('widens the interval for correlated noise (wandering queueing delay)', () => {
+    let inside = 0;
+    const trials = 200;
+    for (let k = 0; k < trials; k++) {
+      const g = gauss(5000 + k);
+      let a = 0;
+      const s: FitSample[] = [];
+      for (let i = 0; i < 61; i++) {
+        a = 0.5 * a + Math.sqrt(0.75) * g();
+        s.push({ t: i, offset: i / (1 + 20e-6) - i + 50e-6 * a });
+      }
+      const f = fitDrift(s)!;
+      if (Math.abs(f.driftPpm - 20) <= f.uncertaintyPpm!) inside++;
+    }
+    expect(inside / trials).toBeGreaterThanOrEqual(0.97);
+  });
+
   it('ignores outliers', () => {
     const s = series(-37e-6, 60, 1, 20e-6, 7);
     for (const i of [5, 17, 18, 40]) (s[i] as FitSample).offset += 0.05 * (i % 2 ? 1 : -1);

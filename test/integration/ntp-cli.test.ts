@@ -1,0 +1,62 @@
+/**
+ * The real command line (dist/agent/cli.js, built by `npm test`) against loopback NTP servers: flags,
+ * JSON, exit codes, and no stack trace whatever the reference does.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { startRateServer, type RateServer } from '../../agent/measure/rate-server.js';
+import type { MeasureReport } from '../../agent/measure/report.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/agent/cli.js');
+const servers: RateServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+const cli = (args: string[]) => execa('node', [CLI, 'measure', ...args], { reject: false, timeout: 30_000 });
+
+describe.concurrent('clockdoctor measure (CLI)', () => {
+  it('measures a server 250 ppm fast and prints JSON', async () => {
+    const s = await startRateServer({ ratePpm: 250 });
+    servers.push(s);
+    const r = await cli(['--reference', s.url, '--duration', '4s', '--interval', '250ms', '--json', '--no-model', '--max-drift-ppm', '1000']);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout) as MeasureReport;
+    const truth = (1 / (1 + 250e-6) - 1) * 1e6;
+    expect(Math.abs(j.driftPpm! - truth)).toBeLessThanOrEqual(Math.max(j.uncertaintyPpm!, 5));
+    expect(j.exitCode).toBe(0);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('exit 64 for a reference it does not understand, with the forms it does', async () => {
+    const r = await cli(['--reference', 'gopher://x']);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toMatch(/is not one of: ntp:\/\/HOST\[:PORT\]/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exit 69 for a server that never answers, with one clear line', async () => {
+    const s = await startRateServer({ mode: 'silent' });
+    servers.push(s);
+    const r = await cli(['--reference', s.url, '--interval', '200ms', '--timeout', '150ms', '--no-model']);
+    expect(r.exitCode).toBe(69);
+    expect(r.stderr).toMatch(/clockdoctor: measure: no reply from ntp:\/\/127\.0\.0\.1:\d+ within 150 ms/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exit 69 for kiss-o-death DENY', async () => {
+    const s = await startRateServer({ mode: 'kod-deny' });
+    servers.push(s);
+    const r = await cli(['--reference', s.url, '--no-model']);
+    expect(r.exitCode).toBe(69);
+    expect(r.stderr).toMatch(/kiss-o'-death DENY: the server refuses to serve us/);
+  });
+
+  it('exit 69 for an RTC this machine does not have', async () => {
+    const r = await cli(['--reference', 'rtc', '--path.sysfs', '/nonexistent-sysfs', '--no-model', '--duration', '3s']);
+    expect(r.exitCode).toBe(69);
+    expect(r.stderr).toMatch(/no RTC: \/nonexistent-sysfs\/class\/rtc\/rtc0\/since_epoch does not exist/);
+  });
+});
