@@ -201,6 +201,9 @@ export function clockModels(p: ModelParams): ClockSet {
     else c.push(contribution('tsc-calibration', 0, how));
     const v = virtText('tsc');
     if (v && Math.abs(eFreq) <= 1e-12) c.push(v);
+    if (p.hypervisor === 'vmware') {
+      c.push(contribution('vmware-tsc', 0, 'VMware is taken to pass the host TSC through on an invariant-TSC host, and its TSC_RELIABLE flag to exempt the TSC from the clocksource watchdog', true));
+    }
     add({ clock: 'tsc', e, pvUpdateSeconds: null, known, affected: Math.abs(eFreq) > 1e-9, rating: 300, mustVerify: !p.tscReliable && p.hypervisor !== 'vmware', counterHz: fAct, stall: tscStall, contributions: c });
   }
 
