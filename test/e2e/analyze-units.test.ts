@@ -65,6 +65,14 @@ describe('report', () => {
     expect(text).not.toMatch(/\x1b\[/);
   });
 
+  it('lists what the prediction assumes, without the model's "assumption:" prefix', () => {
+    const hinted = diagnose(facts({ vbox: documentedVbox() }));
+    expect(hinted.prediction?.assumptions.length).toBeGreaterThan(0);
+    const text = renderReport(hinted, { color: false });
+    expect(text).toContain('  Assumptions:\n    - ');
+    expect(text).not.toMatch(/^ {4}- assumption/m);
+  });
+
   it('colours only when asked', () => {
     expect(renderReport(result, { color: true })).toMatch(/\x1b\[31m/);
   });
