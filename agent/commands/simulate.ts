@@ -378,7 +378,8 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         base = { ...pf.params, durationSeconds: 300 };
         heading = `clockdoctor simulate — the VM in ${files.map((f) => printable(f)).join(', ')}`;
         const p0 = paramsFromFlags(argv, base);
-        if (p0.trueTscHz === null && p0.claimedTscHz !== null && ['tsc', 'kvm-clock', 'hyperv_clocksource_tsc_page'].includes(p0.clocksource)) {
+        // As in predictFromFacts: only on VirtualBox is the announced rate itself the suspect.
+        if (p0.hypervisor === 'virtualbox' && p0.trueTscHz === null && p0.claimedTscHz !== null && ['tsc', 'kvm-clock', 'hyperv_clocksource_tsc_page'].includes(p0.clocksource)) {
           throw new UsageError('the true host TSC rate is not in the evidence, and the guest clock depends on it: give --host-tsc-hz (e.g. the host kernel\'s "Refined TSC clocksource calibration")');
         }
       }

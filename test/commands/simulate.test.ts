@@ -160,6 +160,16 @@ describe('from evidence', () => {
     expect(r.stderr).toContain('--host-tsc-hz');
   });
 
+  it('--from a capture of a KVM guest: its own clocksource, no drift, the KVM calibration named as an assumption', () => {
+    const r = run(['--from', path.join(ROOT, 'test', 'fixtures', 'captures', 'firecracker-kvm-6.18'), '--duration', '1d', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { params: { hypervisor: string; clocksource: string }; driftPpm: number; assumptions: string[] };
+    expect(j.params.hypervisor).toBe('kvm');
+    expect(j.params.clocksource).toBe('tsc');
+    expect(j.driftPpm).toBe(0);
+    expect(j.assumptions.join('\n')).toContain('kvmHostCalibrationPpm');
+  });
+
   it('a missing file → 66', () => {
     const r = run([path.join(tmp, 'nope.log')]);
     expect(r.code).toBe(66);
