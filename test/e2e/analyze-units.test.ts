@@ -65,7 +65,7 @@ describe('report', () => {
     expect(text).not.toMatch(/\x1b\[/);
   });
 
-  it('lists what the prediction assumes, without the model's "assumption:" prefix', () => {
+  it('lists what the prediction assumes, without the "assumption:" prefix of the model', () => {
     const hinted = diagnose(facts({ vbox: documentedVbox() }));
     expect(hinted.prediction?.assumptions.length).toBeGreaterThan(0);
     const text = renderReport(hinted, { color: false });
