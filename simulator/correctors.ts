@@ -6,6 +6,7 @@
  * that changes the trajectory, skipping polls that provably change nothing while θ moves linearly.
  */
 import { ADJTIME_SLEW_RATE, KERNEL_MAXFREQ, type Assumptions } from './constants.js';
+import { fmtSignedSeconds } from './format.js';
 import type { CorrectorName, CorrectorSpec } from './model-params.js';
 import { rateOf, type EngineState, type Kernel } from './state.js';
 
@@ -156,7 +157,7 @@ class Ntpd extends Base implements Corrector {
     const x = s.theta - this.ref;
     if (Math.abs(x) > 1000) {
       this.active = false;
-      k.note(this.index, `ntpd exits: offset ${x.toFixed(1)} s is beyond the 1000 s panic threshold`);
+      k.note(this.index, `ntpd exits: offset ${fmtSignedSeconds(x)} is beyond the 1000 s panic threshold`);
       return;
     }
     if (this.stepAt !== null && s.t >= this.stepAt - 1e-9) {
