@@ -84,6 +84,8 @@ export interface SimulateOptions {
 }
 
 const MIN_PV_EVENT_PERIOD = 10;
+/** A runaway guard: far above any real configuration (a year of ntpd is ≈80 000 events). */
+const MAX_EVENTS = 50_000_000;
 const K_END = 0, K_CORR = 1, K_SLEW = 2, K_PV = 3, K_STALL_START = 4, K_STALL_END = 5, K_CATCHUP = 6, K_WATCHDOG = 7, K_CROSS = 8;
 
 function catchUpIndex(lag: number): number {
@@ -298,7 +300,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
   updateOutside();
 
   while (s.t < T) {
-    eventCount++;
+    if (++eventCount > MAX_EVENTS) throw new ModelError(`more than ${MAX_EVENTS} events before ${fmtSeconds(s.t)}: shorten the duration`);
     let tn = T;
     let kind = K_END;
     let who = -1;

@@ -36,7 +36,8 @@ export function fmtSeconds(s: number): string {
   if (a < 100) return `${a.toFixed(2)} s`;
   if (a < 7200) return `${a.toFixed(0)} s`;
   if (a < 3 * 86400) return `${(a / 3600).toFixed(1)} h`;
-  return `${(a / 86400).toFixed(1)} d`;
+  if (a < 2 * 365 * 86400) return `${(a / 86400).toFixed(1)} d`;
+  return `${(a / (365 * 86400)).toFixed(1)} y`;
 }
 
 /**

@@ -51,6 +51,9 @@ interface SimulateArgs {
   plot?: string;
 }
 
+/** 100 years: beyond that a run tells nothing new and only costs time. */
+const MAX_DURATION_SECONDS = 100 * 365 * 86400;
+
 const HYPERVISORS: readonly Hypervisor[] = ['virtualbox', 'kvm', 'vmware', 'xen', 'hyperv', 'bare-metal'];
 const PARAVIRTS: readonly Paravirt[] = ['kvm', 'hyperv', 'minimal', 'legacy', 'none'];
 const TSC_MODES: readonly TscMode[] = ['Dynamic', 'VirtTscEmulated', 'RealTscOffset', 'NativeApi'];
@@ -181,6 +184,7 @@ export function paramsFromFlags(a: SimulateArgs, base: ModelParams): ModelParams
   if (a.duration !== undefined) {
     const d = parseDuration(a.duration);
     if (d === null) throw new UsageError(`--duration takes a duration like 300, 5m, 2h, 1d or 1y; got "${printable(a.duration)}"`);
+    if (d > MAX_DURATION_SECONDS) throw new UsageError(`--duration is at most 100y (a guest's clock settles into its pattern long before); got "${printable(a.duration)}"`);
     p.durationSeconds = d;
   }
   return p;

@@ -115,6 +115,8 @@ describe('parameters', () => {
   for (const [args, msg] of [
     [['--duration', 'soon'], '--duration takes a duration'],
     [['--hypervisor', 'bochs'], '--hypervisor must be one of'],
+    [['--duration', '1000y'], '--duration is at most 100y'],
+    [['--duration', '0'], '--duration takes a duration'],
     [['--claimed-tsc-hz', '3.4GHz'], '--claimed-tsc-hz must be a whole number of Hz'],
     [['--lost-ticks', '150%'], '--lost-ticks takes a fraction'],
     [['--corrector', 'sntp'], '--corrector must be one of'],
