@@ -71,7 +71,11 @@ export async function runMeasureCommand(opts: MeasureOptions, io: MeasureIO): Pr
   openReference(opts.reference, { roots: opts.roots }).close();
   const tty = io.stderr.isTTY === true;
   let lastLen = 0;
-  const modelP = modelFor(opts);
+  // Collect before sampling, not alongside: the collectors (the clock-read-cost one spins on the
+  // clock) would delay replies in this process and show up as noise in the measurement.
+  if (tty && opts.model) io.stderr.write("collecting this guest's evidence for the model…");
+  const modelP = await modelFor(opts);
+  if (tty && opts.model) io.stderr.write('\r\x1b[K');
   const outcome: RunOutcome = await runMeasurement({
     reference: opts.reference,
     durationMs: opts.durationMs,
@@ -88,7 +92,7 @@ export async function runMeasureCommand(opts: MeasureOptions, io: MeasureIO): Pr
       : undefined,
   });
   if (tty && lastLen > 0) io.stderr.write(`\r${' '.repeat(lastLen)}\r`);
-  const { facts, prediction, note } = await modelP;
+  const { facts, prediction, note } = modelP;
   const m = outcome.measurement;
   const absorb = absorbCheck(m, facts, opts.maxDriftPpm);
   const fix = tscFix(m, facts);

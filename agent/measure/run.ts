@@ -65,7 +65,9 @@ export async function runMeasurement(opts: RunOptions): Promise<RunOutcome> {
       });
       if (!r.ok) {
         const k = r.failure.kind;
-        if (k === 'denied' || k === 'unavailable') {
+        // DENY/RSTR mean "go away"; a missing reference before any answer will not appear by waiting.
+        // Once it has answered, a refusal is taken as transient (a restart) and the run goes on.
+        if (k === 'denied' || (k === 'unavailable' && sampler.sampleCount === 0)) {
           failure = { kind: k, message: r.failure.message };
           break;
         }

@@ -88,8 +88,8 @@ export function compareWithModel(m: Measurement, prediction: Prediction | null):
   const basis = withCorrector ? 'with-corrector' : 'uncorrected';
   const what = withCorrector ? `with ${prediction.corrected?.correctors.join(' + ')} running` : `for ${prediction.clocksource ?? 'this clock'} uncorrected`;
   const text = agrees
-    ? `agrees with the model's ${fmtPpm(predicted)} ppm ${what} (difference ${fmtPpm(diff)} ppm, within ±${fmtPpm(tol)})`
-    : `disagrees with the model's ${fmtPpm(predicted)} ppm ${what} (difference ${fmtPpm(diff)} ppm, beyond ±${fmtPpm(tol)}): the evidence the model used may be incomplete or the host's time base differs`;
+    ? `agrees with the model's ${fmtPpm(predicted)} ppm ${what} (difference ${fmtPpm(diff)} ppm, within ±${fmtPpm(tol).replace('+', '')})`
+    : `disagrees with the model's ${fmtPpm(predicted)} ppm ${what} (difference ${fmtPpm(diff)} ppm, beyond ±${fmtPpm(tol).replace('+', '')}): the evidence the model used may be incomplete or the host's time base differs`;
   return { predictedPpm: predicted, basis, differencePpm: diff, tolerancePpm: tol, agrees, text };
 }
 
