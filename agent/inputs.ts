@@ -125,9 +125,25 @@ async function readDirectory(dir: string, facts: Facts, opts: ReadInputsOptions,
   return status;
 }
 
+/** Why a path that exists is not a regular file we can read twice (head, then the stream), or null. */
+function notRegular(path: string): string | null {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(path);
+  } catch {
+    return null; // missing or unreadable: readHead says which
+  }
+  if (st.isFile() || st.isDirectory()) return null;
+  // A pipe would block until a writer comes and loses the head we sniffed; a device may never end.
+  const what = st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'a device';
+  return `is ${what}, not a regular file: save it to a file first`;
+}
+
 function readFile(path: string, facts: Facts, opts: ReadInputsOptions): InputStatus {
   let head: Buffer;
   let size: number;
+  const irregular = notRegular(path);
+  if (irregular !== null) return { path, kind: null, status: 'failed', message: irregular };
   try {
     head = readHead(path, HEAD_BYTES);
     size = fs.statSync(path).size;

@@ -104,7 +104,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       if (i.status === 'failed' || i.status === 'not-recognised') process.stderr.write(`clockdoctor: ${printable(i.path)}: ${printable(i.message ?? i.status)}\n`);
     }
     if (argv.json) process.stdout.write(renderJson(result));
-    else process.stdout.write(renderReport(result, { color: useColor(argv.color, process.stdout.isTTY === true, process.env), width: Math.min(110, process.stdout.columns || 100) }));
+    // Nothing was read: the one line per input on stderr says it all; an empty report is noise.
+    else if (inputs.some((i) => i.status === 'ok')) process.stdout.write(renderReport(result, { color: useColor(argv.color, process.stdout.isTTY === true, process.env), width: Math.min(110, process.stdout.columns || 100) }));
     process.exitCode = exitCodeFor(result);
   },
 };

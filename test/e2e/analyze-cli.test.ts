@@ -99,6 +99,7 @@ describe('bad inputs: one clear line naming the file, the right exit code, no st
     ['binary', (p) => fs.writeFileSync(p, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919 + 13) % 256))), 65, 'binary'],
     ['directory', (p) => fs.mkdirSync(p), 66, 'is a directory'],
     ['missing', () => undefined, 66, 'no such file'],
+    ['fifo', (p) => spawnSync('mkfifo', [p]), 66, 'is a pipe'],
     ['10 MB line without newline', (p) => fs.writeFileSync(p, 'x'.repeat(10 * 1024 * 1024)), 65, 'not recognised'],
   ];
   it.each(cases)('%s', (name, make, code, message) => {
@@ -109,6 +110,7 @@ describe('bad inputs: one clear line naming the file, the right exit code, no st
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(p);
+    expect(r.stdout).toBe('');
     expect(lines[0]).toContain(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
