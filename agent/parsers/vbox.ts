@@ -33,8 +33,9 @@ const MAX_GIP_CPUS = 1024;
 
 // ───────────── detection ─────────────
 
-const HEADER = /^\s?(?:\d{2,}:\d{2}:\d{2}\.\d{3,9} )?VirtualBox(?: VM)? \d+\.\d+\.\d+\S* r\d+ \S+ \(.*\) release log/m;
-const MARKERS = /^(?:\s*>)*\s*(?:\[[^\]\n]*\])?\s*\d{2,}:\d{2}:\d{2}\.\d{3,9} (?:TM: |TMR3|GIM: |CPUM: |HWACCM: |HM: |PGM: |CFGM|\*+ (?:CFGM|CPUID) dump|Hst: |Gst: |VMMDev: |PDM: |SUP: |Changing the VM state)/gm;
+const HEADER = /^[ \t]?(?:\d{2,}:\d{2}:\d{2}\.\d{3,9} )?VirtualBox(?: VM)? \d+\.\d+\.\d+\S* r\d+ \S+ \([^\n]*\) release log/m;
+// `[ \t]`, never `\s`: with /m a `\s*` would run across newlines and make a head of blank lines quadratic.
+const MARKERS = /^(?:[ \t]*>)*[ \t]*(?:\[[^\]\n]*\])?[ \t]*\d{2,}:\d{2}:\d{2}\.\d{3,9} (?:TM: |TMR3|GIM: |CPUM: |HWACCM: |HM: |PGM: |CFGM|\*+ (?:CFGM|CPUID) dump|Hst: |Gst: |VMMDev: |PDM: |SUP: |Changing the VM state)/gm;
 
 /**
  * Does the start of a file look like a VBox.log? True for the release-log header (any era, with or
@@ -57,7 +58,7 @@ const PREFIX = /^(?:\s*>)*\s*(?:\[\/?[A-Za-z]+(?:=[^\]]*)?\])*\s?(\d{2,7}):(\d{2
 // The common shape, tried first (no paste junk, 2-digit hours).
 const FAST_PREFIX = /^(\d\d):(\d\d):(\d\d)\.(\d{6}|\d{3})(?: |$)/;
 const LEAD_JUNK = /^(?:\s*>)*\s*(?:\[\/?[A-Za-z]+(?:=[^\]]*)?\])*[\s>]*/;
-const TRAIL_JUNK = /(?:\[\/[A-Za-z]+\])+\s*$/;
+const TRAIL_TAG = /\[\/[A-Za-z]{1,16}\]$/;
 
 const NUM = String.raw`(0x[0-9a-fA-F]+|\d[\d ,.\u00a0\u202f']*\d|\d)`;
 const TSC_LINE = new RegExp(String.raw`cTSCTicksPerSecond=\s*${NUM}(?:\s*\(\s*${NUM}\s*\))?`);
@@ -66,7 +67,7 @@ const GIP_HZ = new RegExp(String.raw`u64CpuHz=\s*${NUM}(?:\s*\(\s*${NUM}\s*\))?`
 const ENM_MODE = /enmTSCMode=\s*(\d+)(?:\s*\(\s*([A-Za-z]+)\s*\))?/;
 const LEGACY_FLAGS = /fTSCVirtualized=\s*(true|false)\s+fTSCUseRealTSC=\s*(true|false)/i;
 const MULTIPLIER = /TSCMultiplier=\s*(\d+)/;
-const GIP_MODE = /GIP - u32Mode=\s*(\d+)\s*\(\s*([^)]*?)\s*\)/;
+const GIP_MODE = /GIP - u32Mode=\s*(\d+)\s*\(([^)]*)\)/;
 const GIP_CPU = /enmState=\s*(\d+)\s+u64CpuHz=\s*(\d+)/;
 const TIED = /TSCTiedToExecution=\s*(true|false)/i;
 const SWITCH_ALLOWED = /fTSCModeSwitchAllowed=\s*(true|false)/i;
@@ -89,7 +90,7 @@ const CFGM_NODE = /^\[(\/[^\]]*)\] \(level \d+\)/;
 const CFGM_KEY = /^\s+(\S+)\s*<(\w+)>\s*=\s*(.*)$/;
 const CFGM_STRING = /^"(.*)" \(cb=\d+\)$/;
 const CFGM_INTEGER = /^(0x[0-9a-fA-F]+)/;
-const EXTRADATA = /^\s+VBoxInternal\/(\S+?)="(.*)"(?: \(global\))?$/;
+const EXTRADATA = /^\s+VBoxInternal\/([^=\s]+)="(.*)"(?: \(global\))?$/;
 
 const TARGET_OS: Record<string, string> = {
   win: 'Windows', darwin: 'macOS', linux: 'Linux', solaris: 'Solaris', freebsd: 'FreeBSD', os2: 'OS/2',
@@ -170,7 +171,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     if (msg.startsWith('TM: GIP - ')) {
       const mm = GIP_MODE.exec(msg);
       if (mm !== null && gipMode === null) {
-        gipMode = mm[2]!;
+        gipMode = mm[2]!.trim();
         setRef('gipMode', ref());
       }
       const hz = GIP_HZ.exec(msg);
@@ -410,7 +411,12 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
 
   function onLine(raw: string, lineNo: number): void {
     let line = raw.trimEnd();
-    if (line.endsWith(']')) line = line.replace(TRAIL_JUNK, '').trimEnd();
+    // Forum BBCode closers at the end (`…[/COLOR]`); a bounded loop, so a hostile line of tags stays linear.
+    for (let k = 0; k < 3 && line.endsWith(']'); k++) {
+      const t = TRAIL_TAG.exec(line.slice(-19));
+      if (t === null) break;
+      line = line.slice(0, line.length - t[0].length).trimEnd();
+    }
     let at: number | null = null;
     let msg: string;
     const fast = FAST_PREFIX.exec(line);

@@ -51,3 +51,22 @@ describe('VBox.log parser on arbitrary input', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('hostile lines stay linear', () => {
+  const cases: Record<string, string> = {
+    'a head of blank lines': '\n'.repeat(64 * 1024),
+    'GIP mode without a closing parenthesis': `00:00:00.000000 TM: GIP - u32Mode=1 (${' '.repeat(60_000)}`,
+    'extradata key full of =': `00:00:00.000000   VBoxInternal/a${'="'.repeat(30_000)}`,
+    'a line of BBCode closers': `00:00:00.000000 TM: x${'[/a]'.repeat(15_000)}x]`,
+    'grouped digits without unit': `00:00:00.000000 TM: Giving up catch-up attempt at a ${'1 '.repeat(30_000)}`,
+    'cTSCTicksPerSecond with endless digits': `00:00:00.000000 TM: cTSCTicksPerSecond=${'1 '.repeat(30_000)}`,
+    'quoting prefixes': `${'> '.repeat(30_000)}00:00:00.000000 TM: x`,
+  };
+  it.each(Object.entries(cases))('%s', (_name, text) => {
+    const lines = `${text}\n`.repeat(20);
+    const started = Date.now();
+    parseText(createVboxParser(), lines);
+    looksLikeVboxLog(lines.slice(0, 64 * 1024));
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
