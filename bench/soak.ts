@@ -84,6 +84,8 @@ export interface SoakReport {
   rssKb: { start: number; end: number; max: number };
   fds: { start: number; end: number; max: number };
   snapshotsAdvanced: boolean;
+  /** Per pass after warm-up: median RSS and V8 heap used (from the agent's own nodejs_heap_size_used_bytes), kB. */
+  passes: { pass: number; rssKb: number; heapUsedKb: number | null }[];
 }
 
 function snapshotTime(metrics: string): number | null {
@@ -126,7 +128,8 @@ export async function soakScenario(
   let failed = 0;
   const patterns = new Set<string>();
   /** Per cycle after the warm-up pass: which pass, RSS and open fds (sampled when the agent is idle). */
-  const samples: { pass: number; rssKb: number; fds: number }[] = [];
+  const samples: { pass: number; rssKb: number; fds: number; heapUsedKb: number | null }[] = [];
+  let heapUsedKb: number | null = null;
   let firstTs: number | null = null;
   let lastTs: number | null = null;
   const deadline = t0 + opts.seconds * 1000;
@@ -148,6 +151,8 @@ export async function soakScenario(
         continue;
       }
       patterns.add(JSON.stringify(collectorSuccess(r.body)));
+      const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(r.body)?.[1];
+      heapUsedKb = heap === undefined ? null : Math.round(Number(heap) / 1024);
       const ts = snapshotTime(r.body);
       if (ts !== null) {
         firstTs ??= ts;
@@ -159,7 +164,7 @@ export async function soakScenario(
       // Pass 0 is the warm-up (JIT, first allocation of every buffer size). Let closed connections go.
       await sleep(100);
       const st = procStats(agent.pid);
-      samples.push({ pass, rssKb: st.rssKb, fds: st.fds });
+      samples.push({ pass, rssKb: st.rssKb, fds: st.fds, heapUsedKb });
     }
   }
   const lastPass = Math.floor((cycles - 1) / n);
@@ -177,6 +182,10 @@ export async function soakScenario(
     rssKb: { start: median(first.map((x) => x.rssKb)), end: median(last.map((x) => x.rssKb)), max: Math.max(0, ...samples.map((x) => x.rssKb)) },
     fds: { start: Math.min(...first.map((x) => x.fds)), end: Math.min(...last.map((x) => x.fds)), max: Math.max(0, ...samples.map((x) => x.fds)) },
     snapshotsAdvanced: firstTs !== null && lastTs !== null && lastTs > firstTs,
+    passes: [...new Set(samples.map((x) => x.pass))].map((p) => {
+      const heaps = of(p).map((x) => x.heapUsedKb).filter((h): h is number => h !== null);
+      return { pass: p, rssKb: median(of(p).map((x) => x.rssKb)), heapUsedKb: heaps.length > 0 ? median(heaps) : null };
+    }),
   };
 }
 
@@ -187,6 +196,7 @@ export function formatSoak(r: SoakReport): string {
     `snapshots advanced: ${r.snapshotsAdvanced}`,
     `RSS kB (median of the first and of the last pass after warm-up): start ${r.rssKb.start}, end ${r.rssKb.end}, max ${r.rssKb.max} (end − start ${r.rssKb.end - r.rssKb.start} kB)`,
     `open fds (idle, per pass): start ${r.fds.start}, end ${r.fds.end}, max ${r.fds.max}`,
+    `per pass (median RSS MB / V8 heap used MB): ${r.passes.map((p) => `${(p.rssKb / 1024).toFixed(1)}/${p.heapUsedKb === null ? '?' : (p.heapUsedKb / 1024).toFixed(1)}`).join(' ')}`,
   ].join('\n');
 }
 
