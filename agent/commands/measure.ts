@@ -28,6 +28,9 @@ interface MeasureArgs extends CollectorArgs {
   'max-drift-ppm'?: number;
 }
 
+/** Shorter intervals would flood a server and measure our own event loop more than the clock. */
+const MIN_INTERVAL_MS = 50;
+
 /** Everything `measure` needs, already validated. */
 export interface MeasureOptions {
   reference: string;
@@ -138,6 +141,7 @@ export function measureOptionsFrom(argv: Partial<MeasureArgs>): MeasureOptions {
   if (argv.from !== undefined) throw new UsageError('measure runs on this machine; --from (a capture) cannot be measured');
   const durationMs = parseDurationMs(argv.duration ?? '60s', '--duration');
   const intervalMs = parseDurationMs(argv.interval ?? '1s', '--interval');
+  if (intervalMs < MIN_INTERVAL_MS) throw new UsageError(`--interval ${argv.interval} is too short: at least ${MIN_INTERVAL_MS}ms (and ≥ 16s against public NTP servers)`);
   if (durationMs < 2 * intervalMs) throw new UsageError(`--duration ${argv.duration} is too short for --interval ${argv.interval}: a drift needs at least 3 samples`);
   const timeoutMs = argv.timeout === undefined ? undefined : parseDurationMs(argv.timeout, '--timeout');
   const max = argv['max-drift-ppm'];
@@ -171,7 +175,7 @@ export const measureCommand: CommandModule<object, MeasureArgs> = {
       .option('max-drift-ppm', { type: 'number', describe: 'exit 1 above this drift instead of the running daemon’s limit' })
       .epilogue(
         'Exit codes: 0 drift within what the running time-sync daemon absorbs, 1 beyond it (or nothing corrects it), 64 usage, ' +
-          '69 reference unavailable (no answer, refused, KoD DENY/RSTR, no device), 76 reference answered but nothing usable. Docs: docs/measure.md',
+          '69 reference unavailable (no answer, refused, KoD DENY/RSTR, no device), 76 reference answered but nothing usable, 130 interrupted before a drift. Docs: docs/measure.md',
       ) as unknown as Argv<MeasureArgs>,
   handler: async (argv) => {
     const opts = measureOptionsFrom(argv);

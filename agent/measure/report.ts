@@ -21,6 +21,8 @@ export const MEASURE_EXIT = {
   internal: 70,
   /** The reference answered, but nothing it sent was usable (malformed, unsynchronised, KoD RATE…). */
   protocol: 76,
+  /** Interrupted (Ctrl-C) before enough samples for a drift: 128 + SIGINT. */
+  interrupted: 130,
 } as const;
 
 export interface MeasureReport {
@@ -59,12 +61,16 @@ export interface MeasureReport {
 }
 
 export function exitCodeFor(outcome: RunOutcome, absorb: AbsorbCheck | null): number {
+  if (outcome.interrupted && outcome.measurement.driftPpm === null) return MEASURE_EXIT.interrupted;
   if (outcome.failure && outcome.measurement.driftPpm === null) {
     const k = outcome.failure.kind;
     return k === 'rejected' || k === 'rate-limited' ? MEASURE_EXIT.protocol : MEASURE_EXIT.unavailable;
   }
   return absorb?.beyond ? MEASURE_EXIT.beyond : MEASURE_EXIT.ok;
 }
+
+/** Offsets beyond this are worth a word of their own. */
+const FAR_OFFSET_SECONDS = 1000;
 
 function fmtSeconds(s: number): string {
   const a = Math.abs(s);
@@ -106,6 +112,9 @@ export function formatReport(r: MeasureReport): string {
   const delay = r.medianDelaySeconds === null ? '' : `median delay ${fmtSeconds(r.medianDelaySeconds)}; `;
   p('quality', `${noise}${delay}${r.outliers} outlier(s); ${failed || 'no failed polls'}`);
   if (r.error && r.driftPpm !== null) p('note', printable(r.error));
+  if (r.offsetNowSeconds !== null && Math.abs(r.offsetNowSeconds) > FAR_OFFSET_SECONDS) {
+    p('note', `this clock and the reference differ by more than ${FAR_OFFSET_SECONDS} s: one of them is badly wrong (a restored saved state, a wrong RTC, or a bad reference)`);
+  }
   if (r.model) p('model', r.model.text);
   else if (r.modelNote) p('model', printable(r.modelNote));
   if (r.absorb) p('verdict', r.absorb.text);

@@ -42,6 +42,8 @@ export interface RunOutcome {
   precision: string;
   /** Effective interval at the end (doubled on each RATE kiss-o'-death). */
   intervalMs: number;
+  /** The run was cut short by its signal (Ctrl-C). */
+  interrupted: boolean;
 }
 
 export async function runMeasurement(opts: RunOptions): Promise<RunOutcome> {
@@ -83,14 +85,17 @@ export async function runMeasurement(opts: RunOptions): Promise<RunOutcome> {
       if (waitMs > 0) await sleep(waitMs, undefined, { signal: opts.signal }).catch(() => undefined);
     }
     const measurement = sampler.measure();
-    if (!failure && measurement.samples < MIN_SAMPLES) {
+    const interrupted = opts.signal?.aborted === true;
+    if (!failure && interrupted && measurement.samples < MIN_SAMPLES) {
+      failure = { kind: 'timeout', message: `interrupted after ${measurement.samples} valid sample(s): a drift needs ${MIN_SAMPLES}` };
+    } else if (!failure && measurement.samples < MIN_SAMPLES) {
       const last = sampler.lastFailure;
       failure = {
         kind: last?.kind ?? 'timeout',
         message: `only ${measurement.samples} valid sample(s) in ${sampler.attempts} tries${last ? `; last failure: ${last.message}` : ''} — measure longer or at a shorter --interval`,
       };
     }
-    return { measurement, attempts: sampler.attempts, failures: sampler.failures, failure, precision: ref.precision, intervalMs };
+    return { measurement, attempts: sampler.attempts, failures: sampler.failures, failure, precision: ref.precision, intervalMs, interrupted };
   } finally {
     ref.close();
   }

@@ -26,6 +26,7 @@ describe('measure options', () => {
     expect(() => measureOptionsFrom({ reference: 'ntp://x', duration: '1s', interval: '1s' })).toThrow(/at least 3 samples/);
     expect(() => measureOptionsFrom({ reference: 'ntp://x', duration: 'soon' })).toThrow(/not a duration/);
     expect(() => measureOptionsFrom({ reference: 'ntp://x', 'max-drift-ppm': -1 })).toThrow(/max-drift-ppm/);
+    expect(() => measureOptionsFrom({ reference: 'ntp://x', interval: '10ms' })).toThrow(/too short: at least 50ms/);
     const o = measureOptionsFrom({ reference: 'ntp://x', duration: '30s', interval: '500ms', json: true, model: false });
     expect(o).toMatchObject({ durationMs: 30_000, intervalMs: 500, json: true, model: false, maxDriftPpm: null });
   });
@@ -71,6 +72,24 @@ describe.concurrent('measure exit codes and output', () => {
     expect(c.out()).toMatch(/drift +-\d+\.\d+ ± \d+\.\d+ ppm \(3σ\) — this clock runs slow/);
     expect(c.out()).toMatch(/within --max-drift-ppm 1000/);
     expect(c.out()).toMatch(/model +not compared \(--no-model\)/);
+  });
+
+  it('130 when interrupted before a drift; a far-off reference gets a note', async () => {
+    const s = await startRateServer();
+    servers.push(s);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    const c = io();
+    const code = await runMeasureCommand({ reference: s.url, durationMs: 30_000, intervalMs: 1000, json: false, model: false, maxDriftPpm: null }, { ...c.io, signal: ac.signal });
+    expect(code).toBe(MEASURE_EXIT.interrupted);
+    expect(c.err()).toMatch(/interrupted after 1 valid sample\(s\): a drift needs 3/);
+
+    const years = await startRateServer({ mode: 'jump', jumpAfter: 0 });
+    servers.push(years);
+    const d = io();
+    await runMeasureCommand({ reference: years.url, durationMs: 1000, intervalMs: 250, json: false, model: false, maxDriftPpm: null }, d.io);
+    expect(d.out()).toMatch(/offset now +\+3\.00 years \(this clock is behind the reference\)/);
+    expect(d.out()).toMatch(/differ by more than 1000 s: one of them is badly wrong/);
   });
 
   it('no progress output when stderr is not a TTY', async () => {
