@@ -195,9 +195,10 @@ export function predictFromFacts(facts: Facts): Prediction {
   for (const name of relevant) {
     const m = cs.clocks.get(name);
     if (!m) continue;
-    // Off VirtualBox the announced rate is the hypervisor's own host calibration and is taken as right
-    // (said below); on VirtualBox that very number is the suspect, so a missing true rate means no figure.
-    if (p.hypervisor === 'virtualbox' && (p.claimedTscHz === null || p.trueTscHz === null) && dependsOnUnknownRate(p, name)) {
+    // A clock whose rate hangs on a TSC rate the evidence does not give gets no figure — on VirtualBox
+    // the announced rate is the suspect itself, and elsewhere the model would only be repeating its
+    // assumption that the hypervisor calibrated well (simulate can run that, saying so).
+    if ((p.claimedTscHz === null || p.trueTscHz === null) && dependsOnUnknownRate(p, name)) {
       unknown.add(name);
       continue;
     }
@@ -216,13 +217,16 @@ export function predictFromFacts(facts: Facts): Prediction {
 
   const explanation = [...pf.notes, ...cs.notes];
   const assumptions = [...pf.assumptions, ...cs.assumptionsUsed.map((key) => assumptionText(key, p.assumptions[key]))];
-  if (p.hypervisor !== 'virtualbox' && p.trueTscHz === null && pf.clocksource !== null && ['tsc', 'kvm-clock', 'hyperv_clocksource_tsc_page', 'xen'].includes(pf.clocksource)) {
-    assumptions.push(`assumption: no independent host TSC rate; ${p.hypervisor}'s announced rate is taken as right (its own host calibration, ppm-level)`);
+  if (p.hypervisor !== 'virtualbox' && unknown.size > 0) {
+    explanation.push(`on ${p.hypervisor} the announced TSC rate is the hypervisor's own host calibration, usually right to a few ppm (model.md S5); \`clockdoctor simulate\` can run that assumption`);
   }
   if (unknown.size > 0) {
     explanation.push(`${[...unknown].join(', ')}: no prediction — ${p.claimedTscHz === null ? 'the claimed TSC rate' : 'the true host TSC rate'} is not in the evidence (give --host-tsc-hz)`);
   }
   const main = pf.clocksource ? perClocksource.find((c) => c.clocksource === pf.clocksource) ?? null : null;
+  if (pf.clocksource && !cs.clocks.has(pf.clocksource)) {
+    explanation.push(`the guest uses ${pf.clocksource}, which this configuration (${p.hypervisor}${p.hypervisor === 'virtualbox' ? `, paravirt ${p.paravirt}` : ''}) does not offer: the pieces of evidence may come from different boots or VMs`);
+  }
   if (main) for (const c of main.contributions) explanation.push(c.assumption ? `${c.text} (assumption)` : c.text);
 
   let corrected: CorrectedPrediction | null = null;

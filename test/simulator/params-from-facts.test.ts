@@ -100,7 +100,7 @@ describe('predictFromFacts', () => {
     expect(pf.params.paravirt).toBe('kvm');
   });
 
-  it('a KVM guest on kvm-clock: 5:00, resting on the assumption that KVM calibrated its host TSC', () => {
+  it('a KVM guest on kvm-clock without an independent host rate: no figure, but the reason and the usual case', () => {
     const f = emptyFacts();
     f.kernelLog = {
       path: null, refs: {}, format: 'dmesg', boots: 1, kernelVersion: '6.1.0', hypervisor: 'KVM', paravirtKernelOn: 'KVM', dmi: 'QEMU Standard PC',
@@ -110,9 +110,13 @@ describe('predictFromFacts', () => {
     };
     const p = predictFromFacts(f);
     expect(p.clocksource).toBe('kvm-clock');
-    expect(p.driftPpm).toBe(0);
-    expect(p.fiveMinutesReadsAs).toBe('5:00');
-    expect(p.assumptions.join('\n')).toMatch(/kvm's announced rate is taken as right/);
+    expect(p.driftPpm).toBeNull();
+    expect(p.explanation.join('\n')).toMatch(/kvm-clock, tsc: no prediction — the true host TSC rate is not in the evidence/);
+    expect(p.explanation.join('\n')).toMatch(/hypervisor's own host calibration, usually right to a few ppm/);
+    expect(p.perClocksource.find((c) => c.clocksource === 'acpi_pm')?.driftPpm).toBe(0);
+    // With the host's rate given, a figure.
+    f.user.hostTscHz = 2_994_374_000;
+    expect(predictFromFacts(f).driftPpm).toBeCloseTo(0, 6);
   });
 });
 
