@@ -161,6 +161,20 @@ describe('bad inputs: one clear line naming the file, the right exit code, no st
   });
 });
 
+describe('on a terminal (util-linux script gives the CLI a pty)', () => {
+  const onTty = (cmd: string, env: NodeJS.ProcessEnv = {}) => spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, ...env }, timeout: 60_000 });
+  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} analyze ${JSON.stringify(EXAMPLE)}`;
+
+  it('colours the report on a TTY', () => {
+    expect(onTty(cmd).stdout).toMatch(/\x1b\[/);
+  });
+
+  it('never with NO_COLOR or --no-color', () => {
+    expect(onTty(cmd, { NO_COLOR: '1' }).stdout).not.toMatch(/\x1b\[/);
+    expect(onTty(`${cmd} --no-color`).stdout).not.toMatch(/\x1b\[/);
+  });
+});
+
 describe('text safety', () => {
   it('escape sequences in a log never reach the terminal raw', () => {
     const text = fs.readFileSync(EXAMPLE, 'utf8').replace(/VM name: .*|Name <string> *= "Minix"/, (m) => m.replace('Minix', 'Mi\x1b]0;pwned\x07nix'));
