@@ -1,6 +1,8 @@
 /**
  * VBox.log grammar per era, with real lines (copied from the fixtures or quoted in formats.md §4).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseText } from '../../agent/parsers/lines.js';
 import { createVboxParser, looksLikeVboxLog, MAX_VBOX_EVENTS } from '../../agent/parsers/vbox.js';
@@ -404,5 +406,19 @@ describe('looksLikeVboxLog', () => {
     expect(looksLikeVboxLog('[26267.448008] 17:01:19.979820 timesync vgsvcTimeSyncWorker: Radical guest time change: 73 879 510 734 000ns\n')).toBe(false);
     expect(looksLikeVboxLog('processor\t: 0\nvendor_id\t: GenuineIntel\n')).toBe(false);
     expect(looksLikeVboxLog('')).toBe(false);
+  });
+});
+
+describe('looksLikeVboxLog over the repo fixtures', () => {
+  const FIX = path.resolve(import.meta.dirname, '..', 'fixtures');
+  const files = (dir: string): string[] => (fs.existsSync(path.join(FIX, dir)) ? fs.readdirSync(path.join(FIX, dir)).filter((f) => f !== 'SOURCE.md' && !f.endsWith('.tsv')).map((f) => path.join(FIX, dir, f)) : []);
+  const head = (f: string): string => fs.readFileSync(f).subarray(0, 64 * 1024).toString('utf8');
+
+  it.each(files('vbox').map((f) => [path.basename(f), f]))('vbox/%s is a VBox.log', (_n, f) => {
+    expect(looksLikeVboxLog(head(f as string))).toBe(true);
+  });
+
+  it.each(['dmesg', 'cpuinfo', 'timer_list'].flatMap(files).map((f) => [path.relative(FIX, f), f]))('%s is not', (_n, f) => {
+    expect(looksLikeVboxLog(head(f as string))).toBe(false);
   });
 });
