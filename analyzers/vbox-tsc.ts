@@ -392,6 +392,28 @@ export function tscSettings(facts: Facts): Finding[] {
   return out;
 }
 
+/** Strong host-rate sources further apart than this disagree (one of them is wrong, or a typo). */
+const STRONG_SOURCES_AGREE_PPM = 100;
+
+/** HOST_TSC_SOURCES_DISAGREE: two strong sources of the true host rate (e.g. --host-tsc-hz and CPUID 0x15) differ. */
+export function hostRateSourcesDisagree(facts: Facts): Finding[] {
+  const strong = estimateHostTsc(facts).candidates.filter((c) => c.strength === 'strong');
+  const first = strong[0];
+  if (first === undefined) return [];
+  const other = strong.slice(1).find((c) => Math.abs(rateErrorPpm(c.hz, first.hz)) > STRONG_SOURCES_AGREE_PPM);
+  if (other === undefined) return [];
+  const ppm = rateErrorPpm(other.hz, first.hz);
+  return [{
+    id: 'HOST_TSC_SOURCES_DISAGREE',
+    severity: 'info',
+    title: `Two strong sources of the host TSC rate disagree by ${fmtPpm(ppm)}: ${fmtHz(first.hz)} (${first.source}) and ${fmtHz(other.hz)} (${other.source})`,
+    detail: `clockdoctor used the first (${first.text}); the other says ${other.text}. If --host-tsc-hz is one of them, check it for a typo or a measurement from another host.`,
+    evidence: evidenceOr([...estimateEvidence(facts, { hz: first.hz, source: first.source, strength: 'strong', candidates: [] }), ...estimateEvidence(facts, { hz: other.hz, source: other.source, strength: 'strong', candidates: [] })], 'vbox', facts.vbox, `host TSC rate ${first.hz} Hz vs ${other.hz} Hz`),
+    fixes: [{ where: 'host', summary: 'Re-measure the host TSC rate (on a Linux host: the `tsc: Refined TSC clocksource calibration` line of dmesg) and rerun with that value.' }],
+    data: { usedHz: first.hz, usedSource: first.source, otherHz: other.hz, otherSource: other.source, differencePpm: Math.round(ppm * 10) / 10 },
+  }];
+}
+
 /** Guest `tsc: Detected` from kvm-clock this far from the host log's claim means the files do not match. */
 const GUEST_HOST_AGREE_PPM = 1000;
 
@@ -420,5 +442,5 @@ export const vboxTscAnalyzer: Analyzer = {
   id: 'vbox-tsc',
   needs: [],
   needsAny: ['vbox', 'kernelLog'],
-  run: (facts) => [...tscFrequencyMismatch(facts), ...tscRateClamped(facts), ...calibrationUnreliable(facts), ...savedStateTscChanged(facts), ...tscSettings(facts), ...guestRateDiffers(facts)],
+  run: (facts) => [...tscFrequencyMismatch(facts), ...tscRateClamped(facts), ...calibrationUnreliable(facts), ...savedStateTscChanged(facts), ...tscSettings(facts), ...guestRateDiffers(facts), ...hostRateSourcesDisagree(facts)],
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationUnreliable, claimedRate, guestRateDiffers, savedStateTscChanged, tscFrequencyMismatch, tscRateClamped, tscSettings } from '../../analyzers/vbox-tsc.js';
+import { calibrationUnreliable, claimedRate, guestRateDiffers, hostRateSourcesDisagree, savedStateTscChanged, tscFrequencyMismatch, tscRateClamped, tscSettings } from '../../analyzers/vbox-tsc.js';
 import { documentedVbox, facts, kernelLog, vbox } from './helpers.js';
 
 describe('VBOX_TSC_FREQUENCY_MISMATCH', () => {
@@ -138,5 +138,18 @@ describe('mangled numbers', () => {
   it('a zero rate is no evidence, not a division by zero', () => {
     expect(tscFrequencyMismatch(facts({ vbox: documentedVbox({ tscTicksPerSecond: 0 }), user: { hostTscHz: 3_400_109_000 } }))).toEqual([]);
     expect(tscFrequencyMismatch(facts({ vbox: documentedVbox({ brandNominalHz: 0, gipCpuHz: 0, hostTscTicksPerSecond: 0 }) }))).toEqual([]);
+  });
+});
+
+describe('HOST_TSC_SOURCES_DISAGREE', () => {
+  const leaf15 = { cpuidLeaf15: { eax: 2, ebx: 0x82, ecx: 38_400_000, edx: 0 }, cpuidTscTicksPerSecond: 2_496_000_000, tscTicksPerSecond: 2_496_000_000 };
+  it('notes a --host-tsc-hz that contradicts CPUID leaf 0x15', () => {
+    const [f] = hostRateSourcesDisagree(facts({ vbox: vbox(leaf15), user: { hostTscHz: 2_400_000_000 } }));
+    expect(f).toMatchObject({ id: 'HOST_TSC_SOURCES_DISAGREE', severity: 'info' });
+    expect(f!.data).toMatchObject({ usedSource: 'user', otherSource: 'cpuid-leaf-0x15' });
+    expect(f!.evidence.map((e) => e.source)).toEqual(['user']);
+  });
+  it('is silent when they agree', () => {
+    expect(hostRateSourcesDisagree(facts({ vbox: vbox(leaf15), user: { hostTscHz: 2_496_000_100 } }))).toEqual([]);
   });
 });
