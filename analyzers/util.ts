@@ -5,6 +5,7 @@
 import type { LineRef, SectionBase, VboxFacts } from '../agent/facts.js';
 import type { EvidenceItem } from '../agent/findings.js';
 import { shellQuote } from '../agent/util/shell-quote.js';
+import { minutesSeconds } from '../simulator/format.js';
 
 /** Source names (kebab-case) of fact sections, for evidence items. */
 export type SourceName = 'vbox' | 'kernel-log' | 'cpuinfo' | 'timer-list' | 'clocksource' | 'clockevents' | 'cmdline' | 'timesync' | 'rtc' | 'hypervisor' | 'user';
@@ -47,11 +48,8 @@ export const secondsPerDay = (ppm: number): number => (ppm * 86_400) / 1e6;
 /** What a 300 s stopwatch on the guest shows after 300 s of real time. */
 export const guestSecondsPer300 = (ppm: number): number => 300 * (1 + ppm / 1e6);
 
-/** `m:ss` of a duration in seconds, truncated to the whole second a stopwatch shows. */
-export function mmss(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds + 1e-9));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
+/** `m:ss` as the model writes it (one definition, so findings and predictions never disagree). */
+export const mmss = (seconds: number): string => minutesSeconds(seconds);
 
 /** `-22 472 ppm` with thin grouping like VBox.log prints it; `+` for positive. */
 export function fmtPpm(ppm: number): string {

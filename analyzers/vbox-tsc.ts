@@ -71,7 +71,7 @@ export interface Exposure {
 export function exposure(facts: Facts, claim: ClaimedRate): Exposure {
   const guestClocksource = facts.clocksource?.current ?? facts.kernelLog?.finalClocksource ?? null;
   if (claim.from === 'kernel-log') {
-    return { paravirt: true, realRate: 'yes', hit: ['kvm-clock', 'tsc'], guestClocksource, text: 'the guest kernel took its TSC rate from kvm-clock' };
+    return { paravirt: true, realRate: 'yes', hit: ['kvm-clock', 'tsc'], guestClocksource, text: 'kvm-clock and tsc convert with it while the TSC ticks at the host\'s real rate' };
   }
   const v = facts.vbox as VboxFacts;
   const provider = v.paravirtProvider;
