@@ -381,6 +381,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
         s.slewOwner = -1;
         break;
       case K_PV: {
+        mark = null; // a cycle that contains another event is not a repeatable one
         const amount = -s.csAccum;
         s.csAccum = 0;
         if (amount !== 0) hyperStep(amount, `the hypervisor re-anchors ${clock.clock} to host time`);
@@ -388,6 +389,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
         break;
       }
       case K_STALL_START: {
+        mark = null; // a cycle that contains another event is not a repeatable one
         const st = stalls[stallIdx]!;
         stallIdx++;
         stallEnd = s.t + st.durationSeconds;
@@ -401,6 +403,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
         break;
       }
       case K_STALL_END: {
+        mark = null; // a cycle that contains another event is not a repeatable one
         const D = stalls[stallIdx - 1]?.durationSeconds ?? 0;
         stallEnd = Infinity;
         if (stallFrozen) {
@@ -425,6 +428,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
         break;
       }
       case K_CATCHUP: {
+        mark = null; // a cycle that contains another event is not a repeatable one
         lag = lagLow;
         if (cuIndex > 0) {
           cuIndex--;
@@ -440,6 +444,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
         break;
       }
       case K_WATCHDOG: {
+        mark = null; // a cycle that contains another event is not a repeatable one
         watchdogAt = Infinity;
         const to = cs.watchdog?.switchTo ? cs.clocks.get(cs.watchdog.switchTo) : undefined;
         if (to) {

@@ -24,6 +24,8 @@ const CASES: [string, ModelParams][] = [
   ['jiffies, 2 % lost ticks + VBoxService', defaultParams({ hypervisor: 'virtualbox', clocksource: 'jiffies', tick: 'periodic', hz: 1000, lostTickFraction: 0.02, correctors: [{ name: 'vboxservice' }] })],
   ['acpi_pm wrap loss + chrony', defaultParams({ hypervisor: 'kvm', clocksource: 'acpi_pm', crystalPpm: 41.3, stalls: [{ atSeconds: 5000, durationSeconds: 12, kind: 'stall' }], correctors: [{ name: 'chrony' }] })],
   ['VBoxService and chrony together', vbox({ correctors: [{ name: 'vboxservice', referenceOffsetSeconds: 0.5 }, { name: 'chrony' }] })],
+  ['KVM re-anchors every 300 s under timesyncd steps every 32 s', defaultParams({ hypervisor: 'kvm', clocksource: 'kvm-clock', claimedTscHz: 3e9, trueTscHz: 2.9551e9, correctors: [{ name: 'timesyncd' }] })],
+  ['KVM re-anchors every 300 s under VMware-style steps every 60 s', defaultParams({ hypervisor: 'kvm', clocksource: 'kvm-clock', claimedTscHz: 3e9, trueTscHz: 2.9551e9, correctors: [{ name: 'vmware-tools' }] })],
   ['watchdog demotion', defaultParams({ hypervisor: 'bare-metal', clocksource: 'tsc', claimedTscHz: 3_478_274_491, trueTscHz: 3_400_109_000, hpetPresent: true, kernelVersion: '6.1', correctors: [{ name: 'timesyncd' }] })],
 ];
 
