@@ -21,7 +21,7 @@ export interface MeasureState {
   driftRatio: number | null;
   /** 3σ (99.7 %) half-width of driftRatio (or chrony's skew), ratio; null until measurable. */
   uncertaintyRatio: number | null;
-  /** Reference − this clock, seconds (> 0: this clock is behind); null before a valid answer. */
+  /** Reference − this clock, seconds (> 0: this clock is behind); null unless the last comparison answered. */
   offsetSeconds: number | null;
   /** Steps of this clock's wall time seen since start (a counter). */
   stepsTotal: number;
@@ -125,7 +125,8 @@ export class BackgroundMeasurer {
         up: r.ok,
         driftRatio: m.driftPpm === null ? null : m.driftPpm / 1e6,
         uncertaintyRatio: m.uncertaintyPpm === null ? null : m.uncertaintyPpm / 1e6,
-        offsetSeconds: r.ok ? m.offsetNowSeconds : this.snapshot.offsetSeconds,
+        // Unknown while the reference does not answer: a stale offset would look current.
+        offsetSeconds: r.ok ? m.offsetNowSeconds : null,
         stepsTotal: sampler.stepsTotal,
         samples: m.samples,
         recentSteps: m.steps,

@@ -4,7 +4,7 @@
  *
  * - clockdoctor_measured_drift_ratio — this clock's rate error vs the reference (> 0 fast); NaN until measurable
  * - clockdoctor_measured_drift_uncertainty_ratio — its 3σ (99.7 %) half-width; NaN until measurable
- * - clockdoctor_reference_offset_seconds{reference} — reference − this clock (> 0: behind); absent before an answer
+ * - clockdoctor_reference_offset_seconds{reference} — reference − this clock (> 0: behind); absent unless the last comparison answered
  * - clockdoctor_clock_steps_total — steps of the wall clock seen (counter): visible even when a stepping
  *   synchroniser keeps the offset near zero, which node_exporter's timex metrics cannot show
  * - clockdoctor_reference_up{reference} — 1 when the last comparison got a valid answer

@@ -99,6 +99,22 @@ describe('BackgroundMeasurer + metrics', () => {
     expect(await reg.metrics()).toContain('clockdoctor_reference_up{reference="gopher://x"} 0');
   });
 
+  it('hostile replies keep it down with the reason, and RATE makes it back off', async () => {
+    const garbage = await server({ mode: 'garbage' });
+    const rate = await server({ mode: 'kod-rate' });
+    const g = new BackgroundMeasurer({ reference: garbage.url, intervalMs: 100, timeoutMs: 50 });
+    const r = new BackgroundMeasurer({ reference: rate.url, intervalMs: 100, timeoutMs: 50 });
+    stops.push(() => g.stop(), () => r.stop());
+    g.start();
+    r.start();
+    await sleep(1500);
+    expect(g.state()).toMatchObject({ up: false, samples: 0 });
+    expect(g.state().lastError).toMatch(/rejected: (wrong mode|unsupported NTP version|origin timestamp)/);
+    expect(r.state().lastError).toMatch(/RATE/);
+    // 100 ms, then 200, 400, 800 ms…: far fewer than the 15 requests an obedient 100 ms loop would send.
+    expect(rate.requests).toBeLessThanOrEqual(5);
+  });
+
   it('stop() ends the loop and is idempotent', async () => {
     const srv = await server();
     const m = new BackgroundMeasurer({ reference: srv.url, intervalMs: 100 });
