@@ -4,28 +4,40 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { analyzeCommand } from './commands/analyze.js';
-import { checkCommand } from './commands/check.js';
-import { collectCommand } from './commands/collect.js';
-import { agentCommand } from './commands/agent.js';
-import { simulateCommand } from './commands/simulate.js';
-import { measureCommand } from './commands/measure.js';
-import { fixCommand } from './commands/fix.js';
+import type { Argv, CommandModule } from 'yargs';
 import { EXIT } from './exit-codes.js';
 import { reportFatal } from './commands/fatal.js';
 import { VERSION } from './version.js';
 
+/**
+ * The commands, in the order --help lists them. Each is loaded only when it runs: a one-shot
+ * `analyze` should not pay for the agent's HTTP server or the model's scenarios at start-up.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule<object, never>>> = {
+  analyze: async () => (await import('./commands/analyze.js')).analyzeCommand as CommandModule<object, never>,
+  check: async () => (await import('./commands/check.js')).checkCommand as CommandModule<object, never>,
+  collect: async () => (await import('./commands/collect.js')).collectCommand as CommandModule<object, never>,
+  agent: async () => (await import('./commands/agent.js')).agentCommand as CommandModule<object, never>,
+  simulate: async () => (await import('./commands/simulate.js')).simulateCommand as CommandModule<object, never>,
+  measure: async () => (await import('./commands/measure.js')).measureCommand as CommandModule<object, never>,
+  fix: async () => (await import('./commands/fix.js')).fixCommand as CommandModule<object, never>,
+};
+
+/** The command word: the first argument that is not an option. */
+function commandWord(argv: readonly string[]): string | undefined {
+  return argv.find((a) => !a.startsWith('-'));
+}
+
 export async function main(argv: string[]): Promise<void> {
-  const parser = yargs(argv)
+  const word = commandWord(argv);
+  // A known command loads alone; anything else (--help, a typo) loads all so help and errors list them.
+  const names = word !== undefined && word in COMMANDS ? [word] : Object.keys(COMMANDS);
+  const modules = await Promise.all(names.map((n) => COMMANDS[n]!()));
+  let parser: Argv = yargs(argv)
     .scriptName('clockdoctor')
-    .usage('$0 <command> [options]\n\nDiagnoses clocks in virtual machines: reads the evidence, predicts and measures drift, explains the fix.')
-    .command(analyzeCommand)
-    .command(checkCommand)
-    .command(collectCommand)
-    .command(agentCommand)
-    .command(simulateCommand)
-    .command(measureCommand)
-    .command(fixCommand)
+    .usage('$0 <command> [options]\n\nDiagnoses clocks in virtual machines: reads the evidence, predicts and measures drift, explains the fix.');
+  for (const m of modules) parser = parser.command(m);
+  parser = parser
     .demandCommand(1, 'Name a command: clockdoctor analyze VBox.log, clockdoctor check, clockdoctor --help')
     .strict()
     .version(VERSION)
