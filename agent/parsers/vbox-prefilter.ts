@@ -196,6 +196,16 @@ function skipBlank(buf: Uint8Array, start: number, end: number): number {
   return i;
 }
 
+/** First bytes of the messages the parser reads (`T`, `G`, `H`, `F`, `V`, `L`, `O`, `E`, `P`, `R`, `*`, `[`, space). */
+const FIRST = new Uint8Array(256);
+for (const c of 'TGHFVLOEPR*[ ') FIRST[c.charCodeAt(0)] = 1;
+
+/** The whole pre-filter for one line: find the message, then decide on its bytes. */
+export function wantsLine(buf: Uint8Array, start: number, end: number, state: PrefilterState): boolean {
+  const p = messageStart(buf, start, end, state);
+  return p < end && FIRST[buf[p]!] === 1 && wantsMessage(buf, p, end, state);
+}
+
 /** Is the message at `buf[p, end)` one the parser reads? Dispatch on the first byte; no allocation. */
 export function wantsMessage(buf: Uint8Array, p: number, end: number, state: PrefilterState): boolean {
   if (p >= end) return false;

@@ -18,7 +18,7 @@ import { excerpt, type LineParser } from './lines.js';
 import {
   DONE_FULL_NAME, DONE_GIM_PROVIDER, DONE_GIP, DONE_GUEST_OS, DONE_HEADER, DONE_INIT_FINALIZE, DONE_LOG_OPENED, DONE_OS_PRODUCT,
   DONE_OS_RELEASE, DONE_TIED, DONE_TSC, DONE_TSC_HOST,
-  lastSeconds, messageStart, prefilterState, wantsMessage,
+  lastSeconds, prefilterState, wantsLine,
 } from './vbox-prefilter.js';
 import { mentionsTimeSync, parseTimeSyncMessages } from './vbox-timesync.js';
 import {
@@ -640,7 +640,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
 
   return {
     wants(buf, start, end) {
-      return wantsMessage(buf, messageStart(buf, start, end, state), end, state);
+      return wantsLine(buf, start, end, state);
     },
     push(line, lineNo) {
       onLine(line, lineNo);
