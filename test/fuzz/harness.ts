@@ -187,7 +187,21 @@ export function assertFiniteNumbers(v: unknown, where = 'facts'): void {
  * Run `parse`: it must return facts that survive JSON (and are finite), or throw a ParseError with a
  * message; anything else (TypeError, RangeError, a hang) fails the property.
  */
-export function mustParseOrParseError(parse: () => unknown, label: string): { facts: unknown } | { error: ParseError } {
+/**
+ * Every number is exact: within ±2^53, so it is what the input said, not a rounded guess of a
+ * 40-digit number (the facts contract: unstated → null, never guessed).
+ */
+export function assertExactNumbers(v: unknown, where = 'facts'): void {
+  if (typeof v === 'number') {
+    expect(Math.abs(v) <= Number.MAX_SAFE_INTEGER, `${where} = ${v} is beyond 2^53: not what the input said`).toBe(true);
+  } else if (Array.isArray(v)) {
+    v.forEach((x, i) => assertExactNumbers(x, `${where}[${i}]`));
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) assertExactNumbers(x, `${where}.${k}`);
+  }
+}
+
+export function mustParseOrParseError(parse: () => unknown, label: string, opts: { exactNumbers?: boolean } = {}): { facts: unknown } | { error: ParseError } {
   let facts: unknown;
   try {
     facts = parse();
@@ -200,6 +214,7 @@ export function mustParseOrParseError(parse: () => unknown, label: string): { fa
   }
   expect(facts, label).toBeDefined();
   assertFiniteNumbers(facts, label);
+  if (opts.exactNumbers) assertExactNumbers(facts, label);
   expect(() => JSON.parse(JSON.stringify(facts)), label).not.toThrow();
   return { facts };
 }

@@ -23,7 +23,7 @@ describe.each(LINE_TARGETS.map((t) => [t.name, t] as const))('%s parser under fu
   it(`mutated captures → facts or ParseError (${RUNS} cases)`, () => {
     fc.assert(
       fc.property(mutatedSeed(seedList), ({ label, buf }) => {
-        mustParseOrParseError(() => feed(target.create(), buf), label);
+        mustParseOrParseError(() => feed(target.create(), buf), label, { exactNumbers: target.exactNumbers });
       }),
       { numRuns: RUNS },
     );
@@ -32,7 +32,7 @@ describe.each(LINE_TARGETS.map((t) => [t.name, t] as const))('%s parser under fu
   it(`arbitrary bytes → facts or ParseError (${RUNS} cases)`, () => {
     fc.assert(
       fc.property(arbitraryInput, (buf) => {
-        mustParseOrParseError(() => feed(target.create(), buf), `arbitrary ${buf.length} bytes`);
+        mustParseOrParseError(() => feed(target.create(), buf), `arbitrary ${buf.length} bytes`, { exactNumbers: target.exactNumbers });
       }),
       { numRuns: RUNS },
     );
@@ -41,7 +41,7 @@ describe.each(LINE_TARGETS.map((t) => [t.name, t] as const))('%s parser under fu
   it(`facts do not depend on chunk boundaries (${Math.ceil(RUNS / 3)} cases)`, () => {
     fc.assert(
       fc.property(mutatedSeed(seedList), fc.integer({ min: 1, max: 9000 }), ({ label, buf }, chunk) => {
-        const whole = mustParseOrParseError(() => feed(target.create(), buf), label);
+        const whole = mustParseOrParseError(() => feed(target.create(), buf), label, { exactNumbers: target.exactNumbers });
         const chunked = mustParseOrParseError(() => feed(target.create(), buf, chunk), `${label} in ${chunk}-byte chunks`);
         expect(chunked, `${label} in ${chunk}-byte chunks`).toEqual(whole);
       }),

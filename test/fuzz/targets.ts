@@ -20,18 +20,25 @@ import { parseClockReadCost } from '../../agent/parsers/clock-read-cost.js';
 export interface LineTarget {
   name: string;
   seedKind: string;
+  /**
+   * Also require every number to be within ±2^53. Off where fuzzing found rounded 40-digit values
+   * that are not fixed yet (docs/robustness.md, "Found by fuzzing").
+   */
+  exactNumbers: boolean;
   create(): LineParser<unknown>;
 }
 
 export const LINE_TARGETS: LineTarget[] = [
-  { name: 'vbox', seedKind: 'vbox', create: () => createVboxParser('fuzz') },
-  { name: 'kernel-log', seedKind: 'dmesg', create: () => createKernelLogParser('fuzz') },
-  { name: 'cpuinfo', seedKind: 'cpuinfo', create: () => createCpuinfoParser('fuzz') },
-  { name: 'timer-list', seedKind: 'timer_list', create: () => createTimerListParser('fuzz') },
+  { name: 'vbox', seedKind: 'vbox', exactNumbers: false, create: () => createVboxParser('fuzz') },
+  { name: 'kernel-log', seedKind: 'dmesg', exactNumbers: false, create: () => createKernelLogParser('fuzz') },
+  { name: 'cpuinfo', seedKind: 'cpuinfo', exactNumbers: true, create: () => createCpuinfoParser('fuzz') },
+  { name: 'timer-list', seedKind: 'timer_list', exactNumbers: false, create: () => createTimerListParser('fuzz') },
 ];
 
 export interface TextTarget {
   name: string;
+  /** Integers-only sections: every number must be within ±2^53 (off where fields are floats, e.g. chronyc's 1e-3). */
+  exactNumbers: boolean;
   /** Real-format examples (captured files, or the exact output shape when no capture exists). */
   examples: string[];
   parse(text: string, bytes: Buffer): unknown;
@@ -41,26 +48,26 @@ export interface TextTarget {
 const CHRONY = 'A29FC87B,ntp.example.org,3,1763780000.123456789,0.000012345,-0.000001234,0.000023456,-12.345,0.001,0.020,0.012345678,0.000987654,64.2,Normal\n';
 
 export const TEXT_TARGETS: TextTarget[] = [
-  { name: 'clocksource (file)', examples: ['tsc\n', 'tsc kvm-clock \n', 'kvm-clock tsc hpet acpi_pm \n'], parse: (t) => parseClocksourceFile(t, 'fuzz') },
+  { name: 'clocksource (file)', exactNumbers: true, examples: ['tsc\n', 'tsc kvm-clock \n', 'kvm-clock tsc hpet acpi_pm \n'], parse: (t) => parseClocksourceFile(t, 'fuzz') },
   {
-    name: 'clocksource (sysfs)',
+    name: 'clocksource (sysfs)', exactNumbers: true,
     examples: ['tsc\n', 'tsc kvm-clock \n'],
     parse: (t) => parseClocksource([{ device: '0', current: t, available: t }, { device: t.slice(0, 3), current: null, available: t }], 'fuzz'),
   },
   {
-    name: 'clockevents',
+    name: 'clockevents', exactNumbers: true,
     examples: ['lapic-deadline\n', '\n', 'hpet\n'],
     parse: (t) => parseClockevents([{ name: 'clockevent0', current: t }, { name: `clockevent${t.slice(0, 4)}`, current: t }], t, 'fuzz'),
   },
-  { name: 'cmdline', examples: ['console=ttyS0 reboot=k panic=1 pci=off clocksource=tsc tsc=reliable nohz=on "quoted=a b" -- init\n'], parse: (t) => parseCmdline(t, 'fuzz') },
-  { name: 'chrony-tracking', examples: [CHRONY], parse: (t) => parseChronyTracking(t, 'fuzz') },
+  { name: 'cmdline', exactNumbers: true, examples: ['console=ttyS0 reboot=k panic=1 pci=off clocksource=tsc tsc=reliable nohz=on "quoted=a b" -- init\n'], parse: (t) => parseCmdline(t, 'fuzz') },
+  { name: 'chrony-tracking', exactNumbers: false, examples: [CHRONY], parse: (t) => parseChronyTracking(t, 'fuzz') },
   {
-    name: 'rtc',
+    name: 'rtc', exactNumbers: false,
     examples: ['0.000000 1763780000 0.000000\n1763780000\nUTC\n', '12.5 0 0\n0\nLOCAL\n'],
     parse: (t) => parseRtc({ rtc0: { name: t, sinceEpoch: t, hctosys: t }, adjtime: t, adjtimePath: 'fuzz' }, 'fuzz'),
   },
   {
-    name: 'timesync',
+    name: 'timesync', exactNumbers: true,
     examples: ['/usr/sbin/VBoxService\0--timesync-interval\x0010000\0--timesync-set-threshold\x001000\0'],
     parse: (t) => parseTimesync({
       processes: [{ pid: 1, comm: 'VBoxService', cmdline: t }, { pid: 2, comm: t.slice(0, 15), cmdline: t }, { pid: 3, comm: 'chronyd', cmdline: null }],
@@ -71,12 +78,12 @@ export const TEXT_TARGETS: TextTarget[] = [
     }, 'fuzz'),
   },
   {
-    name: 'hypervisor',
+    name: 'hypervisor', exactNumbers: true,
     examples: ['innotek GmbH\n', 'xen\n'],
     parse: (t, b) => parseHypervisor({ sysHypervisorType: t, dmiSysVendor: t, dmiProductName: t, dmiBiosVendor: t, acpiFacpHeader: new Uint8Array(b.subarray(0, 64)) }, 'fuzz'),
   },
   {
-    name: 'clock-read-cost',
+    name: 'clock-read-cost', exactNumbers: true,
     examples: ['tsc\n'],
     parse: (t, b) => parseClockReadCost({ clocksource: t, samplesNs: [...b.subarray(0, 16)].map((x) => x - 100) }, 'fuzz'),
   },

@@ -19,13 +19,13 @@ describe.each(TEXT_TARGETS.map((t) => [t.name, t] as const))('%s parser under fu
   it(`mutated examples and arbitrary text → facts or ParseError (${RUNS} cases each)`, () => {
     fc.assert(
       fc.property(mutatedSeed(seedList), ({ label, buf }) => {
-        mustParseOrParseError(() => target.parse(buf.toString('utf8'), buf), label);
+        mustParseOrParseError(() => target.parse(buf.toString('utf8'), buf), label, { exactNumbers: target.exactNumbers });
       }),
       { numRuns: RUNS },
     );
     fc.assert(
       fc.property(arbitraryInput, (buf) => {
-        mustParseOrParseError(() => target.parse(buf.toString('utf8'), buf), `arbitrary ${buf.length} bytes`);
+        mustParseOrParseError(() => target.parse(buf.toString('utf8'), buf), `arbitrary ${buf.length} bytes`, { exactNumbers: target.exactNumbers });
       }),
       { numRuns: RUNS },
     );
