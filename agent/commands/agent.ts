@@ -11,7 +11,7 @@ import { withCollectorOptions, collectorSetup, parseDurationMs, type CollectorAr
 import { parseHostTscHz } from './analyze.js';
 import { InputError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { createMetricsRegistry } from '../outputs/metrics.js';
+import { Exposition } from '../outputs/metrics.js';
 import { writeTextfile } from '../outputs/textfile.js';
 import { Refresher } from '../daemon/refresher.js';
 import { nominalIntervalSeconds, parseRefresh, startSchedule } from '../daemon/schedule.js';
@@ -85,27 +85,27 @@ export async function runAgent(argv: AgentArgs): Promise<number> {
     });
   }
 
-  let registryRef: ReturnType<typeof createMetricsRegistry> | null = null;
+  let exposition: Exposition | null = null;
   const refresher = new Refresher({
     roots: setup.roots,
     collect: { collectors: setup.collectors, timeoutMs: setup.timeoutMs, live: setup.live, user: { hostTscHz: hostTscHz ?? null } },
     intervalSeconds: nominalIntervalSeconds(schedule),
     log,
     onRefreshed: textfileDir === undefined ? undefined : async () => {
-      if (registryRef) await writeTextfile(textfileDir, await registryRef.metrics());
+      if (exposition) await writeTextfile(textfileDir, await exposition.metrics());
     },
   });
-  const registry = createMetricsRegistry(refresher.view, {
+  exposition = new Exposition(refresher.view, {
     processMetrics: textfileDir === undefined && !argv['web.disable-exporter-metrics'],
   });
-  registryRef = registry;
-  if (measurer) registerMeasureMetrics(registry, measurer);
+  // The measure metrics change between refreshes, so they are rendered at every scrape.
+  if (measurer) registerMeasureMetrics(exposition.live, measurer);
 
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   if (textfileDir === undefined) {
     const listen = parseListenAddress(argv['web.listen-address']);
     const serverOpts: AgentServerOptions = {
-      registry,
+      registry: exposition,
       telemetryPath,
       isReady: refresher.ready,
       limits: { maxConnections: argv['web.max-connections'] },

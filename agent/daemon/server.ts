@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import type { Registry } from 'prom-client';
+import type { MetricsSource } from '../outputs/metrics.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import { landingPage } from './landing.js';
 import { formatAddress, type ListenAddress } from './listen-address.js';
@@ -18,7 +18,8 @@ import { NODE_CHECK_INTERVAL_MS, enforceHeaderDeadline } from './header-deadline
 export type AuthAnswer = boolean | 'ok' | 'unauthorized' | 'forbidden';
 
 export interface AgentServerOptions {
-  registry: Registry;
+  /** What `/metrics` renders (a prom-client Registry or the agent's Exposition). */
+  registry: MetricsSource;
   /** Default `/metrics`. */
   telemetryPath?: string;
   /** True once the first snapshot is served (`/-/ready`). */

@@ -14,7 +14,7 @@ import { readInputs } from '../../agent/inputs.js';
 import { rootsFromCapture } from '../../agent/roots.js';
 import { freezeSnapshot, type Snapshot } from '../../agent/snapshot.js';
 import { predictedDriftRatio } from '../../simulator/params-from-facts.js';
-import { createMetricsRegistry } from '../../agent/outputs/metrics.js';
+import { Exposition, createMetricsRegistry } from '../../agent/outputs/metrics.js';
 import { emptyView, type MetricsView } from '../../agent/outputs/metrics-view.js';
 import { guardedGauge } from '../../agent/outputs/metrics-guard.js';
 
@@ -120,5 +120,44 @@ describe('metric families', () => {
     expect(text).toContain('nodejs_eventloop_lag_seconds');
     expect(text).not.toContain('nodejs_eventloop_lag_p99_seconds');
     expect(text).not.toMatch(/^nodejs_active_handles_total/m);
+  });
+});
+
+describe('Exposition (what the agent serves)', () => {
+  it('renders the clockdoctor families once per view and the live ones at most once per TTL', async () => {
+    const snap = await collectSnapshot(rootsFromCapture(path.join(ROOT, 'test/fixtures/captures/firecracker-kvm-6.18')), { live: false });
+    let view = viewOf(pinned(snap));
+    const expo = new Exposition(() => view, { version: '0.0.0-golden', liveTtlMs: 60_000 });
+    let renders = 0;
+    const orig = expo.registry.metrics.bind(expo.registry);
+    expo.registry.metrics = () => {
+      renders++;
+      return orig();
+    };
+    const a = await expo.metrics();
+    const b = await expo.metrics();
+    expect(renders).toBe(1);
+    expect(b).toBe(a); // the live part is cached within its TTL too
+    expect(a).toContain('process_cpu_seconds_total');
+    // The clockdoctor part is exactly what the golden shows.
+    expect(a.startsWith(fs.readFileSync(path.join(GOLDEN, 'firecracker-kvm-6.18.prom'), 'utf8'))).toBe(true);
+    view = { ...view, refresh: { ...view.refresh, total: view.refresh.total + 1 } };
+    const c = await expo.metrics();
+    expect(renders).toBe(2);
+    expect(series(c, 'clockdoctor_refreshes_total')).toEqual(['clockdoctor_refreshes_total 4']);
+  });
+
+  it('with a zero TTL the live part is rendered at every scrape', async () => {
+    const expo = new Exposition(() => emptyView(60), { liveTtlMs: 0 });
+    let live = 0;
+    const orig = expo.live.metrics.bind(expo.live);
+    expo.live.metrics = () => {
+      live++;
+      return orig();
+    };
+    await expo.metrics();
+    await new Promise((r) => setTimeout(r, 2));
+    await expo.metrics();
+    expect(live).toBe(2);
   });
 });

@@ -1,0 +1,245 @@
+/**
+ * `npm run bench -- agent`: the agent's footprint against issue 3's bars, on this machine.
+ *
+ * 1. Scrape latency p50/p99 under 50 concurrent keep-alive clients, the built agent side by side with
+ *    Debian's prometheus-node-exporter (its default collectors; `--web.max-requests=0`, since its
+ *    default of 40 concurrent scrapes answers the 41st with 503), interleaved rounds, medians.
+ *    Bar: ours not slower at p99.
+ * 2. Agent RSS after 100 scrapes and after 10 000. Bar: within 10 MB.
+ * 3. Idle: with `--refresh 1h`, context switches of all threads (voluntary + nonvoluntary, from
+ *    procfs task status) over one quiet minute, next to node_exporter, a bare Node process with a 60 s
+ *    timer, and node-cron scheduling an hourly job — all measured over the same minute. Bar: ≤ 10.
+ *
+ * Machines are shared and noisy: quote ratios and medians from one run, not absolute numbers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { DEFAULT_ROOTS, procPath } from '../agent/roots.js';
+
+function repoRoot(): string {
+  let dir = import.meta.dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the repo root (package.json)');
+    dir = up;
+  }
+  return dir;
+}
+
+const CONCURRENCY = 50;
+const SCRAPES_PER_ROUND = 2000;
+const ROUNDS = 3;
+const QUIET_MS = 60_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+function launch(cmd: string, args: string[]): Proc {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return {
+    child,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function waitUntil(what: string, fn: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if (await fn()) return;
+    } catch {
+      // not yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function getOnce(agent: http.Agent, port: number, p: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** `total` scrapes by `concurrency` keep-alive clients; returns the latencies in ms. */
+async function hammer(port: number, total: number, concurrency: number): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const lat: number[] = [];
+  let left = total;
+  const worker = async (): Promise<void> => {
+    while (left > 0) {
+      left--;
+      lat.push(await getOnce(agent, port, '/metrics'));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  return lat;
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+};
+const median = (xs: number[]): number => pct(xs, 50);
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(procPath(DEFAULT_ROOTS, String(pid), 'status'), 'utf8'));
+  return Number(m?.[1] ?? Number.NaN);
+}
+
+/** Voluntary + nonvoluntary context switches of every thread of `pid`. */
+function contextSwitches(pid: number): number {
+  let sum = 0;
+  const dir = procPath(DEFAULT_ROOTS, String(pid), 'task');
+  for (const tid of fs.readdirSync(dir)) {
+    try {
+      const s = fs.readFileSync(path.join(dir, tid, 'status'), 'utf8');
+      for (const m of s.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) sum += Number(m[1]);
+    } catch {
+      // a thread that ended between readdir and read
+    }
+  }
+  return sum;
+}
+
+const fmt = (n: number, d = 2): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+export async function run(): Promise<void> {
+  const root = repoRoot();
+  const cli = path.join(root, 'dist', 'agent', 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: npm run build first`);
+  const ours = launch(process.execPath, [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h']);
+  let nePort = 0;
+  let ne: Proc | null = null;
+  const extra: Proc[] = [];
+  try {
+    await waitUntil('the agent to listen', () => /listening on 127\.0\.0\.1:\d+/.test(ours.output()));
+    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(ours.output())?.[1]);
+    await waitUntil('the first snapshot', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).status === 200);
+    // The systemd unit runs Node with --jitless (MemoryDenyWriteExecute=yes); measure that too.
+    const jitless = launch(process.execPath, ['--jitless', cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h']);
+    extra.push(jitless);
+    await waitUntil('the --jitless agent to listen', () => /listening on 127\.0\.0\.1:\d+/.test(jitless.output()));
+    const jport = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(jitless.output())?.[1]);
+    await waitUntil('its first snapshot', async () => (await fetch(`http://127.0.0.1:${jport}/-/ready`)).status === 200);
+    nePort = await freePort();
+    // node_exporter answers 503 beyond --web.max-requests (default 40) concurrent scrapes; lift it so
+    // both serve all 50 clients.
+    ne = launch('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`, '--web.max-requests=0']);
+    await waitUntil('node_exporter', async () => (await fetch(`http://127.0.0.1:${nePort}/metrics`)).ok);
+    const bytes = async (p: number): Promise<number> => (await (await fetch(`http://127.0.0.1:${p}/metrics`)).text()).length;
+    process.stdout.write(`scrape size: clockdoctor ${await bytes(port)} bytes, node_exporter ${await bytes(nePort)} bytes\n`);
+
+    // 1. latency, interleaved rounds
+    await hammer(port, 200, CONCURRENCY);
+    await hammer(nePort, 200, CONCURRENCY);
+    await hammer(jport, 200, CONCURRENCY);
+    const p50 = { ours: [] as number[], ne: [] as number[], jit: [] as number[] };
+    const p99 = { ours: [] as number[], ne: [] as number[], jit: [] as number[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const a = await hammer(port, SCRAPES_PER_ROUND, CONCURRENCY);
+      const b = await hammer(nePort, SCRAPES_PER_ROUND, CONCURRENCY);
+      const c = await hammer(jport, SCRAPES_PER_ROUND, CONCURRENCY);
+      p50.jit.push(pct(c, 50));
+      p99.jit.push(pct(c, 99));
+      p50.ours.push(pct(a, 50));
+      p99.ours.push(pct(a, 99));
+      p50.ne.push(pct(b, 50));
+      p99.ne.push(pct(b, 99));
+      process.stdout.write(`round ${r + 1}: clockdoctor p50 ${fmt(pct(a, 50))} ms p99 ${fmt(pct(a, 99))} ms | node_exporter p50 ${fmt(pct(b, 50))} ms p99 ${fmt(pct(b, 99))} ms | --jitless p50 ${fmt(pct(c, 50))} ms p99 ${fmt(pct(c, 99))} ms\n`);
+    }
+    const ratio99 = median(p99.ours) / median(p99.ne);
+    process.stdout.write(
+      `latency (${CONCURRENCY} clients, ${SCRAPES_PER_ROUND} scrapes × ${ROUNDS} rounds, medians): clockdoctor p50 ${fmt(median(p50.ours))} ms p99 ${fmt(median(p99.ours))} ms; ` +
+        `node_exporter p50 ${fmt(median(p50.ne))} ms p99 ${fmt(median(p99.ne))} ms; p99 ratio ours/theirs ${fmt(ratio99)} → ${ratio99 <= 1 ? 'PASS' : 'FAIL'} (bar: ≤ 1); ` +
+        `as the unit runs it (--jitless): p50 ${fmt(median(p50.jit))} ms p99 ${fmt(median(p99.jit))} ms, p99 ratio ${fmt(median(p99.jit) / median(p99.ne))}\n`,
+    );
+    await jitless.stop();
+    await ne.stop();
+    ne = null;
+
+    // 2. RSS after 100 and after 10 000 scrapes (a fresh agent so earlier rounds do not count)
+    await ours.stop();
+    const fresh = launch(process.execPath, [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h']);
+    extra.push(fresh);
+    await waitUntil('the agent to listen', () => /listening on 127\.0\.0\.1:\d+/.test(fresh.output()));
+    const fport = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(fresh.output())?.[1]);
+    const fpid = fresh.child.pid ?? -1;
+    await waitUntil('the first snapshot', async () => (await fetch(`http://127.0.0.1:${fport}/-/ready`)).status === 200);
+    await hammer(fport, 100, 10);
+    await sleep(500);
+    const rss100 = rssKb(fpid);
+    await hammer(fport, 9900, CONCURRENCY);
+    await sleep(500);
+    const rss10k = rssKb(fpid);
+    const growthMb = (rss10k - rss100) / 1024;
+    process.stdout.write(`RSS: after 100 scrapes ${fmt(rss100 / 1024, 1)} MB, after 10 000 ${fmt(rss10k / 1024, 1)} MB, growth ${fmt(growthMb, 1)} MB → ${growthMb <= 10 ? 'PASS' : 'FAIL'} (bar: ≤ 10 MB)\n`);
+    await fresh.stop();
+
+    // 3. idle context switches over the same quiet minute
+    const idle = launch(process.execPath, [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h']);
+    const bare = launch(process.execPath, ['-e', 'setInterval(() => {}, 60_000)']);
+    const cronUrl = new URL('node_modules/node-cron/dist/node-cron.js', `file://${root}/`).href;
+    const cron = launch(process.execPath, ['--input-type=module', '-e', `import cron from ${JSON.stringify(cronUrl)}; cron.schedule('0 * * * *', () => {});`]);
+    const neIdlePort = await freePort();
+    const neIdle = launch('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${neIdlePort}`]);
+    extra.push(idle, bare, cron, neIdle);
+    await waitUntil('the idle agent to listen', () => /listening on/.test(idle.output()));
+    const iport = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(idle.output())?.[1]);
+    await waitUntil('its first snapshot', async () => (await fetch(`http://127.0.0.1:${iport}/-/ready`, { headers: { connection: 'close' } })).status === 200);
+    // Let start-up work (module loading, V8's memory reducer after the first GC) settle.
+    await sleep(15_000);
+    const who: [string, Proc][] = [['clockdoctor agent --refresh 1h', idle], ['node_exporter', neIdle], ['bare node, 60 s timer', bare], ['node-cron 4, hourly job', cron]];
+    const before = who.map(([, p]) => contextSwitches(p.child.pid ?? -1));
+    await sleep(QUIET_MS);
+    const after = who.map(([, p]) => contextSwitches(p.child.pid ?? -1));
+    who.forEach(([name], i) => {
+      const n = (after[i] ?? 0) - (before[i] ?? 0);
+      const bar = i === 0 ? ` → ${n <= 10 ? 'PASS' : 'FAIL'} (bar: ≤ 10)` : '';
+      process.stdout.write(`idle ${QUIET_MS / 1000} s: ${name}: ${n} context switches${bar}\n`);
+    });
+  } finally {
+    await Promise.all([ours.stop(), ne?.stop(), ...extra.map((p) => p.stop())]);
+  }
+}
