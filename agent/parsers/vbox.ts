@@ -17,7 +17,7 @@ import type {
 import { excerpt, type LineParser } from './lines.js';
 import {
   DONE_FULL_NAME, DONE_GIM_PROVIDER, DONE_GIP, DONE_GUEST_OS, DONE_HEADER, DONE_INIT_FINALIZE, DONE_LOG_OPENED, DONE_OS_PRODUCT,
-  DONE_OS_RELEASE, DONE_TIED, DONE_TSC, DONE_TSC_HOST,
+  DONE_KVM_LIST, DONE_OS_RELEASE, DONE_TIED, DONE_TSC, DONE_TSC_HOST,
   lastSeconds, prefilterState, wantsLine,
 } from './vbox-prefilter.js';
 import { mentionsTimeSync, parseTimeSyncMessages } from './vbox-timesync.js';
@@ -302,6 +302,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       tscKhzPrinted: khzM === null ? null : Number(khzM[1]),
       impliedHz: scale === null || shift === null ? null : pvclockHz(scale, shift),
     });
+    if (kvmSystemTime.length >= MAX_VBOX_EVENTS) state.done |= DONE_KVM_LIST;
   }
 
   function onCpuid(msg: string, ref: () => LineRef): void {

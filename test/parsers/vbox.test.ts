@@ -341,6 +341,18 @@ describe('GIM, catch-up, host power, time sync', () => {
     ]);
   });
 
+  it('finds 4.3 VBoxServiceTimeSync… names anywhere in a forwarded line, and nothing in near misses', () => {
+    const f = parse([
+      '00:10:00.000000 VMMDev: Guest Log: 00:05:00.123 some long thread prefix VBoxServiceTimeSyncWorker: Radical guest time change: -14 387 957 862 000ns (GuestNow=…)',
+      '00:10:01.000000 VMMDev: Guest Log: 00:05:01.000 main     no time sync here, only imeSyn and timesyn and TimeSyn',
+      '00:10:02.000000 VMMDev: Guest Log: 00:05:02.000 xtimesync',
+    ].join('\n'));
+    expect(f.timeSync.map((t) => [t.line, t.kind, t.deltaNs])).toEqual([
+      [1, 'radical-guest-change', -14_387_957_862_000],
+      [3, 'other', null],
+    ]);
+  });
+
   it('time-sync message kinds', () => {
     expect(parseTimeSyncMessages('timesync vgsvcTimeSyncWorker: Radical guest time change: -14 387 957 862 000ns (GuestNow=…)')).toEqual([{ kind: 'radical-guest-change', deltaNs: -14_387_957_862_000 }]);
     expect(parseTimeSyncMessages('timesync vgsvcTimeSyncAdjust: adjtime by -1 234 567 ns')).toEqual([{ kind: 'adjtime', deltaNs: -1_234_567 }]);
