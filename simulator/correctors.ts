@@ -56,22 +56,34 @@ const clamp = (x: number, lim: number): number => (x > lim ? lim : x < -lim ? -l
 /** First grid time origin + k·P that is ≥ t (k ≥ 0). */
 const gridAtOrAfter = (origin: number, period: number, t: number): number => (t <= origin ? origin : origin + Math.ceil((t - origin) / period - 1e-9) * period);
 
-/** Frequency estimate from the uncorrected rate since the previous poll. */
+/**
+ * The next poll still to run. Polls skipped as no-ops leave `nextPollAt` behind; a skipped poll that
+ * falls exactly on the current event's time ran before it (daemons go first at equal times), so the
+ * next one is strictly later.
+ */
+const nextGridPoll = (origin: number, period: number, nextPollAt: number, t: number): number => {
+  if (nextPollAt >= t) return gridAtOrAfter(origin, period, nextPollAt);
+  if (t <= origin) return origin;
+  const k = (t - origin) / period;
+  const kr = Math.round(k);
+  // On the grid to within a nanosecond: that poll already ran; otherwise the next grid time.
+  return Math.abs(k - kr) * period < 1e-9 ? origin + (kr + 1) * period : origin + Math.ceil(k) * period;
+};
+
+/**
+ * What a daemon's frequency loop converges to: the clock's own rate error, without the passing phase
+ * effects of stalls, catch-up and hypervisor re-anchors. Stateless on purpose, so a poll skipped as a
+ * no-op cannot change what a later poll learns. The first poll of an untrained daemon has no estimate yet.
+ */
 class FreqEstimator {
-  lastT = NaN;
-  lastN = NaN;
-  fingerprint(t: number, n: number): string {
-    return Number.isNaN(this.lastT) ? 'none' : `${(t - this.lastT).toFixed(6)}:${(n - this.lastN).toPrecision(12)}`;
-  }
-  shift(dt: number, dn: number): void {
-    this.lastT += dt;
-    this.lastN += dn;
-  }
+  private seen = false;
   estimate(s: EngineState): number | null {
-    const est = Number.isNaN(this.lastT) || s.t - this.lastT <= 0 ? null : (s.natural - this.lastN) / (s.t - this.lastT);
-    this.lastT = s.t;
-    this.lastN = s.natural;
+    const est = this.seen ? s.eClock : null;
+    this.seen = true;
     return est;
+  }
+  fingerprint(): string {
+    return this.seen ? '1' : '0';
   }
 }
 
@@ -132,18 +144,20 @@ class Ntpd extends Base implements Corrector {
   }
   override plan(s: EngineState): number {
     if (!this.active) return Infinity;
-    // While a spike persists every poll is a no-op until the stepout expires.
-    return this.stepAt ?? gridAtOrAfter(this.origin, this.pollSeconds, Math.max(this.nextPollAt, s.t));
+    const poll = nextGridPoll(this.origin, this.pollSeconds, this.nextPollAt, s.t);
+    // While a spike persists every poll is a no-op until the stepout expires — except the first, which
+    // loads the drift-file frequency.
+    if (this.first || this.stepAt === null) return this.stepAt === null ? poll : Math.min(poll, this.stepAt);
+    return this.stepAt;
   }
   override watchLevel(): number | null {
     return this.active ? this.stepThresholdSeconds : null;
   }
   protected override extraFingerprint(t: number, n: number): string {
-    return `${this.stepAt === null ? 'none' : (this.stepAt - t).toFixed(6)}|${this.first ? 1 : 0}|${this.est.fingerprint(t, n)}`;
+    return `${this.stepAt === null ? 'none' : (this.stepAt - t).toFixed(6)}|${this.first ? 1 : 0}|${this.est.fingerprint()}`;
   }
-  protected override extraShift(dt: number, dn: number): void {
+  protected override extraShift(dt: number): void {
     if (this.stepAt !== null) this.stepAt += dt;
-    this.est.shift(dt, dn);
   }
   override onCross(t: number, outward: boolean): void {
     if (outward) {
@@ -202,18 +216,17 @@ class Chrony extends Base implements Corrector {
   override plan(s: EngineState, v: number, _horizon: number): number {
     if (!this.active) return Infinity;
     // Converged: θ at the reference and not moving — polls change nothing until something else happens.
-    if (this.updates > 1 && s.slewR === 0 && Math.abs(v) < 1e-15 && Math.abs(s.theta - this.ref) < 1e-9) return Infinity;
-    return gridAtOrAfter(this.spec.startAt ?? 0, this.pollSeconds, Math.max(this.nextPollAt, s.t));
+    if (this.updates > 1 && s.slewR === 0 && Math.abs(v) < 1e-15 && Math.abs(s.theta - this.ref) < 1e-12) return Infinity;
+    return nextGridPoll(this.spec.startAt ?? 0, this.pollSeconds, this.nextPollAt, s.t);
   }
   protected override extraFingerprint(t: number, n: number): string {
     // Past the makestep limit the update count no longer matters.
     const ms = this.spec.makestep;
     const counted = ms && ms.limit >= 0 && this.updates <= ms.limit ? this.updates : -1;
-    return `${counted}|${this.updates > 1 ? 1 : 0}|${this.est.fingerprint(t, n)}`;
+    return `${counted}|${this.updates > 1 ? 1 : 0}|${this.est.fingerprint()}`;
   }
-  protected override extraShift(dt: number, dn: number, cycles: number, perCycle: CorrectorStats): void {
+  protected override extraShift(_dt: number, _dn: number, cycles: number, perCycle: CorrectorStats): void {
     this.updates += cycles * perCycle.polls;
-    this.est.shift(dt, dn);
   }
   fire(k: Kernel): void {
     const s = k.s;
@@ -256,11 +269,8 @@ class Timesyncd extends Base implements Corrector {
   constructor(index: number, spec: CorrectorSpec) {
     super(index, spec.referenceOffsetSeconds ?? 0, spec.startAt ?? 0);
   }
-  protected override extraFingerprint(t: number, n: number): string {
-    return `${this.pollSeconds}|${this.est.fingerprint(t, n)}`;
-  }
-  protected override extraShift(dt: number, dn: number): void {
-    this.est.shift(dt, dn);
+  protected override extraFingerprint(): string {
+    return `${this.pollSeconds}|${this.est.fingerprint()}`;
   }
   fire(k: Kernel): void {
     const s = k.s;
@@ -315,7 +325,7 @@ class VBoxService extends Base implements Corrector {
   override plan(s: EngineState, v: number, horizon: number): number {
     if (!this.active) return Infinity;
     // Polls skipped as no-ops leave nextPollAt behind; the next one due is on the grid from now.
-    const g = gridAtOrAfter(this.origin, this.pollSeconds, Math.max(this.nextPollAt, s.t));
+    const g = nextGridPoll(this.origin, this.pollSeconds, this.nextPollAt, s.t);
     const xNow = s.theta - this.ref;
     const xg = xNow + v * (g - s.t);
     const P = this.pollSeconds;
@@ -338,7 +348,8 @@ class VBoxService extends Base implements Corrector {
     const exitPoll = firstAfter(te);
     const slewEnd = s.t + Math.abs(s.slewR) / s.slewRate;
     const lastInside = exitPoll - P;
-    const lastBeforeSlewEnd = g + Math.floor((slewEnd - g) / P + 1e-9) * P;
+    // Strictly before the slew would run out, so the re-issue comes first and no tie is left to chance.
+    const lastBeforeSlewEnd = g + Math.floor((slewEnd - 1e-6 - g) / P) * P;
     // Stop re-issuing at the last poll before another event, so the outstanding amount is exact then.
     const lastBeforeHorizon = horizon === Infinity ? Infinity : g + Math.floor((horizon - g) / P + 1e-9) * P;
     return Math.max(g, Math.min(lastInside, lastBeforeSlewEnd, lastBeforeHorizon));

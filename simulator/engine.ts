@@ -149,10 +149,15 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
     stepCount++;
     if (steps.length < maxSteps) steps.push({ t: s.t, seconds, by, reason });
   };
+  // After a jump of θ (a step by anyone) a watcher hears that it is now inside or outside its level,
+  // as ntpd would at its next sample.
   const updateOutside = (): void => {
     for (const c of correctors) {
-      const L = c.watchLevel();
-      if (L !== null) c.outside = Math.abs(s.theta - c.ref) > L;
+      const L = c.active ? c.watchLevel() : null;
+      if (L === null) continue;
+      const was = c.outside;
+      c.outside = Math.abs(s.theta - c.ref) > L;
+      if (was !== c.outside) c.onCross(s.t, c.outside);
     }
   };
   const hyperStep = (amount: number, reason: string): void => {

@@ -90,3 +90,30 @@ describe('property: a corrector never lets |offset| exceed its step threshold by
     );
   });
 });
+
+describe('property: the engine\'s shortcuts (poll and cycle skipping) never change the result', () => {
+  it('random platform, rate error, stall and one corrector: skipping on vs every poll executed', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<CorrectorName>('ntpd', 'chrony', 'timesyncd', 'vboxservice', 'vmware-tools'),
+        fc.constantFrom<[Hypervisor, ClockName]>(['kvm', 'kvm-clock'], ['kvm', 'acpi_pm'], ['virtualbox', 'tsc'], ['virtualbox', 'acpi_pm'], ['vmware', 'tsc'], ['kvm', 'jiffies']),
+        fc.double({ min: -40_000, max: 40_000, noNaN: true }),
+        fc.option(fc.record({ at: fc.integer({ min: 0, max: 50_000 }), len: fc.double({ min: 0.5, max: 100, noNaN: true }) }), { nil: undefined }),
+        fc.integer({ min: 1_000, max: 200_000 }),
+        (name, [hypervisor, clocksource], ppm, stall, T) => {
+          const p = defaultParams({
+            hypervisor, clocksource, claimedTscHz: 3e9, trueTscHz: 3e9 * (1 + ppm * 1e-6), crystalPpm: ppm / 7, tick: clocksource === 'jiffies' ? 'periodic' : 'nohz',
+            correctors: [{ name }], stalls: stall ? [{ atSeconds: stall.at, durationSeconds: stall.len, kind: 'stall' }] : [], durationSeconds: T,
+          });
+          const fast = simulate(p);
+          const slow = simulate(p, { noSkip: true });
+          // Relative to the run's own scale, with a 10 ns floor for runs that stay at ~0.
+          const scale = Math.max(1e-2, slow.maxAbsOffsetSeconds);
+          expect(Math.abs(fast.offsetSeconds - slow.offsetSeconds) / scale).toBeLessThanOrEqual(1e-6);
+          expect(fast.stepCount).toBe(slow.stepCount);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
