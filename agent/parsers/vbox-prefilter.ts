@@ -85,10 +85,10 @@ function hasTimeSync(buf: Uint8Array, from: number, end: number): boolean {
 /** Mutable state the pre-filter shares with the parser. */
 export interface PrefilterState {
   /**
-   * `[0]`: elapsed seconds of the latest timestamped line, NaN before the first. A typed array so
-   * the per-line store of a double never allocates a heap number.
+   * Elapsed time of the latest timestamped line: `[0]` whole seconds (−1 before the first), `[1]`
+   * microseconds. Integers in a typed array: the per-line store neither allocates nor divides.
    */
-  ts: Float64Array;
+  ts: Int32Array;
   /** Set by the parser after the first CFGM dump: later dumps (a concatenation) are not read. */
   cfgmDone: boolean;
   /** Set by the parser after the first CPUID dump. */
@@ -119,13 +119,14 @@ export const DONE_KVM_LIST = 4096;
 
 /** A fresh pre-filter state. */
 export function prefilterState(): PrefilterState {
-  return { ts: new Float64Array([Number.NaN]), cfgmDone: false, cpuidDone: false, inWantedNode: false, done: 0 };
+  return { ts: Int32Array.of(-1, 0), cfgmDone: false, cpuidDone: false, inWantedNode: false, done: 0 };
 }
 
 /** Seconds of the latest timestamped line seen (µs precision), or null. */
 export function lastSeconds(state: PrefilterState): number | null {
-  const t = state.ts[0]!;
-  return Number.isNaN(t) ? null : Math.round(t * 1e6) / 1e6;
+  const whole = state.ts[0]!;
+  // (integer µs) / 1e6 is the double nearest to the printed decimal, as parsing the text would give.
+  return whole < 0 ? null : (whole * 1e6 + state.ts[1]!) / 1e6;
 }
 
 /**
@@ -149,7 +150,8 @@ export function messageStart(buf: Uint8Array, start: number, end: number, state:
       const whole = (h1 * 10 + h2) * 3600 + (m1 * 10 + m2) * 60 + s1 * 10 + s2;
       const ms = f1 * 100 + f2 * 10 + f3;
       if (end === start + 12 || buf[start + 12] === 32) {
-        state.ts[0] = whole + ms / 1e3;
+        state.ts[0] = whole;
+        state.ts[1] = ms * 1000;
         return start + 13;
       }
       if (end - start >= 15) {
@@ -157,7 +159,8 @@ export function messageStart(buf: Uint8Array, start: number, end: number, state:
         const f5 = DV[buf[start + 13]!]!;
         const f6 = DV[buf[start + 14]!]!;
         if (((f4 | f5 | f6) & 0x80) === 0 && (end === start + 15 || buf[start + 15] === 32)) {
-          state.ts[0] = whole + (ms * 1000 + f4 * 100 + f5 * 10 + f6) / 1e6;
+          state.ts[0] = whole;
+          state.ts[1] = ms * 1000 + f4 * 100 + f5 * 10 + f6;
           return start + 16;
         }
       }
@@ -197,7 +200,8 @@ function messageStartSlow(buf: Uint8Array, start: number, end: number, state: Pr
     k++;
   }
   if (scale < 1000 || (k < end && buf[k] !== 32)) return skipBlank(buf, start, end);
-  state.ts[0] = h * 3600 + m * 60 + s + frac / scale;
+  state.ts[0] = h * 3600 + m * 60 + s;
+  state.ts[1] = Math.round((frac / scale) * 1e6);
   return k < end ? k + 1 : k;
 }
 
