@@ -2,7 +2,7 @@
  * The reference scenarios S1–S23 of model.md §6 — named runs of the model plus the numbers the spec
  * expects, with their tolerances. `clockdoctor simulate --scenario S1` runs one; the tests run all.
  */
-import { ASSUMPTION_DEFAULTS } from './constants.js';
+import { ASSUMPTION_DEFAULTS, assumptionText } from './constants.js';
 import { simulate, type SimResult } from './engine.js';
 import { defaultParams, type ModelParams } from './model-params.js';
 import { elevenMinuteMode, localRtcOffsetSeconds } from './rtc.js';
@@ -33,6 +33,8 @@ export interface Scenario {
   checks: ScenarioCheck[];
   /** Where the model knowingly differs from the spec's arithmetic, and why. */
   note?: string;
+  /** Unconfirmed numbers the computed values rest on. */
+  assumptions?: string[];
 }
 
 export interface ScenarioOutcome {
@@ -197,6 +199,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const irq = timerInterruptsPerSecond({ hz: 1000, tick: 'periodic', smpKernel: true, vcpus: 1, idleIrqPerSecond: ASSUMPTION_DEFAULTS.ticklessIdleIrqPerSecond });
       return { irq, cpu: irqCpuFraction(irq, ASSUMPTION_DEFAULTS.irqCostSeconds) };
     },
+    assumptions: [assumptionText('irqCostSeconds', ASSUMPTION_DEFAULTS.irqCostSeconds)],
     checks: [
       { label: 'interrupts/s', expected: 2000, tolerance: 0, actual: (c) => c.values.irq ?? NaN },
       { label: 'host CPU fraction', expected: 0.15, tolerance: 0.05, actual: (c) => c.values.cpu ?? NaN },
@@ -209,6 +212,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const irq = timerInterruptsPerSecond({ hz: 1000, tick: 'nohz', smpKernel: true, vcpus: 1, idleIrqPerSecond: ASSUMPTION_DEFAULTS.ticklessIdleIrqPerSecond });
       return { irq, cpu: irqCpuFraction(irq, ASSUMPTION_DEFAULTS.irqCostSeconds) };
     },
+    assumptions: [assumptionText('ticklessIdleIrqPerSecond', ASSUMPTION_DEFAULTS.ticklessIdleIrqPerSecond), assumptionText('irqCostSeconds', ASSUMPTION_DEFAULTS.irqCostSeconds)],
     checks: [
       { label: 'interrupts/s (≤ tens)', expected: 10, tolerance: 10, actual: (c) => c.values.irq ?? NaN },
       { label: 'host CPU fraction (≪1 %)', expected: 0, tolerance: 0.001, actual: (c) => c.values.cpu ?? NaN },

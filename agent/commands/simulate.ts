@@ -351,10 +351,10 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         if (argv.json) {
           const runs = Object.fromEntries(Object.entries(o.ctx.runs).map(([k, r]) => [k, simulationJson(r)]));
           const head = first ? simulationJson(first) : {};
-          process.stdout.write(`${JSON.stringify({ scenario: s.id, title: s.title, expected: s.expected, ...head, runs, values: o.ctx.values, checks: o.checks, pass: o.pass, note: s.note ?? null }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ scenario: s.id, title: s.title, expected: s.expected, ...head, runs, values: o.ctx.values, checks: o.checks, pass: o.pass, note: s.note ?? null, scenarioAssumptions: s.assumptions ?? [] }, null, 2)}\n`);
         } else {
           if (first) process.stdout.write(renderSimulation(first, `${s.id} — ${s.title}`));
-          else process.stdout.write(`${s.id} — ${s.title}\n  ${Object.entries(o.ctx.values).map(([k, v]) => `${k} = ${Number(v.toPrecision(6))}`).join(', ')}\n`);
+          else process.stdout.write(`${s.id} — ${s.title}\n  ${Object.entries(o.ctx.values).map(([k, v]) => `${k} = ${Number(v.toPrecision(6))}`).join(', ')}\n${(s.assumptions ?? []).map((a) => `  - ${a}\n`).join('')}`);
           const others = s.runs.slice(1);
           for (const run of others) {
             const r = o.ctx.runs[run.label];
