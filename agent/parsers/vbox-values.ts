@@ -9,11 +9,21 @@ const GROUPED = /^-?\d{1,3}(?:[ ,.\u00a0\u202f']\d{3})+$/;
 const PLAIN = /^-?\d+$/;
 const SEPARATORS = /[ ,.\u00a0\u202f']/g;
 
-/** `3 478 274 491`, `3,478,274,491`, `3478274491` → number; anything else → null. */
+/**
+ * A decimal integer only when JavaScript holds it exactly (|n| ≤ 2^53 − 1): a 40-digit run in a
+ * damaged log is no evidence, and a rounded guess must never pass for a fact.
+ */
+export function safeInt(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** `3 478 274 491`, `3,478,274,491`, `3478274491` → number; anything else (or beyond 2^53) → null. */
 export function groupedInt(text: string): number | null {
   const t = text.trim();
-  if (PLAIN.test(t)) return Number(t);
-  if (GROUPED.test(t)) return Number(t.replace(SEPARATORS, ''));
+  if (PLAIN.test(t)) return safeInt(t);
+  if (GROUPED.test(t)) return safeInt(t.replace(SEPARATORS, ''));
   return null;
 }
 
@@ -22,7 +32,7 @@ export function hexInt(text: string): number | null {
   const m = /^0x([0-9a-f]+)$/i.exec(text.trim());
   if (m === null) return null;
   const v = Number.parseInt(m[1]!, 16);
-  return Number.isFinite(v) ? v : null;
+  return Number.isSafeInteger(v) ? v : null;
 }
 
 /** A CFGM or extradata number: hex (`0x…`), decimal, grouped, or IPRT `integer:` prefixed. */
@@ -160,11 +170,13 @@ export function brandNominalHz(brand: string): number | null {
   // Integer arithmetic on the digits: 3.40 × 1e9 in floating point is 3 400 000 000.0000005.
   const scale = m[2]!.toUpperCase() === 'G' ? 9 : 6;
   if (frac.length > scale) return null;
-  return Number(ints) * 10 ** scale + Number(frac.padEnd(scale, '0'));
+  const hz = Number(ints) * 10 ** scale + Number(frac.padEnd(scale, '0'));
+  return Number.isSafeInteger(hz) ? hz : null;
 }
 
 /** 1e9 · 2^32 / scale · 2^(−shift), rounded to the Hz (pvclock, model.md §1.3). */
 export function pvclockHz(scale: number, shift: number): number | null {
   if (scale <= 0 || !Number.isFinite(scale) || shift < -32 || shift > 32) return null;
-  return Math.round(((1e9 * 2 ** 32) / scale) * 2 ** -shift);
+  const hz = Math.round(((1e9 * 2 ** 32) / scale) * 2 ** -shift);
+  return Number.isSafeInteger(hz) ? hz : null;
 }

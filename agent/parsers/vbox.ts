@@ -23,7 +23,7 @@ import {
 import { mentionsTimeSync, parseTimeSyncMessages } from './vbox-timesync.js';
 import {
   anyInt, brandNominalHz, cpuidVendor, familyModel, groupedInt, hexInt, hexOrDecimalPair, inferredCrystalHz,
-  legacyTscMode, paravirtProvider, pvclockHz, regsAscii, rtBool, tscMode, tscModeName, type CpuidRegs,
+  legacyTscMode, paravirtProvider, pvclockHz, regsAscii, rtBool, safeInt, tscMode, tscModeName, type CpuidRegs,
 } from './vbox-values.js';
 
 /** Event lists keep at most this many entries (a hostile or concatenated file must not grow memory). */
@@ -98,6 +98,8 @@ const TARGET_OS: Record<string, string> = {
 
 interface HostLeaf15 { eax: number; ebx: number; ecx: number; edx: number }
 
+const safeOrNull = (n: number): number | null => (Number.isSafeInteger(n) ? n : null);
+
 /** A streaming VBox.log parser (usable with `parseFile`/`parseText`). */
 export function createVboxParser(path: string | null = null): LineParser<VboxFacts> {
   const state = prefilterState();
@@ -163,7 +165,8 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       if (gipBlock === 'closed' || gipPerCpuHz.length >= MAX_GIP_CPUS) return;
       const m = GIP_CPU.exec(msg);
       gipBlock = 'open';
-      if (m !== null && m[1] === '3') gipPerCpuHz.push(Number(m[2]));
+      const hz = m === null || m[1] !== '3' ? null : safeInt(m[2]);
+      if (hz !== null) gipPerCpuHz.push(hz);
       return;
     }
     if (gipBlock === 'open') gipBlock = 'closed';
@@ -212,10 +215,8 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       }
       if (mode !== null) setRef('tscMode', ref());
       const mul = MULTIPLIER.exec(msg);
-      if (mul !== null) {
-        multiplier = Number(mul[1]);
-        setRef('tscMultiplier', ref());
-      }
+      multiplier = safeInt(mul?.[1]);
+      if (multiplier !== null) setRef('tscMultiplier', ref());
       return;
     }
     if (msg.includes('TSCTiedToExecution=')) {
@@ -262,15 +263,16 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     }
     if (msg.startsWith('TMR3UtcNow:')) {
       // The first call compares with nsPrev=0 (VM start), which is not a jump.
+      // nsPrev is a UTC time in ns (≈1.7e18, beyond exact doubles): only whether it is zero matters.
       const m = UTC_NOW.exec(msg);
-      const prev = m === null ? null : groupedInt(m[1]!);
-      if (prev !== null && prev !== 0) push(powerEvents, { ...ref(), atSeconds: at, kind: 'utc-jump' });
+      const prev = m === null ? '' : m[1]!.replace(/[ ,.\u00a0\u202f']/g, '');
+      if (/^-?\d+$/.test(prev) && !/^-?0+$/.test(prev)) push(powerEvents, { ...ref(), atSeconds: at, kind: 'utc-jump' });
       return;
     }
     if (msg.includes('WarpDrivePercentage=')) {
       const m = WARP.exec(msg);
-      if (m !== null && extradata.warpDrivePercentage === null) {
-        extradata.warpDrivePercentage = Number(m[1]);
+      if (m !== null && extradata.warpDrivePercentage === null && safeInt(m[1]) !== null) {
+        extradata.warpDrivePercentage = safeInt(m[1]);
         setRef('extradata.warpDrivePercentage', ref());
       }
     }
@@ -291,15 +293,17 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     const scaleM = TSC_SCALE.exec(msg);
     const shiftM = TSC_SHIFT.exec(msg);
     const khzM = TSC_KHZ.exec(msg);
-    const scale = scaleM === null ? null : scaleM[1]!.startsWith('0x') ? hexInt(scaleM[1]!) : Number(scaleM[1]);
-    const shift = shiftM === null ? null : Number(shiftM[1]);
+    const scale = scaleM === null ? null : scaleM[1]!.startsWith('0x') ? hexInt(scaleM[1]!) : safeInt(scaleM[1]);
+    const shift = safeInt(shiftM?.[1]);
+    const vcpu = safeInt(k[1]);
+    if (vcpu === null) return;
     push(kvmSystemTime, {
       ...ref(),
       atSeconds: at,
-      vcpu: Number(k[1]),
+      vcpu,
       tscScale: scale,
       tscShift: shift,
-      tscKhzPrinted: khzM === null ? null : Number(khzM[1]),
+      tscKhzPrinted: safeInt(khzM?.[1]),
       impliedHz: scale === null || shift === null ? null : pvclockHz(scale, shift),
     });
     if (kvmSystemTime.length >= MAX_VBOX_EVENTS) state.done |= DONE_KVM_LIST;
@@ -525,14 +529,13 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       setRef('cpuidLeaf15', hostLeafRefs.get(0x15)!);
       if (leaf15.eax !== 0 && leaf15.ebx !== 0) {
         if (leaf15.ecx !== 0) {
-          cpuidTsc = Math.round((leaf15.ecx * leaf15.ebx) / leaf15.eax);
-          setRef('cpuidTscTicksPerSecond', hostLeafRefs.get(0x15)!);
+          cpuidTsc = safeOrNull(Math.round((leaf15.ecx * leaf15.ebx) / leaf15.eax));
+          if (cpuidTsc !== null) setRef('cpuidTscTicksPerSecond', hostLeafRefs.get(0x15)!);
         } else {
           inferredCrystal = inferredCrystalHz(vendor, fm?.family ?? null, fm?.model ?? null);
-          if (inferredCrystal !== null) {
-            inferredTsc = Math.round((inferredCrystal * leaf15.ebx) / leaf15.eax);
-            setRef('cpuidInferredTscTicksPerSecond', hostLeafRefs.get(0x15)!);
-          }
+          inferredTsc = inferredCrystal === null ? null : safeOrNull(Math.round((inferredCrystal * leaf15.ebx) / leaf15.eax));
+          if (inferredTsc === null) inferredCrystal = null;
+          else setRef('cpuidInferredTscTicksPerSecond', hostLeafRefs.get(0x15)!);
         }
       }
     }
@@ -591,7 +594,8 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       const sorted = [...perCpu].sort((a, b) => a - b);
       const mid = Math.floor(sorted.length / 2);
       const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-      if (median > 0) spread = Math.round(((sorted[sorted.length - 1]! - sorted[0]!) / median) * 1e6 * 1000) / 1000;
+      // A median of a few Hz is a damaged line, not a CPU: the ratio would be meaningless (and huge).
+      if (median >= 1e6) spread = Math.round(((sorted[sorted.length - 1]! - sorted[0]!) / median) * 1e6 * 1000) / 1000;
     }
 
     return {

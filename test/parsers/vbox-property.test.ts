@@ -70,3 +70,39 @@ describe('hostile lines stay linear', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
+
+/** Every number anywhere in `v` (facts) is finite and exact (|n| ≤ 2^53 − 1 for integers). */
+function allNumbersSafe(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER;
+  if (Array.isArray(v)) return v.every(allNumbersSafe);
+  if (v !== null && typeof v === 'object') return Object.values(v).every(allNumbersSafe);
+  return true;
+}
+
+describe('numbers in the facts are exact', () => {
+  it('real lines with every digit run replaced by long or odd digits', () => {
+    const digits = fc.oneof(fc.stringMatching(/^\d{1,40}$/), fc.constantFrom('0', '1', '00', '18446744073709551615', '9007199254740993'));
+    const line = fc.tuple(fc.constantFrom(...REAL_LINES), fc.array(digits, { minLength: 1, maxLength: 8 }))
+      .map(([l, ds]) => { let i = 0; return l.replace(/(?<=[=( ]|0x)\d+|\d+(?=\(\*\))/g, () => ds[i++ % ds.length]!); });
+    fc.assert(fc.property(fc.array(line, { maxLength: 40 }), (lines) => {
+      const facts = parseText(createVboxParser(), lines.join('\n'));
+      expect(allNumbersSafe(facts)).toBe(true);
+    }), { numRuns: 300 });
+  });
+
+  it('hand-made extremes', () => {
+    const facts = parseText(createVboxParser(), [
+      '00:00:00.000001 TM: cTSCTicksPerSecond=99999999999999999999 (0xffffffffffffffffff) enmTSCMode=1 (VirtTscEmulated) TSCMultiplier=99999999999999999999',
+      '00:00:00.000002 TM: GIP - CPU: iCpuSet=0x0 idCpu=0x0 idApic=0x0 iGipCpu=0x5 i64TSCDelta=0 enmState=3 u64CpuHz=99999999999999999999(*) cErrors=0',
+      '00:00:00.000003 GIM: KVM: VCPU  0: Enabled system-time struct. at 0x0 - u32TscScale=0x1 i8TscShift=-32 uVersion=2 TscKHz=99999999999999999999',
+      '00:00:00.000004 Hst: 00000015/0000  00000001 ffffffff ffffffff 00000000',
+      '00:00:00.000005 Full Name: "X @ 99999999999999999999.99GHz"',
+      '00:00:00.000006 TM: Giving up catch-up attempt at a 99 999 999 999 999 999 999 ns lag; new total: 1 ns',
+    ].join('\n'));
+    expect(allNumbersSafe(facts)).toBe(true);
+    expect(facts.tscTicksPerSecond).toBeNull();
+    expect(facts.cpuidTscTicksPerSecond).toBeNull();
+    expect(facts.brandNominalHz).toBeNull();
+    expect(facts.gimKvmSystemTime[0]?.impliedHz).toBeNull();
+  });
+});
