@@ -15,6 +15,8 @@ export const NODE_CHECK_INTERVAL_MS = 3_600_000;
 interface Tracked {
   /** When the connection started waiting for a request head; null while a request is being answered. */
   waitingSince: number | null;
+  /** socket.bytesRead then: unchanged means an idle connection, closed silently rather than with a 408. */
+  bytesAtWait: number;
 }
 
 export function enforceHeaderDeadline(server: http.Server, headersTimeoutMs: number, tls: boolean, checkEveryMs = Math.max(250, Math.min(1000, headersTimeoutMs / 4))): void {
@@ -26,7 +28,10 @@ export function enforceHeaderDeadline(server: http.Server, headersTimeoutMs: num
     for (const [socket, t] of open) {
       if (t.waitingSince !== null && now - t.waitingSince > headersTimeoutMs) {
         open.delete(socket);
-        if (socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        // A kept-alive connection that sent nothing is just idle: close it without an unsolicited
+        // response (clients may read a 408 as the answer to their next request). A partial head gets 408.
+        const partial = socket.bytesRead > t.bytesAtWait;
+        if (socket.writable) socket.end(partial ? 'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' : undefined);
         socket.destroySoon();
         setTimeout(() => socket.destroy(), 1000).unref();
       }
@@ -38,7 +43,7 @@ export function enforceHeaderDeadline(server: http.Server, headersTimeoutMs: num
   };
 
   const onConnection = (socket: net.Socket): void => {
-    open.set(socket, { waitingSince: Date.now() });
+    open.set(socket, { waitingSince: Date.now(), bytesAtWait: 0 });
     socket.once('close', () => {
       open.delete(socket);
       if (open.size === 0 && timer) {
@@ -59,7 +64,10 @@ export function enforceHeaderDeadline(server: http.Server, headersTimeoutMs: num
     if (t) t.waitingSince = null;
     res.once('finish', () => {
       const u = open.get(req.socket as net.Socket);
-      if (u) u.waitingSince = Date.now();
+      if (u) {
+        u.waitingSince = Date.now();
+        u.bytesAtWait = req.socket.bytesRead;
+      }
     });
   });
 }

@@ -127,3 +127,23 @@ describe('agent HTTP server', () => {
     }
   });
 });
+
+describe('header deadline', () => {
+  it('an idle connection is closed silently, a partial head gets 408', async () => {
+    const registry = createMetricsRegistry(() => emptyView(60), { processMetrics: false });
+    const s = await startServer({ host: '127.0.0.1', port: 0 }, { registry, isReady: () => true, limits: { headersTimeoutMs: 600, keepAliveTimeoutMs: 60_000 } });
+    try {
+      const t0 = Date.now();
+      const idle = await raw(s.port, '', 4000);
+      expect(idle).toBe('');
+      expect(Date.now() - t0).toBeLessThan(3000);
+      const partial = await raw(s.port, 'GET / HTTP/1.1\r\n', 4000);
+      expect(status(partial)).toBe(408);
+      // After a complete response, an idle keep-alive connection is closed without a second response.
+      const kept = await raw(s.port, 'GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n', 4000);
+      expect(kept.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
