@@ -31,7 +31,10 @@ export function enforceHeaderDeadline(server: http.Server, headersTimeoutMs: num
         // A kept-alive connection that sent nothing is just idle: close it without an unsolicited
         // response (clients may read a 408 as the answer to their next request). A partial head gets 408.
         const partial = socket.bytesRead > t.bytesAtWait;
-        if (socket.writable) socket.end(partial ? 'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' : undefined);
+        if (socket.writable) {
+          if (partial) socket.end('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+          else socket.end();
+        }
         socket.destroySoon();
         setTimeout(() => socket.destroy(), 1000).unref();
       }
