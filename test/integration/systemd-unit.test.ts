@@ -67,12 +67,33 @@ describe('systemd unit', () => {
   });
 });
 
+/**
+ * The CLI as `nobody` can run it: the checkout itself when nobody can read it, else a copy of the
+ * runtime (dist, node_modules, package.json) in a world-readable temporary directory — a clone under
+ * /root would otherwise fail for a reason that has nothing to do with capabilities.
+ */
+async function cliForNobody(): Promise<string> {
+  const probe = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', 'test', '-r', CLI], { reject: false });
+  if (probe.exitCode === 0) return CLI;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cd-nobody-'));
+  fs.chmodSync(dir, 0o755);
+  for (const part of ['dist', 'node_modules', 'package.json']) fs.cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
+  return path.join(dir, 'dist/agent/cli.js');
+}
+
 describe('the two capabilities are what the collectors need (setpriv as nobody)', () => {
   const caps = fs.readFileSync(UNIT, 'utf8').match(/^AmbientCapabilities=(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+  let cli = CLI;
+  beforeAll(async () => {
+    cli = await cliForNobody();
+  });
+  afterAll(() => {
+    if (cli !== CLI) fs.rmSync(path.dirname(path.dirname(path.dirname(cli))), { recursive: true, force: true });
+  });
   const asNobody = async (capList: string[]): Promise<Record<string, { state: string; error?: string }>> => {
     const names = capList.map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`).join(',');
     const capArgs = capList.length > 0 ? [`--inh-caps=${names}`, `--ambient-caps=${names}`] : ['--inh-caps=-all'];
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...capArgs, 'node', CLI, 'check', '--json'], { reject: false });
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...capArgs, 'node', cli, 'check', '--json'], { reject: false });
     return (JSON.parse(r.stdout) as { sources: Record<string, { state: string; error?: string }> }).sources;
   };
 
