@@ -13,6 +13,7 @@ import type { InputKind, InputStatus } from './result.js';
 import type { SourceStatus } from './snapshot.js';
 import { InputError, ParseError, located } from './errors.js';
 import { parseFile, readHead } from './sources/file.js';
+import { parseFileParallel } from './sources/parallel.js';
 import type { LineParser, SplitStats } from './parsers/lines.js';
 import { createVboxParser } from './parsers/vbox.js';
 import { createKernelLogParser } from './parsers/kernel-log.js';
@@ -139,7 +140,7 @@ function notRegular(path: string): string | null {
   return `is ${what}, not a regular file: save it to a file first`;
 }
 
-function readFile(path: string, facts: Facts, opts: ReadInputsOptions): InputStatus {
+async function readFile(path: string, facts: Facts, opts: ReadInputsOptions): Promise<InputStatus> {
   let head: Buffer;
   let size: number;
   const irregular = notRegular(path);
@@ -169,7 +170,7 @@ function readFile(path: string, facts: Facts, opts: ReadInputsOptions): InputSta
     const parser = parserFor(kind, path);
     if (parser !== null) {
       if (size > PROGRESS_BYTES) opts.onProgress?.(`reading ${path} (${mb(size)}, ${kind})…`);
-      const r = parseFile(path, parser);
+      const r = kind === 'vbox-log' ? await parseFileParallel(path, parser, kind) : parseFile(path, parser);
       section = r.facts;
       stats = r.stats;
     } else {
@@ -203,7 +204,7 @@ export async function readInputs(paths: readonly string[], opts: ReadInputsOptio
       // Missing or unreadable: readFile turns it into the right message.
     }
     try {
-      inputs.push(isDir ? await readDirectory(path, facts, opts, sources) : readFile(path, facts, opts));
+      inputs.push(isDir ? await readDirectory(path, facts, opts, sources) : await readFile(path, facts, opts));
     } catch (err) {
       inputs.push({ path, kind: null, status: 'failed', message: errorMessage(err) });
     }
