@@ -13,7 +13,6 @@ import type { InputKind, InputStatus } from './result.js';
 import type { SourceStatus } from './snapshot.js';
 import { InputError, ParseError, located } from './errors.js';
 import { parseFile, readHead } from './sources/file.js';
-import { parseFileParallel } from './sources/parallel.js';
 import type { LineParser, SplitStats } from './parsers/lines.js';
 import { createVboxParser } from './parsers/vbox.js';
 import { createKernelLogParser } from './parsers/kernel-log.js';
@@ -140,7 +139,7 @@ function notRegular(path: string): string | null {
   return `is ${what}, not a regular file: save it to a file first`;
 }
 
-async function readFile(path: string, facts: Facts, opts: ReadInputsOptions): Promise<InputStatus> {
+function readFile(path: string, facts: Facts, opts: ReadInputsOptions): InputStatus {
   let head: Buffer;
   let size: number;
   const irregular = notRegular(path);
@@ -170,7 +169,7 @@ async function readFile(path: string, facts: Facts, opts: ReadInputsOptions): Pr
     const parser = parserFor(kind, path);
     if (parser !== null) {
       if (size > PROGRESS_BYTES) opts.onProgress?.(`reading ${path} (${mb(size)}, ${kind})…`);
-      const r = kind === 'vbox-log' ? await parseFileParallel(path, parser, kind) : parseFile(path, parser);
+      const r = parseFile(path, parser);
       section = r.facts;
       stats = r.stats;
     } else {
@@ -204,7 +203,7 @@ export async function readInputs(paths: readonly string[], opts: ReadInputsOptio
       // Missing or unreadable: readFile turns it into the right message.
     }
     try {
-      inputs.push(isDir ? await readDirectory(path, facts, opts, sources) : await readFile(path, facts, opts));
+      inputs.push(isDir ? await readDirectory(path, facts, opts, sources) : readFile(path, facts, opts));
     } catch (err) {
       inputs.push({ path, kind: null, status: 'failed', message: errorMessage(err) });
     }

@@ -17,12 +17,6 @@ export interface LineParser<F> {
   push(line: string, lineNo: number): void;
   /** The facts. Called once, after the last line. */
   finish(): F;
-  /**
-   * True when `wants` only narrows as the parser learns (first-wins facts, finished dumps): then a
-   * fresh instance fed a later part of the input keeps every line this one would, so a big file can
-   * be pre-filtered on a second core and the kept lines replayed here (agent/sources/parallel.ts).
-   */
-  readonly splittable?: boolean;
 }
 
 /** Lines longer than this are not decoded (a 10 MB line is noise, not evidence); they still count. */

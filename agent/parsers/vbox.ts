@@ -644,8 +644,6 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
   }
 
   return {
-    // Every state bit the pre-filter reads only narrows what it keeps (first-wins facts, finished dumps).
-    splittable: true,
     wants(buf, start, end) {
       return wantsLine(buf, start, end, state);
     },
