@@ -66,6 +66,8 @@ export function describeFsError(code: string | null, fallback: unknown): string 
       return 'permission denied';
     case 'EISDIR':
       return 'is a directory';
+    case 'ENOTREG':
+      return 'not a regular file (a pipe, socket or device under the roots is never read)';
     default:
       return code ?? (fallback instanceof Error ? fallback.message : String(fallback));
   }
@@ -135,7 +137,7 @@ export class SourceIO {
     const p = this.resolve(area, rel);
     let fh: fs.FileHandle | undefined;
     try {
-      fh = await fs.open(p, 'r');
+      fh = await openRegularNonBlocking(p);
       const buf = Buffer.alloc(n);
       const { bytesRead } = await fh.read(buf, 0, n, 0);
       const out = buf.subarray(0, bytesRead);
@@ -217,8 +219,27 @@ export class SourceIO {
 }
 
 /** Read at most `max` bytes; works for pseudo-files whose stat size is 0 or 4096. */
+/**
+ * Open for reading without ever blocking: a FIFO (or device) planted under the roots would otherwise
+ * hang a libuv thread forever, and four of them freeze every file read of the process.
+ */
+async function openRegularNonBlocking(p: string): Promise<fs.FileHandle> {
+  const fh = await fs.open(p, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  const st = await fh.stat().catch(async (err: unknown) => {
+    await fh.close();
+    throw err;
+  });
+  if (!st.isFile()) {
+    await fh.close();
+    const err = new Error(st.isDirectory() ? 'is a directory' : 'not a regular file') as NodeJS.ErrnoException;
+    err.code = st.isDirectory() ? 'EISDIR' : 'ENOTREG';
+    throw err;
+  }
+  return fh;
+}
+
 async function readCapped(p: string, max: number, signal?: AbortSignal): Promise<Buffer> {
-  const fh = await fs.open(p, fsConstants.O_RDONLY);
+  const fh = await openRegularNonBlocking(p);
   try {
     const chunks: Buffer[] = [];
     let total = 0;
