@@ -3,6 +3,7 @@
  * and which shape the line has. Anchored sticky regexes, picked by the line's first character, so a
  * line costs one or two regex executions.
  */
+import { safeInt } from './kernel-log-numbers.js';
 
 /** Line shapes, matching `KernelLogFacts.format`. */
 export type KernelLogShape = 'dmesg' | 'dmesg-raw' | 'dmesg-x' | 'dmesg-ctime' | 'kmsg' | 'syslog' | 'journal' | 'plain';
@@ -64,7 +65,8 @@ export function splitPrefix(raw: string): SplitLine {
     const k = at(KMSG, s, 0);
     if (k !== null) {
       const usec = k[3] ?? '0';
-      ts = Number(usec) / 1e6;
+      const us = safeInt(usec);
+      ts = us === null ? null : us / 1e6;
       tsZero = /^0+$/.test(usec);
       return { msg: s.slice(KMSG.lastIndex).trimEnd(), ts, tsZero, shape: 'kmsg', tag: null };
     }
@@ -98,7 +100,9 @@ export function splitPrefix(raw: string): SplitLine {
       i = STAMP.lastIndex;
       if (m[1] !== '+') {
         const frac = m[3] ?? '0';
-        ts = Number(m[2]) + Number(frac) / 10 ** frac.length;
+        const whole = safeInt(m[2]);
+        // A stamp no double holds exactly (40 digits) is not a kernel's: no time rather than a rounded one.
+        ts = whole === null ? null : whole + Number(frac) / 10 ** frac.length;
         tsZero = ts === 0;
       }
       if (shape === 'plain') shape = 'dmesg';

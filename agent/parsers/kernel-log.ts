@@ -298,7 +298,9 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
       }
       if ((m = RE.registration.exec(msg)) !== null) {
         const name = m[1] ?? '';
-        const maxIdleNs = safeInt(m[4]) ?? 0;
+        const maxIdleNs = safeInt(m[4]);
+        // A max_idle_ns no double holds exactly is no kernel's line: keep no half-read registration.
+        if (maxIdleNs === null) return;
         add(b.clocksourceRegistrations, {
           line: lineNo, excerpt: excerpt(raw), name, mask: `0x${m[2] ?? ''}`, maxCycles: `0x${m[3] ?? ''}`, maxIdleNs,
           impliedHz: registrationHz(m[2] ?? '', m[3] ?? '', maxIdleNs),
@@ -415,7 +417,9 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
       }
       if ((m = RE.hpet.exec(msg)) !== null) {
         const frac = (m[2] ?? '').padEnd(6, '0');
-        b.hpetHz = (safeInt(m[1]) ?? 0) * 1_000_000 + Number(frac);
+        const mhz = safeInt(m[1]);
+        const hz = mhz === null ? null : mhz * 1_000_000 + Number(frac);
+        b.hpetHz = hz !== null && Number.isSafeInteger(hz) ? hz : null;
         ref('hpetHz', lineNo, raw);
         b.touched = true;
         return;

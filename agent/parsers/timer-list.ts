@@ -65,6 +65,7 @@ export function createTimerListParser(path: string | null = null): LineParser<Ti
   let version: string | null = null;
   let versionNumber: number | null = null;
   let nowNs: number | null = null;
+  let nowNsApprox: number | null = null;
   const cpus = new Set<number>();
   let cpuSection = -1;
   let firstCpu: number | null = null;
@@ -93,7 +94,9 @@ export function createTimerListParser(path: string | null = null): LineParser<Ti
         return;
       }
       if ((m = /^now at (\d+) nsecs/.exec(line)) !== null) {
-        nowNs = safeInt(m[1]) ?? Number(m[1]);
+        // Exact in the facts (null past 2^53 ns ≈ 104 days of uptime); HZ inference only needs it roughly.
+        nowNs = safeInt(m[1]);
+        nowNsApprox = m[1] !== undefined && m[1].length <= 19 ? Number(m[1]) : null;
         refs.nowNs = ref();
         sawAnything = true;
         return;
@@ -152,8 +155,8 @@ export function createTimerListParser(path: string | null = null): LineParser<Ti
       let hz: number | null = null;
       if (highres === 0 && resolution !== null) hz = hzFromResolution(resolution);
       if (hz !== null && refs.resolution !== undefined) refs.hz = refs.resolution;
-      if (hz === null && jiffies !== null && nowNs !== null) {
-        hz = inferHz(jiffies, nowNs);
+      if (hz === null && jiffies !== null && nowNsApprox !== null) {
+        hz = inferHz(jiffies, nowNsApprox);
         if (hz !== null && refs.jiffies !== undefined) refs.hz = refs.jiffies;
       }
       if (broadcast !== undefined) refs.broadcastDevice = { line: broadcast.line, excerpt: broadcast.excerpt };
