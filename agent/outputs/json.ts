@@ -58,6 +58,15 @@ export function toJsonDocument(result: AnalysisResult): JsonDocument {
 }
 
 /** The document as text (two-space indent, trailing newline). */
+/**
+ * JSON.stringify escapes C0 controls but leaves DEL, C1 controls (which some terminals treat as CSI)
+ * and the bidi/line-separator characters raw; `--json` goes to terminals too, so escape them as well.
+ * The result is the same JSON value.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 export function renderJson(result: AnalysisResult): string {
-  return `${JSON.stringify(toJsonDocument(result), null, 2)}\n`;
+  const text = JSON.stringify(toJsonDocument(result), null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `${text}\n`;
 }

@@ -162,7 +162,9 @@ function findingBlock(f: Finding, width: number, p: Paint): string[] {
   }
   for (const fix of f.fixes) {
     out.push(...wrap(`Fix (${fix.where}): ${printable(fix.summary)}`, width, '  '));
-    if (fix.command !== undefined) out.push(printable(fix.command));
+    // Escape line by line: a newline inside a quoted name must stay a newline, or the pasted command
+    // would pass a literal `\n`. shellQuote already wrote every other control character as printf.
+    if (fix.command !== undefined) out.push(...fix.command.split('\n').map(printable));
   }
   return out;
 }
