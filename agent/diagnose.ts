@@ -58,9 +58,17 @@ export function inputExitCode(input: InputStatus): ExitCode | null {
  * 3. else by findings: 2 if any critical, 1 if any warning, else 0.
  * Findings are still printed (and in the JSON) in cases 1 and 2.
  */
+/** `check` ran collectors and not one of them read anything. */
+export function nothingCollected(result: AnalysisResult): boolean {
+  const states = Object.values(result.sources);
+  return result.inputs.length === 0 && states.length > 0 && !states.some((st) => st.state === 'ok');
+}
+
 export function exitCodeFor(result: AnalysisResult): ExitCode {
   const codes = result.inputs.map(inputExitCode);
   if (codes.includes(EXIT.noInput)) return EXIT.noInput;
+  // One collector that cannot read does not change the verdict; none that could is no diagnosis at all.
+  if (nothingCollected(result)) return EXIT.noInput;
   if (codes.includes(EXIT.dataErr)) return EXIT.dataErr;
   if (result.findings.some((f) => f.severity === 'critical')) return EXIT.critical;
   if (result.findings.some((f) => f.severity === 'warning')) return EXIT.warning;

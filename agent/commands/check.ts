@@ -111,7 +111,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .example('$0 check --json | jq .sources', 'what each collector could read, and why not')
       .example('$0 check --from ./capture', 'diagnose a capture written by `clockdoctor collect`')
       .example('$0 check --no-collector.kernel-log', 'skip one collector')
-      .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 66 --from directory missing. A collector that cannot read its source does not change the exit code; it is listed with the reason.') as never,
+      .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 66 --from directory missing or nothing readable. A collector that cannot read its source does not change the exit code (it is listed with the reason); when none can read anything, the exit code is 66.') as never,
   handler: async (argv) => {
     const setup = collectorSetup(argv);
     const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);

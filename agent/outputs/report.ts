@@ -191,7 +191,7 @@ export function renderReport(result: AnalysisResult, opts: ReportOptions): strin
     blocks.push([p('dim', `Not checked: ${result.skipped.map((s) => `${s.analyzer} (${s.reason})`).join('; ')}`)]);
   }
   const code = exitCodeFor(result);
-  const verdict = code === 0 ? p('green', 'healthy') : code === 1 ? p('yellow', 'warnings') : code === 2 ? p('red', 'critical') : p('red', code === 66 ? 'an input is missing or unreadable' : 'an input was not understood');
+  const verdict = code === 0 ? p('green', 'healthy') : code === 1 ? p('yellow', 'warnings') : code === 2 ? p('red', 'critical') : p('red', code === 66 ? (result.inputs.length === 0 ? 'no collector could read anything: nothing to diagnose' : 'an input is missing or unreadable') : 'an input was not understood');
   blocks.push([`Verdict: ${verdict} (exit ${code})`]);
   return `${blocks.map((b) => b.join('\n')).join('\n\n')}\n`;
 }
