@@ -19,34 +19,14 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { DEFAULT_ROOTS, procPath } from '../agent/roots.js';
+import { freePort, repoRoot, sleep } from './util.js';
 
-function repoRoot(): string {
-  let dir = import.meta.dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the repo root (package.json)');
-    dir = up;
-  }
-  return dir;
-}
 
 const CONCURRENCY = 50;
 const SCRAPES_PER_ROUND = 2000;
 const ROUNDS = 3;
 const QUIET_MS = 60_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   child: ChildProcess;

@@ -13,17 +13,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_ROOTS, procPath } from '../agent/roots.js';
+import { freePort, repoRoot, sleep } from './util.js';
 
-/** The repo root (where package.json is), from bench/ or dist/bench/. */
-export function repoRoot(): string {
-  let dir = import.meta.dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the repo root (package.json)');
-    dir = up;
-  }
-  return dir;
-}
+export { freePort, repoRoot, sleep };
+
 
 export const CLI = (): string => path.join(repoRoot(), 'dist', 'agent', 'cli.js');
 export const CAPTURE_FIXTURE = (): string => path.join(repoRoot(), 'test', 'fixtures', 'capture', 'firecracker-kvm-6.18');
@@ -35,17 +28,6 @@ export function tempCapture(prefix = 'cd-load-'): string {
   return dir;
 }
 
-/** A port the OS just had free on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface AgentProcess {
   pid: number;
@@ -56,13 +38,31 @@ export interface AgentProcess {
   stop(): Promise<number | null>;
 }
 
+/**
+ * The glibc malloc settings of systemd/clockdoctor.service (`Environment=MALLOC_…`), so memory is
+ * measured as the agent is deployed. (The unit's NODE_OPTIONS=--jitless is left out: it would make
+ * the latency numbers those of a JIT-less process, which docs/deploy.md measures separately.)
+ */
+export function unitMallocEnv(): Record<string, string> {
+  const unit = fs.readFileSync(path.join(repoRoot(), 'systemd', 'clockdoctor.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const line of unit.split('\n')) {
+    if (!line.startsWith('Environment=')) continue;
+    for (const kv of line.slice('Environment='.length).split(/\s+/)) {
+      const m = /^(MALLOC_\w+)=(\S+)$/.exec(kv);
+      if (m !== null) env[m[1]!] = m[2]!;
+    }
+  }
+  return env;
+}
+
 /** Start the real agent on a capture dir and wait until it answers /-/healthy. */
-export async function startAgent(opts: { from: string; args?: string[]; readyTimeoutMs?: number }): Promise<AgentProcess> {
+export async function startAgent(opts: { from: string; args?: string[]; readyTimeoutMs?: number; env?: Record<string, string> }): Promise<AgentProcess> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
     [CLI(), 'agent', '--from', opts.from, `--web.listen-address=127.0.0.1:${port}`, ...(opts.args ?? [])],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...opts.env } },
   );
   let out = '';
   const keep = (d: Buffer): void => {
@@ -99,7 +99,6 @@ export async function startAgent(opts: { from: string; args?: string[]; readyTim
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface Got {
   status: number;

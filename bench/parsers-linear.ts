@@ -11,17 +11,8 @@ import { createVboxParser } from '../agent/parsers/vbox.js';
 import { createKernelLogParser } from '../agent/parsers/kernel-log.js';
 import { createCpuinfoParser } from '../agent/parsers/cpuinfo.js';
 import { createTimerListParser } from '../agent/parsers/timer-list.js';
+import { repoRoot } from './util.js';
 
-/** The repo root, found from here whether run from bench/ or dist/bench/. */
-function repoRoot(): string {
-  let dir = import.meta.dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the repo root (package.json)');
-    dir = up;
-  }
-  return dir;
-}
 
 interface Target {
   name: string;

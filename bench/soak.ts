@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { get, procStats, sleep, startAgent, tempCapture, type AgentProcess } from './load.js';
+import { get, procStats, sleep, startAgent, tempCapture, unitMallocEnv, type AgentProcess } from './load.js';
 
 const CS = 'sys/devices/system/clocksource/clocksource0/current_clocksource';
 const CPUINFO = 'proc/cpuinfo';
@@ -205,7 +205,8 @@ export async function run(): Promise<boolean> {
   const seconds = Number(process.env.SOAK_SECONDS ?? 600);
   const dir = tempCapture('cd-soak-');
   prepareSoakDir(dir);
-  const agent = await startAgent({ from: dir, args: ['--refresh', '1s'] });
+  // Memory as deployed: with the unit's malloc settings (without them glibc arenas grow in steps).
+  const agent = await startAgent({ from: dir, args: ['--refresh', '1s'], env: unitMallocEnv() });
   try {
     const r = await soakScenario(agent, dir, { seconds, refreshMs: 1000, scrapesPerCycle: 5 });
     process.stdout.write(`${formatSoak(r)}\n`);

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, startAgent, tempCapture, type AgentProcess } from '../../bench/load.js';
+import { CLI, startAgent, tempCapture, unitMallocEnv, type AgentProcess } from '../../bench/load.js';
 import { MUTATIONS, formatSoak, prepareSoakDir, soakScenario, type SoakReport } from '../../bench/soak.js';
 
 let dir: string;
@@ -17,7 +17,8 @@ beforeAll(async () => {
   if (!fs.existsSync(CLI())) throw new Error(`${CLI()} missing: run npm run build first`);
   dir = tempCapture('cd-soak-');
   prepareSoakDir(dir);
-  agent = await startAgent({ from: dir, args: ['--refresh', '1s'] });
+  // Memory as deployed: with the unit's malloc settings (glibc arenas otherwise grow in steps).
+  agent = await startAgent({ from: dir, args: ['--refresh', '1s'], env: unitMallocEnv() });
   // Four passes over every mutation (the first is the warm-up); SIGHUP refreshes right after each
   // change, and the 1 s schedule runs beside it.
   report = await soakScenario(agent, dir, { seconds: 0, refreshMs: 1000, scrapesPerCycle: 3, hup: true, minCycles: MUTATIONS.length * 4 });
