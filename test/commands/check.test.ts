@@ -1,10 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import yargs from 'yargs';
 import { checkCommand } from '../../agent/commands/check.js';
-import { reportFatal } from '../../agent/commands/fatal.js';
-import { UsageError } from '../../agent/errors.js';
+import { runCommand } from '../helpers/run-command.js';
 import { DEFAULT_ROOTS, procPath, sysPath } from '../../agent/roots.js';
 import { FACT_KEYS } from '../../agent/facts.js';
 
@@ -12,27 +10,7 @@ const CORPUS = 'test/fixtures/captures/firecracker-kvm-6.18';
 const OWN = 'test/fixtures/captures/firecracker-kvm-6.18-collected';
 
 /** Run `clockdoctor check ...` in-process: stdout, stderr and the exit code the CLI would return. */
-async function check(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    await yargs(['check', ...args]).command(checkCommand).strict().fail((msg, er) => {
-      throw er ?? new UsageError(msg);
-    }).parseAsync();
-    code = Number(process.exitCode ?? 0);
-  } catch (er) {
-    code = reportFatal(er);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { out, err, code };
-}
+const check = (...args: string[]): Promise<{ out: string; err: string; code: number }> => runCommand([checkCommand as never], ['check', ...args]);
 
 describe('clockdoctor check --from a capture', () => {
   it('--json: the analyze schema, with the guest sections filled from the capture', async () => {

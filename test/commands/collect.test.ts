@@ -1,38 +1,16 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import yargs from 'yargs';
 import { collectCommand } from '../../agent/commands/collect.js';
 import { checkCommand } from '../../agent/commands/check.js';
-import { reportFatal } from '../../agent/commands/fatal.js';
-import { UsageError } from '../../agent/errors.js';
+import { runCommand } from '../helpers/run-command.js';
 
 const CORPUS = 'test/fixtures/captures/firecracker-kvm-6.18';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cd-collect-cmd-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    await yargs(args).command(collectCommand).command(checkCommand).strict().fail((msg, er) => {
-      throw er ?? new UsageError(msg);
-    }).parseAsync();
-    code = Number(process.exitCode ?? 0);
-  } catch (er) {
-    code = reportFatal(er);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { out, err, code };
-}
+const cli = (...args: string[]): Promise<{ out: string; err: string; code: number }> => runCommand([collectCommand as never, checkCommand as never], args);
 
 type Doc = { sources: Record<string, { state: string }>; facts: Record<string, unknown> };
 const stripPaths = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'path' ? undefined : x)));
