@@ -20,6 +20,12 @@ export interface FitSample {
   t: number;
   /** Reference − local clock, seconds (> 0: the local clock is behind). */
   offset: number;
+  /**
+   * How far this offset can be off through path asymmetry (for NTP: (delay − best delay) / 2), when
+   * known. A trend in it (queues filling as a machine gets busier) can pass for drift that the
+   * residuals never show, so its slope widens the uncertainty.
+   */
+  asymmetrySeconds?: number;
 }
 
 export interface FitOptions {
@@ -132,6 +138,24 @@ function lcg(seed: number): () => number {
 /** Slope → rate error of the local clock: e = 1/(1 + s) − 1. */
 export function slopeToDrift(slope: number): number {
   return 1 / (1 + slope) - 1;
+}
+
+/**
+ * |slope| of the per-sample asymmetry bound against time (least squares over inliers that state one):
+ * how much drift a steady change in path delay could fake. 0 when fewer than 3 samples state it.
+ */
+function asymmetrySlope(samples: readonly FitSample[], inlier: readonly boolean[]): number {
+  const pts = samples.filter((s, i) => inlier[i] && s.asymmetrySeconds !== undefined && Number.isFinite(s.asymmetrySeconds));
+  if (pts.length < 3) return 0;
+  const tm = pts.reduce((a, p) => a + p.t, 0) / pts.length;
+  const am = pts.reduce((a, p) => a + (p.asymmetrySeconds as number), 0) / pts.length;
+  let sxx = 0;
+  let sxy = 0;
+  for (const p of pts) {
+    sxx += (p.t - tm) ** 2;
+    sxy += (p.t - tm) * ((p.asymmetrySeconds as number) - am);
+  }
+  return sxx > 0 ? Math.abs(sxy / sxx) : 0;
 }
 
 /** Fit drift, steps and offset; null with fewer than 3 samples or no time span. */
@@ -289,7 +313,9 @@ export function fitDrift(input: readonly FitSample[], options: FitOptions = {}):
     // many samples, which lag-1 misses: take the larger of that and a Newey–West (HAC) error.
     const hac = neweyWestSe(xs, r, sxx);
     const u = t3sigma(df) * Math.max(se * inflate, hac * Math.sqrt(used / df));
-    uncertaintySlope = Math.sqrt(u * u + (slope - sTs) ** 2);
+    // The asymmetry trend is a bound on a systematic bias, not a random error: add it, do not add in
+    // quadrature.
+    uncertaintySlope = Math.sqrt(u * u + (slope - sTs) ** 2) + asymmetrySlope(samples, inlier);
   }
 
   const last = n - 1;

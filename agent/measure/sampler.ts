@@ -146,8 +146,14 @@ export class Sampler {
       const i = kept.findIndex((x) => x.monoNs >= st.monoNs);
       if (i > 0) breaks.push(i);
     }
+    const keptDelays = kept.map((x) => x.delaySeconds).filter((d): d is number => d !== null);
+    const dmin = keptDelays.length > 0 ? Math.min(...keptDelays) : null;
     const fit: FitResult | null = fitDrift(
-      kept.map((x) => ({ t: at(x.monoNs), offset: x.offsetSeconds })),
+      kept.map((x) => ({
+        t: at(x.monoNs),
+        offset: x.offsetSeconds,
+        ...(x.delaySeconds !== null && dmin !== null ? { asymmetrySeconds: (x.delaySeconds - dmin) / 2 } : {}),
+      })),
       { breaks },
     );
     if (!fit) return base;

@@ -142,3 +142,26 @@ describe('fitDrift', () => {
     expect(t3sigma(2)).toBeGreaterThan(t3sigma(3));
   });
 });
+
+describe('fitDrift with a growing path asymmetry', () => {
+  // No real drift: every offset is biased by half the extra round trip, which grows steadily (queues
+  // filling as the machine gets busier) — 40 µs over 20 s would pass for a 2 ppm drift.
+  const n = 41;
+  const samples = Array.from({ length: n }, (_, i) => {
+    const t = i * 0.5;
+    const asym = (40e-6 * t) / 20;
+    const noise = ((i * 7919) % 13 - 6) * 1e-7;
+    return { t, offset: asym + noise, asymmetrySeconds: asym };
+  });
+
+  it('widens the uncertainty so the truth (0) stays covered', () => {
+    const fit = fitDrift(samples)!;
+    expect(Math.abs(fit.driftPpm)).toBeGreaterThan(1.5);
+    expect(fit.uncertaintyPpm!).toBeGreaterThanOrEqual(Math.abs(fit.driftPpm));
+  });
+
+  it('without the asymmetry bound the same offsets look like a confident drift', () => {
+    const fit = fitDrift(samples.map(({ t, offset }) => ({ t, offset })))!;
+    expect(fit.uncertaintyPpm!).toBeLessThan(Math.abs(fit.driftPpm));
+  });
+});
