@@ -5,9 +5,9 @@
  * every line must be true of the capture.
  */
 import { describe, expect, it, vi } from 'vitest';
-import fs from 'node:fs';
 import yargs from 'yargs';
 import { checkCommand } from '../../agent/commands/check.js';
+import { expectGolden } from '../helpers/golden.js';
 
 async function report(dir: string): Promise<string> {
   let out = '';
@@ -30,7 +30,6 @@ describe('check --from golden reports', () => {
     expect(start).toBeGreaterThan(0);
     expect(end).toBeGreaterThan(start);
     const text = full.slice(start + 1, end);
-    if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(golden, text);
-    expect(text).toBe(fs.readFileSync(golden, 'utf8'));
+    expectGolden(golden, text);
   });
 });

@@ -2,13 +2,13 @@
  * Golden text of `clockdoctor simulate` for a few runs (the renderer, no process). Regenerate
  * deliberately with UPDATE_GOLDEN=1 and read the diff before committing it.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderSimulation, simulationJson } from '../../agent/commands/simulate.js';
 import { simulate } from '../../simulator/engine.js';
 import { defaultParams, type ModelParams } from '../../simulator/model-params.js';
 import { findScenario } from '../../simulator/scenarios.js';
+import { expectGolden } from '../helpers/golden.js';
 
 const DIR = path.resolve(import.meta.dirname, '..', 'simulator', 'golden');
 
@@ -36,12 +36,8 @@ describe('golden simulate output', () => {
       const json = `${JSON.stringify({ driftPpm: simulationJson(r).driftPpm, guestElapsedSeconds: r.guestElapsedSeconds, offsetSeconds: r.offsetSeconds, pattern: r.pattern, stepCount: r.stepCount, firstSteps: r.steps.slice(0, 3) }, round, 2)}\n`;
       const txtFile = path.join(DIR, `${name}.txt`);
       const jsonFile = path.join(DIR, `${name}.json`);
-      if (process.env.UPDATE_GOLDEN === '1') {
-        fs.writeFileSync(txtFile, text);
-        fs.writeFileSync(jsonFile, json);
-      }
-      expect(text).toBe(fs.readFileSync(txtFile, 'utf8'));
-      expect(json).toBe(fs.readFileSync(jsonFile, 'utf8'));
+      expectGolden(txtFile, text);
+      expectGolden(jsonFile, json);
     });
   }
 });

@@ -11,10 +11,10 @@ import { readInputs } from '../../agent/inputs.js';
 import { diagnose } from '../../agent/diagnose.js';
 import { renderJson } from '../../agent/outputs/json.js';
 import { renderReport } from '../../agent/outputs/report.js';
+import { expectGolden } from '../helpers/golden.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const GOLDEN = path.join(ROOT, 'test', 'golden', 'e2e');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 interface Case {
   name: string;
@@ -40,16 +40,7 @@ function fixtureCases(): Case[] {
   return cases;
 }
 
-function check(file: string, actual: string): void {
-  const p = path.join(GOLDEN, file);
-  if (UPDATE || !fs.existsSync(p)) {
-    if (!UPDATE) throw new Error(`golden ${file} is missing; run with UPDATE_GOLDEN=1 and check it by hand`);
-    fs.mkdirSync(GOLDEN, { recursive: true });
-    fs.writeFileSync(p, actual);
-    return;
-  }
-  expect(actual).toBe(fs.readFileSync(p, 'utf8'));
-}
+const check = (file: string, actual: string): void => expectGolden(path.join(GOLDEN, file), actual);
 
 describe('analyze golden outputs', () => {
   const prev = process.cwd();

@@ -17,6 +17,7 @@ import { predictedDriftRatio } from '../../simulator/params-from-facts.js';
 import { Exposition, createMetricsRegistry } from '../../agent/outputs/metrics.js';
 import { emptyView, type MetricsView } from '../../agent/outputs/metrics-view.js';
 import { guardedGauge } from '../../agent/outputs/metrics-guard.js';
+import { expectGolden } from '../helpers/golden.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GOLDEN = path.join(ROOT, 'test/golden/metrics');
@@ -43,11 +44,7 @@ async function render(view: MetricsView): Promise<string> {
   return reg.metrics();
 }
 
-function golden(name: string, text: string): void {
-  const file = path.join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(file, text);
-  expect(text).toBe(fs.readFileSync(file, 'utf8'));
-}
+const golden = (name: string, text: string): void => expectGolden(path.join(GOLDEN, name), text);
 
 const series = (text: string, name: string): string[] => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 

@@ -11,10 +11,10 @@ import { parseFile } from '../../agent/sources/file.js';
 import { DEFAULT_ROOTS, procPath } from '../../agent/roots.js';
 import { ParseError } from '../../agent/errors.js';
 import type { CpuinfoFacts } from '../../agent/facts.js';
+import { expectGolden } from '../helpers/golden.js';
 
 const FIX = path.resolve(import.meta.dirname, '..', 'fixtures');
 const GOLDEN = path.resolve(import.meta.dirname, '..', 'golden', 'cpuinfo');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const files = [
   ...fs.readdirSync(path.join(FIX, 'cpuinfo')).filter((f) => f.endsWith('.txt')).sort().map((f) => `cpuinfo/${f}`),
   'live/firecracker-kvm-6.18/proc/cpuinfo',
@@ -69,9 +69,7 @@ describe('golden facts for every corpus cpuinfo', () => {
   for (const rel of files) {
     it(rel, () => {
       const got = `${JSON.stringify(facts(rel), null, 2)}\n`;
-      const golden = path.join(GOLDEN, `${rel.replace(/\//g, '__')}.json`);
-      if (UPDATE) { fs.mkdirSync(GOLDEN, { recursive: true }); fs.writeFileSync(golden, got); }
-      expect(got).toBe(fs.readFileSync(golden, 'utf8'));
+      expectGolden(path.join(GOLDEN, `${rel.replace(/\//g, '__')}.json`), got);
     });
   }
 });

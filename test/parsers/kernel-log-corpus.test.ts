@@ -11,10 +11,10 @@ import { createKernelLogParser } from '../../agent/parsers/kernel-log.js';
 import { parseFile } from '../../agent/sources/file.js';
 import { parseText } from '../../agent/parsers/lines.js';
 import type { KernelLogFacts } from '../../agent/facts.js';
+import { expectGolden } from '../helpers/golden.js';
 
 const FIX = path.resolve(import.meta.dirname, '..', 'fixtures');
 const GOLDEN = path.resolve(import.meta.dirname, '..', 'golden', 'kernel-log');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const files = [
   ...fs.readdirSync(path.join(FIX, 'dmesg')).filter((f) => f.endsWith('.txt')).sort().map((f) => `dmesg/${f}`),
@@ -29,13 +29,7 @@ describe('golden facts for every corpus kernel log', () => {
   for (const rel of files) {
     it(rel, () => {
       const got = `${JSON.stringify(facts(rel), null, 2)}\n`;
-      const golden = path.join(GOLDEN, `${rel.replace(/\//g, '__')}.json`);
-      if (UPDATE || !fs.existsSync(golden)) {
-        if (!UPDATE) throw new Error(`missing golden ${golden}; run with UPDATE_GOLDEN=1 and check it by hand`);
-        fs.mkdirSync(GOLDEN, { recursive: true });
-        fs.writeFileSync(golden, got);
-      }
-      expect(got).toBe(fs.readFileSync(golden, 'utf8'));
+      expectGolden(path.join(GOLDEN, `${rel.replace(/\//g, '__')}.json`), got);
     });
   }
 });

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFile } from '../../agent/sources/file.js';
 import { createVboxParser } from '../../agent/parsers/vbox.js';
+import { readGolden } from '../helpers/golden.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'vbox');
 const GOLDEN = path.resolve(import.meta.dirname, '..', 'golden', 'vbox');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 interface ManifestRow {
   file: string;
@@ -74,10 +74,6 @@ describe('VBox.log corpus', () => {
     const { facts } = parseFile(path.join(FIXTURES, file as string), createVboxParser(file as string));
     const goldenFile = path.join(GOLDEN, `${file as string}.json`);
     const text = `${JSON.stringify(facts, null, 2)}\n`;
-    if (UPDATE) {
-      fs.mkdirSync(GOLDEN, { recursive: true });
-      fs.writeFileSync(goldenFile, text);
-    }
-    expect(JSON.parse(text)).toEqual(JSON.parse(fs.readFileSync(goldenFile, 'utf8')));
+    expect(JSON.parse(text)).toEqual(JSON.parse(readGolden(goldenFile, text)));
   });
 });
