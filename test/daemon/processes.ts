@@ -3,24 +3,14 @@
  * loopback: bounded waits, and every process stopped by its own pid.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { freePort } from '../../bench/util.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/agent/cli.js');
 
-/** A port nobody listens on right now (the kernel picks it; we close before the caller binds). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined> | T | null | undefined, timeoutMs = 30_000, everyMs = 200): Promise<T> {
   const end = Date.now() + timeoutMs;
