@@ -2,8 +2,6 @@
 /**
  * clockdoctor's command line: an explicit list of typed command modules (no directory scanning).
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT } from './exit-codes.js';
 import { reportFatal } from './commands/fatal.js';
@@ -29,6 +27,17 @@ function commandWord(argv: readonly string[]): string | undefined {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // The common one-shot `clockdoctor analyze FILE...` skips yargs (analyze-fast.ts says why); the
+  // check is a few string compares, and anything unusual still goes to yargs below.
+  if (argv[0] === 'analyze') {
+    const { fastAnalyzeArgs } = await import('./commands/analyze-fast.js');
+    const args = fastAnalyzeArgs(argv);
+    if (args !== null) {
+      await (await import('./commands/analyze.js')).runAnalyze(args);
+      return;
+    }
+  }
+  const { default: yargs } = await import('yargs');
   const word = commandWord(argv);
   // A known command loads alone; anything else (--help, a typo) loads all so help and errors list them.
   const names = word !== undefined && word in COMMANDS ? [word] : Object.keys(COMMANDS);
@@ -56,6 +65,7 @@ export async function main(argv: string[]): Promise<void> {
   await parser.parseAsync();
 }
 
-main(hideBin(process.argv)).catch((err: unknown) => {
+// As yargs' hideBin for a plain `node cli.js` (no Electron here).
+main(process.argv.slice(2)).catch((err: unknown) => {
   process.exitCode = reportFatal(err);
 });

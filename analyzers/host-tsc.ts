@@ -34,6 +34,8 @@
  */
 import type { Facts, VboxFacts } from '../agent/facts.js';
 import type { HostTscCandidate, HostTscEstimate } from '../simulator/prediction.js';
+// Not toLocaleString: the first call loads ICU, ~8 ms of a one-shot analyze.
+import { fmtHz } from './util.js';
 
 /** Per-CPU GIP spread (ppm) above which the GIP calibration is not trusted (formats.md §4.7.1: 0.1 %). */
 export const GIP_SPREAD_UNRELIABLE_PPM = 1000;
@@ -50,8 +52,6 @@ const INFERRED_MATCHES_CALIBRATION_PPM = 1000;
 const ppmDiff = (a: number, b: number): number => (a / b - 1) * 1e6;
 
 const mhz = (hz: number): string => `${(hz / 1e6).toFixed(hz % 1e6 === 0 ? 0 : 3)} MHz`;
-
-const fmtHz = (hz: number): string => `${Math.round(hz).toLocaleString('en-US').replace(/,/g, ' ')} Hz`;
 
 /**
  * Does the brand's `@ N.NNGHz` track the TSC rate? Up to Broadwell the TSC ticks at the brand's base

@@ -15,7 +15,8 @@ import { printable } from '../util/sanitize.js';
 import { readHead } from '../sources/file.js';
 import { detectKind } from '../parsers/detect.js';
 
-interface AnalyzeArgs {
+/** What the analyze handler reads from argv (yargs' or analyze-fast's). */
+export interface AnalyzeArgs {
   file?: string[];
   json: boolean;
   'host-tsc-hz'?: string | number;
@@ -89,23 +90,26 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .example('$0 analyze VBox.log dmesg.txt cpuinfo.txt', 'Host log and guest evidence of one VM, analysed together')
       .example('$0 analyze --json VBox.log | jq .findings', 'Machine-readable output for scripts')
       .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 an input not understood, 66 an input missing or unreadable (66 and 65 take precedence over findings).') as unknown as Argv<AnalyzeArgs>,
-  handler: async (argv: ArgumentsCamelCase<AnalyzeArgs>) => {
-    const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);
-    let files = argv.file ?? [];
-    if (files.length === 0) {
-      files = exampleFiles();
-      process.stderr.write(`clockdoctor: no file named; analysing the bundled example ${path.join(packageRoot(), EXAMPLE_DIR)}\n`);
-    }
-    const tty = process.stderr.isTTY === true;
-    const opts = hostTscHz !== undefined ? { hostTscHz } : {};
-    const { facts, inputs, sources } = await readInputs(files, { ...opts, onProgress: tty ? (m) => process.stderr.write(`clockdoctor: ${printable(m)}\n`) : undefined });
-    const result = diagnose(facts, { inputs, sources });
-    for (const i of inputs) {
-      if (i.status === 'failed' || i.status === 'not-recognised') process.stderr.write(`clockdoctor: ${printable(i.path)}: ${printable(i.message ?? i.status)}\n`);
-    }
-    if (argv.json) process.stdout.write(renderJson(result));
-    // Nothing was read: the one line per input on stderr says it all; an empty report is noise.
-    else if (inputs.some((i) => i.status === 'ok')) process.stdout.write(renderReport(result, { color: useColor(argv.color, process.stdout.isTTY === true, process.env), width: Math.min(110, process.stdout.columns || 100) }));
-    process.exitCode = exitCodeFor(result);
-  },
+  handler: async (argv: ArgumentsCamelCase<AnalyzeArgs>) => runAnalyze(argv),
 };
+
+/** Run analyze: read the inputs, diagnose, print, set the exit code. */
+export async function runAnalyze(argv: AnalyzeArgs): Promise<void> {
+  const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);
+  let files = argv.file ?? [];
+  if (files.length === 0) {
+    files = exampleFiles();
+    process.stderr.write(`clockdoctor: no file named; analysing the bundled example ${path.join(packageRoot(), EXAMPLE_DIR)}\n`);
+  }
+  const tty = process.stderr.isTTY === true;
+  const opts = hostTscHz !== undefined ? { hostTscHz } : {};
+  const { facts, inputs, sources } = await readInputs(files, { ...opts, onProgress: tty ? (m) => process.stderr.write(`clockdoctor: ${printable(m)}\n`) : undefined });
+  const result = diagnose(facts, { inputs, sources });
+  for (const i of inputs) {
+    if (i.status === 'failed' || i.status === 'not-recognised') process.stderr.write(`clockdoctor: ${printable(i.path)}: ${printable(i.message ?? i.status)}\n`);
+  }
+  if (argv.json) process.stdout.write(renderJson(result));
+  // Nothing was read: the one line per input on stderr says it all; an empty report is noise.
+  else if (inputs.some((i) => i.status === 'ok')) process.stdout.write(renderReport(result, { color: useColor(argv.color, process.stdout.isTTY === true, process.env), width: Math.min(110, process.stdout.columns || 100) }));
+  process.exitCode = exitCodeFor(result);
+}
