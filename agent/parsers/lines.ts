@@ -6,6 +6,7 @@
  * it about every line before decoding, so a parser that only cares about a few line shapes never pays
  * for turning the other millions of lines into strings.
  */
+import { isScanChunk, lineScan, SCREEN_SLOTS } from './line-scan.js';
 
 export interface LineParser<F> {
   /**
@@ -17,9 +18,33 @@ export interface LineParser<F> {
   push(line: string, lineNo: number): void;
   /** The facts. Called once, after the last line. */
   finish(): F;
+  /** A bulk pre-filter the splitter may run in WebAssembly before `wants` (line-scan.ts). */
+  screen?: LineScreen;
 }
 
-/** Lines longer than this are not decoded (a 10 MB line is noise, not evidence); they still count. */
+/**
+ * A parser's offer to have lines skipped in bulk, before `wants` sees them. The scanner
+ * (wasm/line-scan.wat) knows one line shape, VBox.log's elapsed-time prefix `HH:MM:SS.fff[fff] `:
+ * a line of that shape whose message starts with none of `prefixes()` is skipped; every other line
+ * goes to `wants` as before. So the prefixes must cover every message `wants` could accept, or act
+ * on, in the parser's current state (a test checks this for the VBox.log filter).
+ */
+export interface LineScreen {
+  /** Message prefixes (1–4 printable ASCII bytes) that may make a line wanted now. */
+  prefixes(): readonly string[];
+  /** Changes whenever `prefixes()` may have changed. */
+  version(): number;
+  /**
+   * The last line skipped before the next one `wants` sees (or before the chunk ends): do what
+   * `wants` does to a line it rejects (the VBox.log filter notes the line's elapsed time).
+   */
+  skipped(buf: Uint8Array, start: number, end: number): void;
+}
+
+/**
+ * Lines longer than this are not decoded (a 10 MB line is noise, not evidence); they still count.
+ * wasm/line-scan.wat never skips a longer line, so they are counted here whichever path reads them.
+ */
 export const MAX_LINE_BYTES = 64 * 1024;
 
 /** Statistics of one splitting pass, for messages ("3 overlong lines skipped"). */
@@ -54,6 +79,9 @@ export class LineSplitter {
       this.emitCarry();
       pos = nl + 1;
     }
+    // The scanner's chunk is scanned in place; the indexOf loop then takes what it leaves (a tail
+    // shorter than 16 bytes), or everything for any other buffer.
+    if (isScanChunk(buf)) pos = this.parser.screen !== undefined ? this.screenInPlace(this.parser.screen, buf, pos, end) : this.scanInPlace(buf, pos, end);
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0 || nl >= end) break;
@@ -61,6 +89,53 @@ export class LineSplitter {
       pos = nl + 1;
     }
     if (pos < end) this.appendCarry(buf, pos, end);
+  }
+
+  /** Emit the lines ending in [pos, end) that the WebAssembly newline search finds; returns the next line's start. */
+  private scanInPlace(buf: Buffer, pos: number, end: number): number {
+    const scan = lineScan()!;
+    let from = pos;
+    for (;;) {
+      const n = scan.newlines(from, end);
+      const out = scan.out;
+      for (let k = 0; k < n; k++) {
+        const nl = out[k]!;
+        this.emit(buf, pos, nl);
+        pos = nl + 1;
+      }
+      from = scan.resume();
+      if (from + 16 > end) return pos;
+    }
+  }
+
+  /** As scanInPlace, but the scanner skips the lines the parser's screen rules out. */
+  private screenInPlace(screen: LineScreen, buf: Buffer, pos: number, end: number): number {
+    const scan = lineScan()!;
+    let version = screen.version();
+    scan.setPrefixes(screen.prefixes());
+    const stats = this.stats;
+    for (;;) {
+      const n = scan.screen(pos, end);
+      const out = scan.out;
+      const base = stats.lines;
+      for (let k = 0; k < n * SCREEN_SLOTS; k += SCREEN_SLOTS) {
+        const skipped = out[k + 3]!;
+        if (skipped >= 0) screen.skipped(buf, skipped, withoutCr(buf, skipped, out[k + 4]!));
+        stats.lines = base + out[k + 2]! - 1; // emit counts this line
+        this.emit(buf, out[k]!, out[k + 1]!);
+      }
+      stats.lines = base + scan.lines();
+      const skipped = scan.skipStart();
+      if (skipped >= 0) screen.skipped(buf, skipped, withoutCr(buf, skipped, scan.skipEnd()));
+      pos = scan.resume();
+      // Stopped within 16 bytes of the end: the rest (a tail, a partial line) is the caller's.
+      if (scan.scanned() + 16 > end) return pos;
+      // What the parser learnt from the lines just emitted may rule out more from here on.
+      if (screen.version() !== version) {
+        version = screen.version();
+        scan.setPrefixes(screen.prefixes());
+      }
+    }
   }
 
   /** Flush a last line that had no terminator. */
@@ -101,6 +176,11 @@ export class LineSplitter {
     if (p.wants !== undefined && !p.wants(buf, start, end)) return;
     p.push(buf.toString('utf8', start, end), lineNo);
   }
+}
+
+/** The end of a line without its `\r` (as `emit` strips it). */
+function withoutCr(buf: Uint8Array, start: number, end: number): number {
+  return end > start && buf[end - 1] === 13 ? end - 1 : end;
 }
 
 /** Run a parser over a whole string (tests, small /proc files). Same splitting rules as files. */

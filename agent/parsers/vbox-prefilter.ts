@@ -279,3 +279,33 @@ export function wantsMessage(buf: Uint8Array, p: number, end: number, state: Pre
       return false;
   }
 }
+
+/**
+ * The message prefixes (LineScreen) that may make a line wanted, or act on the filter, in `state`:
+ * `wantsMessage` above, read as prefixes of at most four bytes. A line of the plain elapsed-time
+ * shape whose message starts with none of them is skipped in WebAssembly without reaching
+ * `wantsLine`. A test checks, for random states and lines, that each skipped line is one
+ * `wantsLine` rejects. When `wantsMessage` learns a new line, add its prefix here.
+ */
+export function screenPrefixes(state: PrefilterState): string[] {
+  const done = state.done;
+  const not = (bit: number): boolean => (done & bit) === 0;
+  // `*` banners always: besides being wanted until both dumps are read, each one resets `inWantedNode`.
+  const p = ['TM', 'VMMD', 'Extr', 'Paus', 'Resu', '  VB', '*'];
+  if (not(DONE_GIM_PROVIDER) || not(DONE_KVM_LIST)) p.push('GIM');
+  if (!state.cpuidDone) p.push('Gst:', 'Hst:');
+  if (not(DONE_GUEST_OS)) p.push('Gues');
+  if (not(DONE_FULL_NAME)) p.push('Full');
+  if (not(DONE_HEADER)) p.push('Virt');
+  if (not(DONE_LOG_OPENED)) p.push('Log ');
+  if (not(DONE_OS_PRODUCT)) p.push('OS P');
+  if (not(DONE_OS_RELEASE)) p.push('OS R');
+  // Node lines also move `inWantedNode`, which matters until the CFGM dump is read.
+  if (!state.cfgmDone) p.push('[/', '  ');
+  return p;
+}
+
+/** A number that changes whenever `screenPrefixes(state)` may. */
+export function screenVersion(state: PrefilterState): number {
+  return state.done | (state.cfgmDone ? 1 << 20 : 0) | (state.cpuidDone ? 1 << 21 : 0);
+}

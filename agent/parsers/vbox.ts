@@ -18,7 +18,7 @@ import { excerpt, type LineParser } from './lines.js';
 import {
   DONE_FULL_NAME, DONE_GIM_PROVIDER, DONE_GIP, DONE_GUEST_OS, DONE_HEADER, DONE_INIT_FINALIZE, DONE_LOG_OPENED, DONE_OS_PRODUCT,
   DONE_KVM_LIST, DONE_OS_RELEASE, DONE_TIED, DONE_TSC, DONE_TSC_HOST,
-  lastSeconds, prefilterState, wantsLine,
+  lastSeconds, messageStart, prefilterState, screenPrefixes, screenVersion, wantsLine,
 } from './vbox-prefilter.js';
 import { mentionsTimeSync, parseTimeSyncMessages } from './vbox-timesync.js';
 import {
@@ -651,5 +651,13 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       onLine(line, lineNo);
     },
     finish,
+    screen: {
+      prefixes: () => screenPrefixes(state),
+      version: () => screenVersion(state),
+      // A skipped line is a timestamped one `wantsLine` rejects: all it would do is note the time.
+      skipped(buf, start, end) {
+        messageStart(buf, start, end, state);
+      },
+    },
   };
 }

@@ -185,3 +185,19 @@ describe('text safety', () => {
     expect(r.stdout).not.toContain('\x07');
   });
 });
+
+describe('a big log, with and without WebAssembly', () => {
+  it('node --jitless (no WebAssembly, as the systemd unit runs) gives the same JSON as the line scanner', () => {
+    // Over 1 MiB, so the default run reads through the WebAssembly scanner (agent/parsers/line-scan.ts).
+    const dir = path.join(ROOT, 'test', 'fixtures', 'vbox');
+    const parts = fs.readdirSync(dir).filter((f) => /^v\d.*\.log(\.\d)?$/.test(f)).sort().map((f) => fs.readFileSync(path.join(dir, f)));
+    const big = path.join(tmp, 'big-VBox.log');
+    fs.writeFileSync(big, Buffer.concat([...parts, ...parts]));
+    expect(fs.statSync(big).size).toBeGreaterThan(1024 * 1024);
+    const wasm = run(['--json', big]);
+    const r = spawnSync(process.execPath, ['--jitless', CLI, 'analyze', '--json', big], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+    expect(r.status).toBe(wasm.code);
+    expect(r.stdout).toBe(wasm.stdout);
+    expect(JSON.parse(wasm.stdout).inputs[0].lines).toBeGreaterThan(10_000);
+  });
+});
