@@ -82,14 +82,24 @@ function load(): LineScan | null {
     screen: (p, end) => x.screen(p, end, OUT, OUT_ENTRIES, PREFIXES, count),
     setPrefixes(prefixes) {
       if (prefixes.length > MAX_PREFIXES) throw new RangeError(`at most ${MAX_PREFIXES} screen prefixes`);
-      prefixes.forEach((s, i) => {
+      // Groups of four: four masks, then four values (the scanner compares four at a time).
+      const groups = Math.ceil(prefixes.length / 4);
+      for (let i = 0; i < groups * 4; i++) {
+        const g = (i >> 2) * 8;
+        const lane = i & 3;
+        const s = prefixes[i];
+        if (s === undefined) {
+          table[g + lane] = 0; // matches no word: (word & 0) is never 1
+          table[g + 4 + lane] = 1;
+          continue;
+        }
         if (s.length < 1 || s.length > 4 || !/^[\x20-\x7e]+$/.test(s)) throw new RangeError(`screen prefix must be 1–4 printable ASCII bytes: ${JSON.stringify(s)}`);
         let value = 0;
         for (let k = 0; k < s.length; k++) value |= s.charCodeAt(k) << (8 * k);
-        table[2 * i] = s.length === 4 ? -1 : (1 << (8 * s.length)) - 1;
-        table[2 * i + 1] = value;
-      });
-      count = prefixes.length;
+        table[g + lane] = s.length === 4 ? -1 : (1 << (8 * s.length)) - 1;
+        table[g + 4 + lane] = value;
+      }
+      count = groups;
     },
     resume: x.resume,
     scanned: x.scanned,

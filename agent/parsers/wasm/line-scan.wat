@@ -53,53 +53,8 @@
     (global.set $resume (local.get $p))
     (local.get $n))
 
-  ;; May the line [s, e) matter? 0 only when it is certain not to: the VBox.log elapsed-time shape
-  ;; `HH:MM:SS.fff ` or `HH:MM:SS.ffffff ` at its very start, at most 64 KiB long, and a message
-  ;; whose first four bytes start with none of the `count` prefixes at `prefixes` (pairs of i32
-  ;; mask, value; little-endian, so a 2-byte prefix has mask 0xffff). Any other shape: 1.
-  (func $mayMatter (param $s i32) (param $e i32) (param $prefixes i32) (param $count i32) (result i32)
-    (local $len i32) (local $v v128) (local $digits i32) (local $spaces i32) (local $m i32)
-    (local $left i32) (local $word i32) (local $q i32) (local $qend i32)
-    (local.set $len (i32.sub (local.get $e) (local.get $s)))
-    (if (i32.lt_u (local.get $len) (i32.const 13)) (then (return (i32.const 1))))
-    (if (i32.gt_u (local.get $len) (i32.const 65536)) (then (return (i32.const 1))))
-    ;; Sixteen bytes at once; lanes past the line's end are never looked at below.
-    (local.set $v (v128.load (local.get $s)))
-    (local.set $digits (i8x16.bitmask (i8x16.le_u (i8x16.sub (local.get $v) (i8x16.splat (i32.const 48)))
-                                                  (i8x16.splat (i32.const 9)))))
-    ;; Digits at 0,1 3,4 6,7 9,10,11 (0x0edb); ':' at 2 and 5; '.' at 8.
-    (if (i32.ne (i32.and (local.get $digits) (i32.const 0x0edb)) (i32.const 0x0edb)) (then (return (i32.const 1))))
-    (if (i32.ne (i32.and (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 58)))) (i32.const 0x24))
-                (i32.const 0x24)) (then (return (i32.const 1))))
-    (if (i32.ne (i32.load8_u offset=8 (local.get $s)) (i32.const 46)) (then (return (i32.const 1))))
-    (local.set $spaces (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 32)))))
-    (if (i32.and (local.get $spaces) (i32.const 0x1000))
-      (then (local.set $m (i32.add (local.get $s) (i32.const 13))))
-      (else
-        ;; Microseconds: digits at 12..14, a space at 15, and the line long enough to hold them.
-        (if (i32.lt_u (local.get $len) (i32.const 16)) (then (return (i32.const 1))))
-        (if (i32.ne (i32.and (local.get $digits) (i32.const 0x7000)) (i32.const 0x7000)) (then (return (i32.const 1))))
-        (if (i32.eqz (i32.and (local.get $spaces) (i32.const 0x8000))) (then (return (i32.const 1))))
-        (local.set $m (i32.add (local.get $s) (i32.const 16)))))
-    ;; The message's first four bytes; bytes past the line's end count as zero.
-    (local.set $left (i32.sub (local.get $e) (local.get $m)))
-    (local.set $word (i32.load (local.get $m)))
-    (if (i32.lt_u (local.get $left) (i32.const 4))
-      (then (local.set $word (i32.and (local.get $word)
-              (i32.sub (i32.shl (i32.const 1) (i32.shl (local.get $left) (i32.const 3))) (i32.const 1))))))
-    (local.set $q (local.get $prefixes))
-    (local.set $qend (i32.add (local.get $prefixes) (i32.shl (local.get $count) (i32.const 3))))
-    (block $none
-      (loop $each
-        (br_if $none (i32.ge_u (local.get $q) (local.get $qend)))
-        (if (i32.eq (i32.and (local.get $word) (i32.load (local.get $q))) (i32.load offset=4 (local.get $q)))
-          (then (return (i32.const 1))))
-        (local.set $q (i32.add (local.get $q) (i32.const 8)))
-        (br $each)))
-    (i32.const 0))
-
   ;; screen(p, end, out, max, prefixes, count): walk the lines ending in [p, end); skip those that
-  ;; cannot matter (see $mayMatter) and write five i32 per other line to out: start, end (the '\n'),
+  ;; cannot matter (see below) and write five i32 per other line to out: start, end (the '\n'),
   ;; its ordinal in this call (1-based), and the start and end of the last line skipped just before
   ;; it (start −1: none), whose elapsed time the caller's filter would have noted. Stops like
   ;; `newlines`; lines() and resume() tell how far it got, skipStart()/skipEnd() the last skip since
@@ -108,6 +63,9 @@
                           (param $prefixes i32) (param $count i32) (result i32)
     (local $n i32) (local $mask i32) (local $nl v128) (local $lim i32) (local $ls i32) (local $e i32)
     (local $ord i32) (local $o i32) (local $ss i32) (local $se i32)
+    (local $len i32) (local $v v128) (local $digits i32) (local $spaces i32) (local $m i32)
+    (local $left i32) (local $word i32) (local $words v128) (local $q i32) (local $qend i32)
+    (local.set $qend (i32.add (local.get $prefixes) (i32.shl (local.get $count) (i32.const 5))))
     (local.set $nl (i8x16.splat (i32.const 10)))
     (local.set $lim (i32.sub (local.get $max) (i32.const 16)))
     (local.set $ls (local.get $p))
@@ -122,8 +80,52 @@
             (br_if $bits (i32.eqz (local.get $mask)))
             (local.set $e (i32.add (local.get $p) (i32.ctz (local.get $mask))))
             (local.set $ord (i32.add (local.get $ord) (i32.const 1)))
-            (if (call $mayMatter (local.get $ls) (local.get $e) (local.get $prefixes) (local.get $count))
-              (then
+            (block $next
+              (block $skip
+                (block $keep
+                  ;; May the line [ls, e) matter? It may not (skip) only in this case: the VBox.log
+                  ;; elapsed-time shape `HH:MM:SS.fff ` or `HH:MM:SS.ffffff ` at its very start, at
+                  ;; most 64 KiB long, and a message whose first four bytes start with none of the
+                  ;; prefixes: `count` groups of four i32 masks then four i32 values (little-endian,
+                  ;; so a 2-byte prefix has mask 0xffff; an unused lane has mask 0, value 1).
+                  ;; Inlined: a call per line costs a tenth of the scan.
+                  (local.set $len (i32.sub (local.get $e) (local.get $ls)))
+                  (br_if $keep (i32.lt_u (local.get $len) (i32.const 13)))
+                  (br_if $keep (i32.gt_u (local.get $len) (i32.const 65536)))
+                  ;; Sixteen bytes at once; lanes past the line's end are never looked at below.
+                  (local.set $v (v128.load (local.get $ls)))
+                  (local.set $digits (i8x16.bitmask (i8x16.le_u (i8x16.sub (local.get $v) (i8x16.splat (i32.const 48)))
+                                                                (i8x16.splat (i32.const 9)))))
+                  ;; Digits at 0,1 3,4 6,7 9,10,11 (0x0edb); ':' at 2 and 5; '.' at 8.
+                  (br_if $keep (i32.ne (i32.and (local.get $digits) (i32.const 0x0edb)) (i32.const 0x0edb)))
+                  (br_if $keep (i32.ne (i32.and (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 58))))
+                                                (i32.const 0x24)) (i32.const 0x24)))
+                  (br_if $keep (i32.ne (i32.load8_u offset=8 (local.get $ls)) (i32.const 46)))
+                  (local.set $spaces (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 32)))))
+                  (if (i32.and (local.get $spaces) (i32.const 0x1000))
+                    (then (local.set $m (i32.add (local.get $ls) (i32.const 13))))
+                    (else
+                      ;; Microseconds: digits at 12..14, a space at 15, the line long enough to hold them.
+                      (br_if $keep (i32.lt_u (local.get $len) (i32.const 16)))
+                      (br_if $keep (i32.ne (i32.and (local.get $digits) (i32.const 0x7000)) (i32.const 0x7000)))
+                      (br_if $keep (i32.eqz (i32.and (local.get $spaces) (i32.const 0x8000))))
+                      (local.set $m (i32.add (local.get $ls) (i32.const 16)))))
+                  ;; The message's first four bytes; bytes past the line's end count as zero.
+                  (local.set $left (i32.sub (local.get $e) (local.get $m)))
+                  (local.set $word (i32.load (local.get $m)))
+                  (if (i32.lt_u (local.get $left) (i32.const 4))
+                    (then (local.set $word (i32.and (local.get $word)
+                            (i32.sub (i32.shl (i32.const 1) (i32.shl (local.get $left) (i32.const 3))) (i32.const 1))))))
+                  ;; Four prefixes a step: 16 bytes of masks, then 16 bytes of values.
+                  (local.set $words (i32x4.splat (local.get $word)))
+                  (local.set $q (local.get $prefixes))
+                  (loop $each
+                    (br_if $skip (i32.ge_u (local.get $q) (local.get $qend)))
+                    (br_if $keep (v128.any_true (i32x4.eq (v128.and (local.get $words) (v128.load (local.get $q)))
+                                                          (v128.load offset=16 (local.get $q)))))
+                    (local.set $q (i32.add (local.get $q) (i32.const 32)))
+                    (br $each)))
+                ;; keep: hand the line over, with the last line skipped before it
                 (local.set $o (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 20))))
                 (i32.store (local.get $o) (local.get $ls))
                 (i32.store offset=4 (local.get $o) (local.get $e))
@@ -131,10 +133,11 @@
                 (i32.store offset=12 (local.get $o) (local.get $ss))
                 (i32.store offset=16 (local.get $o) (local.get $se))
                 (local.set $ss (i32.const -1))
-                (local.set $n (i32.add (local.get $n) (i32.const 1))))
-              (else
-                (local.set $ss (local.get $ls))
-                (local.set $se (local.get $e))))
+                (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                (br $next))
+              ;; skip
+              (local.set $ss (local.get $ls))
+              (local.set $se (local.get $e)))
             (local.set $ls (i32.add (local.get $e) (i32.const 1)))
             (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
             (br $bit)))
