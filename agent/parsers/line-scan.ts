@@ -38,8 +38,8 @@ interface Exports {
   skipEnd(): number;
 }
 
-/** The scanner and views of its memory. */
-export interface LineScan {
+/** The scanner and views of its memory; `resume` … `skipEnd` are the module's own (see the .wat). */
+export interface LineScan extends Pick<Exports, 'resume' | 'scanned' | 'lines' | 'skipStart' | 'skipEnd'> {
   /** The chunk buffer (SCAN_CHUNK bytes at offset 0 of the module's memory). */
   readonly chunk: Buffer;
   /** Output of the last call: newline offsets, or SCREEN_SLOTS per line handed over. */
@@ -50,11 +50,6 @@ export interface LineScan {
   screen(p: number, end: number): number;
   /** Set the message prefixes (1–4 ASCII bytes each) that make a line matter. */
   setPrefixes(prefixes: readonly string[]): void;
-  resume(): number;
-  scanned(): number;
-  lines(): number;
-  skipStart(): number;
-  skipEnd(): number;
 }
 
 let scanner: LineScan | null | undefined;

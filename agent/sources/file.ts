@@ -25,8 +25,8 @@ export function fsError(path: string, err: unknown): InputError {
   }
 }
 
-/** Open a regular file for reading or throw an InputError (missing, directory, unreadable). */
-export function openRegular(path: string): number {
+/** Open a regular file for reading, with its size, or throw an InputError (missing, directory, unreadable). */
+export function openRegular(path: string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -38,12 +38,12 @@ export function openRegular(path: string): number {
     fs.closeSync(fd);
     throw new InputError('is a directory, not a file', EXIT.noInput, path);
   }
-  return fd;
+  return { fd, size: st.size };
 }
 
 /** Read the first `max` bytes of a file (for kind detection). */
 export function readHead(path: string, max = 64 * 1024): Buffer {
-  const fd = openRegular(path);
+  const { fd } = openRegular(path);
   try {
     const buf = Buffer.allocUnsafe(max);
     let total = 0;
@@ -65,12 +65,12 @@ const SCAN_MIN_BYTES = 1024 * 1024;
 
 /** Stream a whole file through `parser`; returns the parser's facts and the split statistics. */
 export function parseFile<F>(path: string, parser: LineParser<F>): { facts: F; stats: SplitStats } {
-  const fd = openRegular(path);
+  const { fd, size } = openRegular(path);
   const splitter = new LineSplitter(parser);
   let borrowed: Buffer | null = null;
   try {
     // In the scanner's chunk, the splitter scans in WebAssembly (parsers/line-scan.ts).
-    if (fs.fstatSync(fd).size >= SCAN_MIN_BYTES) borrowed = borrowChunk();
+    if (size >= SCAN_MIN_BYTES) borrowed = borrowChunk();
     const buf = borrowed ?? Buffer.allocUnsafe(CHUNK);
     for (;;) {
       let n: number;
