@@ -8,7 +8,8 @@ import { estimateHostTsc } from './host-tsc.js';
 import { claimedRate, exposure } from './vbox-tsc.js';
 import { fmtDuration, fmtPpm, lineEvidence, plainEvidence, rateErrorPpm, vmNameArg, VM_NAME_NOTE } from './util.js';
 
-const NTP_DAEMONS: readonly TimeSyncDaemonName[] = ['chronyd', 'ntpd', 'systemd-timesyncd', 'openntpd'];
+/** NTP daemons: they adjust the kernel's frequency, so a measured rate already includes their correction. */
+export const NTP_DAEMONS: readonly TimeSyncDaemonName[] = ['chronyd', 'ntpd', 'systemd-timesyncd', 'openntpd'];
 
 /** Kernel PLL / adjtime() limit that ntpd, timesyncd and VBoxService's adjtime share (timex.h MAXFREQ). */
 export const KERNEL_SLEW_PPM = 500;

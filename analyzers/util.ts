@@ -5,7 +5,7 @@
 import type { LineRef, SectionBase, VboxFacts } from '../agent/facts.js';
 import type { EvidenceItem } from '../agent/findings.js';
 import { shellQuote } from '../agent/util/shell-quote.js';
-import { minutesSeconds } from '../simulator/format.js';
+import { groupDigits, minutesSeconds } from '../simulator/format.js';
 
 /** Source names (kebab-case) of fact sections, for evidence items. */
 export type SourceName = 'vbox' | 'kernel-log' | 'cpuinfo' | 'timer-list' | 'clocksource' | 'clockevents' | 'cmdline' | 'timesync' | 'rtc' | 'hypervisor' | 'user';
@@ -54,15 +54,10 @@ export const mmss = (seconds: number): string => minutesSeconds(seconds);
 /** `-22 472 ppm` with thin grouping like VBox.log prints it; `+` for positive. */
 export function fmtPpm(ppm: number): string {
   const r = Math.round(ppm);
-  return `${r > 0 ? '+' : r < 0 ? '−' : ''}${group(Math.abs(r))} ppm`;
+  return `${r > 0 ? '+' : r < 0 ? '−' : ''}${groupDigits(Math.abs(r))} ppm`;
 }
 
-/** Integer with space digit groups: 3 478 274 491. */
-export function group(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-}
-
-export const fmtHz = (hz: number): string => `${group(hz)} Hz`;
+export const fmtHz = (hz: number): string => `${groupDigits(hz)} Hz`;
 
 export const fmtGhz = (hz: number, digits = 2): string => `${(hz / 1e9).toFixed(digits)} GHz`;
 

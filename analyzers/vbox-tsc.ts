@@ -11,9 +11,10 @@
 import type { Facts, VboxFacts } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding, Fix, Severity } from '../agent/findings.js';
 import type { HostTscEstimate } from '../simulator/prediction.js';
+import { groupDigits } from '../simulator/format.js';
 import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM, median } from './host-tsc.js';
 import {
-  evidenceOr, fmtDuration, fmtGhz, group, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, lineEvidence, mmss, paravirtFlag,
+  evidenceOr, fmtDuration, fmtGhz, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, lineEvidence, mmss, paravirtFlag,
   plainEvidence, rateErrorPpm, refEvidence, secondsPerDay, vmNameArg, VM_NAME_NOTE,
 } from './util.js';
 
@@ -214,7 +215,7 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
   let title: string;
   if (strong) {
     title = affected
-      ? `${claimText}, but the host TSC ticks at ${fmtHz(est.hz)}: ${hitText} ${ppm < 0 ? 'lose' : 'gain'} ${group(Math.abs(ppm))} ppm (${fmtDuration(Math.abs(secondsPerDay(ppm)))} per day)`
+      ? `${claimText}, but the host TSC ticks at ${fmtHz(est.hz)}: ${hitText} ${ppm < 0 ? 'lose' : 'gain'} ${groupDigits(Math.abs(ppm))} ppm (${fmtDuration(Math.abs(secondsPerDay(ppm)))} per day)`
       : `${claimText}, but the host TSC ticks at ${fmtHz(est.hz)} (${fmtPpm(ppm)}); no guest clock is hit today`;
   } else {
     const ref = nominal ? `the CPU's nominal ${fmtGhz(est.hz)}`

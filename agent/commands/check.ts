@@ -9,6 +9,7 @@ import { diagnose, exitCodeFor } from '../diagnose.js';
 import { renderReport } from '../outputs/report.js';
 import { renderJson } from '../outputs/json.js';
 import { printable } from '../util/sanitize.js';
+import { groupDigits } from '../../simulator/format.js';
 import type { Facts } from '../facts.js';
 import type { SourceStatus } from '../snapshot.js';
 import { parseHostTscHz, useColor } from './analyze.js';
@@ -21,7 +22,6 @@ interface CheckArgs extends CollectorArgs {
 }
 
 const mhz = (khz: number): string => `${(khz / 1000).toFixed(3)} MHz`;
-const group = (n: number): string => Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 
 /** The facts only a live guest (or its capture) has, which the shared report does not list. */
 export function machineFacts(f: Facts): string[] {
@@ -35,7 +35,7 @@ export function machineFacts(f: Facts): string[] {
   if (f.kernelLog?.hypervisor) out.push(`hypervisor (kernel): ${f.kernelLog.hypervisor}`);
   else if (f.cpuinfo?.hypervisorFlag) out.push('hypervisor: yes (cpuinfo hypervisor flag; the kernel log would name it)');
   if (f.kernelLog === null && f.cpuinfo?.cpuKhz != null) out.push(`TSC rate: ${mhz(f.cpuinfo.cpuKhz)} (cpuinfo "cpu MHz", the kernel's cpu_khz on a VM; the kernel log would say more)`);
-  if (f.timerList?.lapicDeadlineTscHz != null) out.push(`TSC rate read back from the lapic-deadline timer: ${group(f.timerList.lapicDeadlineTscHz)} Hz`);
+  if (f.timerList?.lapicDeadlineTscHz != null) out.push(`TSC rate read back from the lapic-deadline timer: ${groupDigits(f.timerList.lapicDeadlineTscHz)} Hz`);
   if (f.timerList === null) {
     const nohz = f.cmdline?.nohz;
     out.push(`tick mode: unknown without /proc/timer_list${nohz ? ` (cmdline nohz=${nohz})` : ''}`);

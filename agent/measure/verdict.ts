@@ -9,6 +9,7 @@
 import type { Facts, TimeSyncDaemonName } from '../facts.js';
 import type { Prediction } from '../../simulator/prediction.js';
 import type { Measurement } from './sampler.js';
+import { CHRONY_MAX_PPM, KERNEL_SLEW_PPM, NTP_DAEMONS } from '../../analyzers/time-sync.js';
 
 /**
  * Largest rate error (ppm) each daemon can take out by adjusting frequency or slewing
@@ -18,11 +19,11 @@ import type { Measurement } from './sampler.js';
  * openntpd and vmtoolsd: 500 ppm [unconfirmed — configurable with --max-drift-ppm].
  */
 export const ABSORB_LIMIT_PPM: Record<TimeSyncDaemonName, number> = {
-  chronyd: 100_000,
-  ntpd: 500,
-  'systemd-timesyncd': 500,
+  chronyd: CHRONY_MAX_PPM,
+  ntpd: KERNEL_SLEW_PPM,
+  'systemd-timesyncd': KERNEL_SLEW_PPM,
   openntpd: 500,
-  VBoxService: 500,
+  VBoxService: KERNEL_SLEW_PPM,
   vmtoolsd: 500,
   hv_utils: 0,
   ptp_kvm: 0,
@@ -31,8 +32,6 @@ export const ABSORB_LIMIT_PPM: Record<TimeSyncDaemonName, number> = {
 /** Below this a drift with no daemon running is noise-level (1 ppm = 86 ms/day). */
 export const NO_DAEMON_FLOOR_PPM = 1;
 
-/** Daemons that adjust the kernel's frequency, so a measured rate already includes their correction. */
-const FREQUENCY_DISCIPLINE: readonly TimeSyncDaemonName[] = ['chronyd', 'ntpd', 'systemd-timesyncd', 'openntpd'];
 
 export interface AbsorbCheck {
   daemons: TimeSyncDaemonName[];
@@ -125,7 +124,8 @@ export function tscFix(m: Measurement, facts: Facts | null): { fix: TscFix | nul
   const notes: string[] = [];
   let errorPpm = m.driftPpm;
   const daemons = facts.timesync?.daemons.map((d) => d.name) ?? [];
-  const disciplining = daemons.filter((d) => FREQUENCY_DISCIPLINE.includes(d));
+  // NTP daemons adjust the kernel's frequency: a measured rate already includes their correction.
+  const disciplining = daemons.filter((d) => NTP_DAEMONS.includes(d));
   if (m.method === 'fit' && disciplining.length > 0) {
     const freq = facts.timesync?.chronyTracking?.frequencyPpm;
     if (disciplining.includes('chronyd') && typeof freq === 'number') {

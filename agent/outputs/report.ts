@@ -8,6 +8,8 @@ import type { Finding, Severity } from '../findings.js';
 import type { AnalysisResult } from '../result.js';
 import type { Prediction } from '../../simulator/prediction.js';
 import { printable } from '../util/sanitize.js';
+import { groupDigits } from '../../simulator/format.js';
+import { fmtDuration } from '../../analyzers/util.js';
 import { exitCodeFor } from '../diagnose.js';
 
 export interface ReportOptions {
@@ -20,31 +22,20 @@ const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m
 
 type Paint = (style: keyof typeof ANSI, text: string) => string;
 
-const group = (n: number): string => {
-  const s = Math.round(Math.abs(n)).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-  return n < 0 ? `−${s}` : s;
-};
-
-const hz = (n: number | null | undefined): string => (n === null || n === undefined ? '?' : `${group(n)} Hz`);
+const hz = (n: number | null | undefined): string => (n === null || n === undefined ? '?' : `${groupDigits(n)} Hz`);
 
 const khzAsMhz = (k: number): string => `${(k / 1000).toFixed(3)} MHz`;
 
 function signedPpm(ppm: number): string {
   if (Math.abs(ppm) < 0.05) return '0 ppm';
   const a = Math.abs(ppm);
-  return `${ppm < 0 ? '−' : '+'}${a >= 1000 ? group(a) : a.toFixed(1)} ppm`;
+  return `${ppm < 0 ? '−' : '+'}${a >= 1000 ? groupDigits(a) : a.toFixed(1)} ppm`;
 }
 
 function perDay(seconds: number): string {
   const a = Math.abs(seconds);
   if (a < 0.0005) return 'no drift';
-  const verb = seconds < 0 ? 'loses' : 'gains';
-  let t: string;
-  if (a < 1) t = `${(a * 1000).toFixed(0)} ms`;
-  else if (a < 60) t = `${a.toFixed(1)} s`;
-  else if (a < 3600) t = `${Math.floor(a / 60)} min ${Math.round(a % 60)} s`;
-  else t = `${Math.floor(a / 3600)} h ${Math.round((a % 3600) / 60)} min`;
-  return `${verb} ${t}/day`;
+  return `${seconds < 0 ? 'loses' : 'gains'} ${fmtDuration(a)}/day`;
 }
 
 /** Greedy word wrap of one paragraph with a hanging indent. */
@@ -72,7 +63,7 @@ function inputsBlock(result: AnalysisResult, p: Paint): string[] {
   const w = Math.min(60, Math.max(...result.inputs.map((i) => printable(i.path).length)));
   for (const i of result.inputs) {
     const state = i.status === 'ok' ? p('green', 'ok') : i.status === 'skipped' ? p('dim', 'skipped') : p('red', i.status);
-    const extra = [i.lines !== undefined ? `${group(i.lines)} lines` : '', i.message ?? ''].filter((x) => x.length > 0).join('; ');
+    const extra = [i.lines !== undefined ? `${groupDigits(i.lines)} lines` : '', i.message ?? ''].filter((x) => x.length > 0).join('; ');
     out.push(`  ${printable(i.path).padEnd(w)}  ${(i.kind ?? '-').padEnd(21)}  ${state}${extra.length > 0 ? ` (${printable(extra)})` : ''}`);
   }
   return out;
