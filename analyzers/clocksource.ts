@@ -5,7 +5,7 @@
  */
 import type { Facts } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding } from '../agent/findings.js';
-import { evidenceOr, fmtDuration, lineEvidence, plainEvidence, refEvidence } from './util.js';
+import { evidenceOr, fmtDuration, lineEvidence, plainEvidence, refEvidence, setClocksourceFix } from './util.js';
 
 const FALLBACK = ['hpet', 'acpi_pm', 'jiffies', 'refined-jiffies', 'pit'];
 const GOOD = ['tsc', 'kvm-clock', 'xen', 'hyperv_clocksource_tsc_page', 'arch_sys_counter'];
@@ -79,7 +79,7 @@ export function clocksourceFallback(facts: Facts): Finding[] {
       + 'If the host is known to be good, switch back and, for the TSC, tell the kernel to trust it (`tsc=reliable`, or `tsc=nowatchdog`; kernels with tsc-early ignored this before 5.x).',
     evidence: evidenceOr([...cur.evidence, ...(avail.get(target) ?? []), ...unstableEvidence(facts)], facts.clocksource !== null ? 'clocksource' : 'kernel-log', facts.clocksource ?? facts.kernelLog, `current clocksource: ${cur.name}`),
     fixes: [
-      { where: 'guest', summary: `Switch to ${target} now (until the next boot).`, command: `echo ${target} | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource`, action: { kind: 'set-clocksource', clocksource: target } },
+      setClocksourceFix(target, `Switch to ${target} now (until the next boot).`),
       { where: 'guest', summary: `Make it permanent: add \`clocksource=${target}${target === 'tsc' ? ' tsc=reliable' : ''}\` to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub (or grub2-mkconfig) and reboot.` },
     ],
     data: { current: cur.name, available: [...avail.keys()].join(','), suggested: target },
@@ -158,7 +158,7 @@ export function xenPreferTsc(facts: Facts): Finding[] {
     detail: 'The xen pvclock is read through a shared page with extra work per read; AWS recommends `tsc` on Xen-based instances whose TSC is constant and nonstop.',
     evidence: evidenceOr([...cur.evidence, ...refEvidence('cpuinfo', facts.cpuinfo, 'tscFlags')], 'kernel-log', facts.kernelLog, 'current clocksource: xen'),
     fixes: [
-      { where: 'guest', summary: 'Switch to tsc now.', command: 'echo tsc | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource', action: { kind: 'set-clocksource', clocksource: 'tsc' } },
+      setClocksourceFix('tsc', 'Switch to tsc now.'),
       { where: 'guest', summary: 'Make it permanent with `clocksource=tsc tsc=reliable` on the kernel command line.' },
     ],
     data: { current: 'xen' },

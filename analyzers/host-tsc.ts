@@ -35,7 +35,8 @@
 import type { Facts, VboxFacts } from '../agent/facts.js';
 import type { HostTscCandidate, HostTscEstimate } from '../simulator/prediction.js';
 // Not toLocaleString: the first call loads ICU, ~8 ms of a one-shot analyze.
-import { fmtHz } from './util.js';
+import { fmtGhz, fmtHz, rateErrorPpm } from './util.js';
+import { median } from '../simulator/stats.js';
 
 /** Per-CPU GIP spread (ppm) above which the GIP calibration is not trusted (formats.md §4.7.1: 0.1 %). */
 export const GIP_SPREAD_UNRELIABLE_PPM = 1000;
@@ -48,8 +49,6 @@ const INFERRED_CRYSTAL_AGREES_PPM = 10_000;
 
 /** An inferred-crystal rate this close to VirtualBox's measurement confirms both. */
 const INFERRED_MATCHES_CALIBRATION_PPM = 1000;
-
-const ppmDiff = (a: number, b: number): number => (a / b - 1) * 1e6;
 
 const mhz = (hz: number): string => `${(hz / 1e6).toFixed(hz % 1e6 === 0 ? 0 : 3)} MHz`;
 
@@ -66,12 +65,6 @@ export function brandTracksTsc(brand: string | null): boolean {
 }
 
 /** Median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const hi = s[mid] ?? 0;
-  return s.length % 2 === 1 ? hi : ((s[mid - 1] ?? hi) + hi) / 2;
-}
 
 /**
  * True when VirtualBox's own host-rate calibration (GIP, `cTSCTicksPerSecondHost`) is a measurement
@@ -84,7 +77,7 @@ export function calibrationIndependentOfClaim(vbox: VboxFacts): boolean {
   if (claimed === null || host === null) return false;
   // 7.1+ TSCMultiplier scales the claim; compare against the scaled host rate.
   const scaled = host * (vbox.tscMultiplier ?? 1);
-  return Math.abs(ppmDiff(claimed, scaled)) > 1;
+  return Math.abs(rateErrorPpm(claimed, scaled)) > 1;
 }
 
 /** Every candidate for the true host TSC rate, strongest first, and the best estimate. */
@@ -156,8 +149,8 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
     const vboxBrandHz = brandTracksTsc(vbox.cpuBrand) ? vbox.brandNominalHz : null;
     const guestBrandHz = brandTracksTsc(facts.cpuinfo?.modelName ?? null) ? facts.cpuinfo?.brandNominalHz ?? null : null;
     const nominalHz = vbox.cpuidBaseMhz !== null && vbox.cpuidBaseMhz > 0 ? vbox.cpuidBaseMhz * 1e6 : vboxBrandHz ?? guestBrandHz;
-    if (calibration !== null && calibration.strength === 'strong' && nominalHz !== null && Math.abs(ppmDiff(calibration.hz, nominalHz)) > CALIBRATION_AGREES_WITH_NOMINAL_PPM) {
-      calibration = { ...calibration, strength: 'hint', text: `${calibration.text}, but ${Math.abs(ppmDiff(calibration.hz, nominalHz) / 1e4).toFixed(1)} % away from the nominal ${mhz(nominalHz)}, so not trusted` };
+    if (calibration !== null && calibration.strength === 'strong' && nominalHz !== null && Math.abs(rateErrorPpm(calibration.hz, nominalHz)) > CALIBRATION_AGREES_WITH_NOMINAL_PPM) {
+      calibration = { ...calibration, strength: 'hint', text: `${calibration.text}, but ${Math.abs(rateErrorPpm(calibration.hz, nominalHz) / 1e4).toFixed(1)} % away from the nominal ${mhz(nominalHz)}, so not trusted` };
     }
     if (calibration !== null && calibration.strength === 'strong') strong.push(calibration);
 
@@ -178,7 +171,7 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
         source: 'brand-nominal',
         hz: vbox.brandNominalHz,
         strength: 'hint',
-        text: `CPU brand string nominal ${(vbox.brandNominalHz / 1e9).toFixed(2)} GHz${vbox.cpuBrand !== null ? ` ("${vbox.cpuBrand}")` : ''}`,
+        text: `CPU brand string nominal ${fmtGhz(vbox.brandNominalHz)}${vbox.cpuBrand !== null ? ` ("${vbox.cpuBrand}")` : ''}`,
       });
     }
   }
@@ -189,12 +182,12 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
       source: 'brand-nominal',
       hz: c.brandNominalHz as number,
       strength: 'hint',
-      text: `CPU brand string nominal ${((c.brandNominalHz as number) / 1e9).toFixed(2)} GHz${c.modelName !== null ? ` ("${c.modelName}")` : ''} (from the guest's cpuinfo)`,
+      text: `CPU brand string nominal ${fmtGhz(c.brandNominalHz as number)}${c.modelName !== null ? ` ("${c.modelName}")` : ''} (from the guest's cpuinfo)`,
     });
   }
 
   const nominal = hints.find((h) => h.source === 'cpuid-leaf-0x16') ?? hints.find((h) => h.source === 'brand-nominal') ?? null;
-  const agrees = (a: HostTscCandidate | null, b: HostTscCandidate | null, ppm: number): boolean => a !== null && b !== null && Math.abs(ppmDiff(a.hz, b.hz)) <= ppm;
+  const agrees = (a: HostTscCandidate | null, b: HostTscCandidate | null, ppm: number): boolean => a !== null && b !== null && Math.abs(rateErrorPpm(a.hz, b.hz)) <= ppm;
   const orderedHints: HostTscCandidate[] = [];
   const inferred = hints.find((h) => h.source === 'cpuid-inferred-crystal') ?? null;
   const dependentCalibration = calibration !== null && calibration.strength === 'hint' ? calibration : null;

@@ -2,17 +2,18 @@
  * Time-sync rules: two disciplines fighting (R5), a daemon asked to absorb more than it can (R4),
  * and steps the Guest Additions logged.
  */
-import type { Facts, TimeSyncDaemonName, TimeSyncLogLine } from '../agent/facts.js';
+import type { Facts, TimeSyncDaemon, TimeSyncDaemonName, TimeSyncLogLine } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding } from '../agent/findings.js';
 import { estimateHostTsc } from './host-tsc.js';
 import { claimedRate, exposure } from './vbox-tsc.js';
-import { fmtDuration, fmtPpm, lineEvidence, plainEvidence, rateErrorPpm, vmNameArg, VM_NAME_NOTE } from './util.js';
+import { dedupe, fmtDuration, fmtPpm, KERNEL_SLEW_PPM, lineEvidence, plainEvidence, rateErrorPpm, secondsPerDay, vmNameArg } from './util.js';
+
+// Defined in util.ts because vbox-tsc needs it too and this module imports vbox-tsc; re-exported for agent/measure.
+export { KERNEL_SLEW_PPM };
 
 /** NTP daemons: they adjust the kernel's frequency, so a measured rate already includes their correction. */
 export const NTP_DAEMONS: readonly TimeSyncDaemonName[] = ['chronyd', 'ntpd', 'systemd-timesyncd', 'openntpd'];
 
-/** Kernel PLL / adjtime() limit that ntpd, timesyncd and VBoxService's adjtime share (timex.h MAXFREQ). */
-export const KERNEL_SLEW_PPM = 500;
 /** chrony's Linux driver limit (chrony.conf(5) maxdrift): beyond it nothing can slew. */
 export const CHRONY_MAX_PPM = 100_000;
 
@@ -23,13 +24,20 @@ function timeSyncLines(facts: Facts): { lines: TimeSyncLogLine[]; source: 'vbox'
   return out;
 }
 
+/** Evidence naming a running daemon, `chronyd (pid 612)`, followed by its command line or "is running". */
+function daemonEvidence(facts: Facts, d: TimeSyncDaemon, tail: 'cmdline' | 'is running'): EvidenceItem {
+  const pid = d.pid !== null ? ` (pid ${d.pid})` : '';
+  const rest = tail === 'is running' ? ' is running' : d.cmdline ? `: ${d.cmdline}` : '';
+  return plainEvidence('timesync', `${d.name}${pid}${rest}`, facts.timesync?.path ?? null);
+}
+
 /** Is the Guest Additions' time sync at work, and what shows it. */
 function vboxServiceTimesync(facts: Facts): { active: boolean; evidence: EvidenceItem[] } {
   if (facts.vbox?.extradata.getHostTimeDisabled === true) return { active: false, evidence: [] };
   const d = facts.timesync?.daemons.find((x) => x.name === 'VBoxService');
   if (d !== undefined) {
     const enabled = d.vboxTimesync?.enabled ?? true;
-    return { active: enabled, evidence: [plainEvidence('timesync', `VBoxService${d.pid !== null ? ` (pid ${d.pid})` : ''}${d.cmdline ? `: ${d.cmdline}` : ''}`, facts.timesync?.path ?? null)] };
+    return { active: enabled, evidence: [daemonEvidence(facts, d, 'cmdline')] };
   }
   // Adjust/set lines only come from a time-sync service that acts.
   for (const { lines, source } of timeSyncLines(facts)) {
@@ -49,7 +57,7 @@ export function doubleDiscipline(facts: Facts): Finding[] {
   const vmtools = daemons.find((d) => d.name === 'vmtoolsd');
   const vbox = vboxServiceTimesync(facts);
   if (ntp.length === 0) return [];
-  const ntpEvidence = ntp.map((d) => plainEvidence('timesync', `${d.name}${d.pid !== null ? ` (pid ${d.pid})` : ''} is running`, facts.timesync?.path ?? null));
+  const ntpEvidence = ntp.map((d) => daemonEvidence(facts, d, 'is running'));
   const out: Finding[] = [];
   if (vbox.active) {
     const vm = vmNameArg(facts.vbox);
@@ -61,7 +69,7 @@ export function doubleDiscipline(facts: Facts): Finding[] {
         + 'the NTP daemon\'s frequency estimate never settles and the clock wanders. Use only one form of periodic time synchronisation.',
       evidence: [...vbox.evidence, ...ntpEvidence],
       fixes: [
-        { where: 'host', summary: `Keep the NTP daemon and stop the Guest Additions from setting the time (VM powered off, then start it).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/Devices/VMMDev/0/Config/GetHostTimeDisabled" 1` },
+        { where: 'host', summary: `Keep the NTP daemon and stop the Guest Additions from setting the time (VM powered off, then start it).${vm.note}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/Devices/VMMDev/0/Config/GetHostTimeDisabled" 1` },
         { where: 'guest', summary: 'Or keep the Guest Additions and stop the NTP daemon in the guest.', command: `sudo systemctl disable --now ${ntp.map((d) => (d.name === 'ntpd' ? 'ntp' : d.name === 'chronyd' ? 'chrony' : d.name)).join(' ')}` },
       ],
       data: { ntpDaemons: ntp.map((d) => d.name).join(',') },
@@ -72,7 +80,7 @@ export function doubleDiscipline(facts: Facts): Finding[] {
       id: 'TIMESYNC_DOUBLE_DISCIPLINE',
       severity: 'info',
       title: `VMware Tools and ${ntp.map((d) => d.name).join(', ')} both run: make sure VMware Tools periodic time sync is off`,
-      evidence: [plainEvidence('timesync', `vmtoolsd${vmtools.pid !== null ? ` (pid ${vmtools.pid})` : ''} is running`, facts.timesync?.path ?? null), ...ntpEvidence],
+      evidence: [daemonEvidence(facts, vmtools, 'is running'), ...ntpEvidence],
       fixes: [{ where: 'guest', summary: 'Disable VMware Tools periodic time synchronisation (it is off by default).', command: 'vmware-toolbox-cmd timesync disable' }],
       data: {},
     });
@@ -120,8 +128,8 @@ export function daemonCapacity(facts: Facts): Finding[] {
     severity: beyondAll ? 'critical' : 'warning',
     title: beyondAll
       ? `The clock error (${fmtPpm(ppm)}) is beyond what any time-sync daemon can slew (chrony: 100 000 ppm)`
-      : `The clock error (${fmtPpm(ppm)}) is beyond what ${names.join(' and ')} can slew (500 ppm): expect periodic steps`,
-    detail: `The rate error is ${basis}. The kernel PLL that ntpd and systemd-timesyncd use saturates at 500 ppm (${fmtDuration(43.2)} per day); beyond it ntpd logs "exceeds tolerance" and steps after its stepout, timesyncd steps at every poll once 0.4 s off. `
+      : `The clock error (${fmtPpm(ppm)}) is beyond what ${names.join(' and ')} can slew (${KERNEL_SLEW_PPM} ppm): expect periodic steps`,
+    detail: `The rate error is ${basis}. The kernel PLL that ntpd and systemd-timesyncd use saturates at ${KERNEL_SLEW_PPM} ppm (${fmtDuration(secondsPerDay(KERNEL_SLEW_PPM))} per day); beyond it ntpd logs "exceeds tolerance" and steps after its stepout, timesyncd steps at every poll once 0.4 s off. `
       + 'chrony can follow up to 100 000 ppm by changing the tick length.'
       + (chrony !== undefined && !beyondAll ? ' chrony runs here and can absorb it.' : ''),
     evidence,
@@ -152,7 +160,7 @@ export function timesyncSteps(facts: Facts): Finding[] {
       detail: 'VBoxService logs a "radical" change when host or guest time jumps by more than 30 min and sets the clock when it is beyond its set-threshold. '
         + (host ? 'A radical host time change usually means the host slept or its own clock was set. ' : '')
         + 'Occasional steps after sleep or restore are expected; regular ones mean the guest clock drifts.',
-      evidence: steps.filter((s, i) => steps.findIndex((x) => x.line === s.line) === i).slice(0, 3).map((s) => lineEvidence(source, section, s)),
+      evidence: dedupe(steps.map((s) => lineEvidence(source, section, s))).slice(0, 3),
       fixes: [{ where: 'guest', summary: 'If the steps recur without host sleep, look at the TSC and clocksource findings for the drift behind them.' }],
       data: { steps: steps.length, maxChangeSeconds: maxAbs === null ? null : Math.round(maxAbs / 1e6) / 1e3 },
     });
@@ -173,7 +181,7 @@ export function ntpdOnVm(facts: Facts): Finding[] {
     title: `ntpd runs on a VM${hasG ? ' (with -g)' : ''}: make sure a large offset after a pause, restore or migration does not make it exit`,
     detail: 'ntpd exits when the offset exceeds its 1000 s panic threshold, which a VM reaches after a long pause, a restored snapshot or a host sleep. '
       + '`tinker panic 0` in ntp.conf makes it step instead (VMware KB 2108828); `-g` only allows one big step at start.',
-    evidence: [plainEvidence('timesync', `ntpd${ntpd.pid !== null ? ` (pid ${ntpd.pid})` : ''}${ntpd.cmdline ? `: ${ntpd.cmdline}` : ''}`, facts.timesync?.path ?? null)],
+    evidence: [daemonEvidence(facts, ntpd, 'cmdline')],
     fixes: [{ where: 'guest', summary: 'Add `tinker panic 0` as the first line of /etc/ntp.conf and restart ntpd, or switch to chrony.' }],
     data: { dashG: hasG },
   }];

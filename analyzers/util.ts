@@ -3,8 +3,9 @@
  * human forms of it (ppm, seconds per day, "5:00 reads as m:ss").
  */
 import type { LineRef, SectionBase, VboxFacts } from '../agent/facts.js';
-import type { EvidenceItem } from '../agent/findings.js';
+import type { EvidenceItem, Fix } from '../agent/findings.js';
 import { shellQuote } from '../agent/util/shell-quote.js';
+import { KERNEL_MAXFREQ } from '../simulator/constants.js';
 import { groupDigits, minutesSeconds } from '../simulator/format.js';
 
 /** Source names (kebab-case) of fact sections, for evidence items. */
@@ -37,6 +38,12 @@ export function plainEvidence(source: SourceName, excerpt: string, path: string 
   if (path !== null) item.path = path;
   return item;
 }
+
+/**
+ * Kernel PLL / adjtime() limit that ntpd, timesyncd and VBoxService's adjtime share (timex.h MAXFREQ),
+ * in ppm: the model's own constant, so rules and simulation never disagree on it.
+ */
+export const KERNEL_SLEW_PPM = KERNEL_MAXFREQ * 1e6;
 
 /** Rate error in ppm of a clock believed to tick at `believedHz` that really ticks at `actualHz`. */
 export function rateErrorPpm(actualHz: number, believedHz: number): number {
@@ -82,15 +89,28 @@ export function fmtPercent(ppm: number, digits = 1): string {
   return `${p > 0 ? '+' : p < 0 ? '−' : ''}${Math.abs(p).toFixed(digits)} %`;
 }
 
-/** The VM name ready to paste into a shell, and whether it came from the log. */
-export function vmNameArg(vbox: VboxFacts | null): { arg: string; known: boolean } {
+/** Note for a fix summary when the VM name had to be a placeholder. */
+const VM_NAME_NOTE = ' The log does not name the VM: replace VM_NAME with its name (VBoxManage list vms).';
+
+/**
+ * The VM name ready to paste into a shell, and the note to append to a fix summary that uses it
+ * (empty when the log named the VM; otherwise it says how to replace the placeholder).
+ */
+export function vmNameArg(vbox: VboxFacts | null): { arg: string; note: string } {
   const name = vbox?.vmName ?? null;
-  if (name === null || name.length === 0) return { arg: 'VM_NAME', known: false };
-  return { arg: shellQuote(name), known: true };
+  if (name === null || name.length === 0) return { arg: 'VM_NAME', note: VM_NAME_NOTE };
+  return { arg: shellQuote(name), note: '' };
 }
 
-/** Note for a fix summary when the VM name had to be a placeholder. */
-export const VM_NAME_NOTE = ' The log does not name the VM: replace VM_NAME with its name (VBoxManage list vms).';
+/** A guest fix that switches the running guest to `clocksource` until the next boot; `fix --apply` can carry it out. */
+export function setClocksourceFix(clocksource: string, summary: string): Fix {
+  return {
+    where: 'guest',
+    summary,
+    command: `echo ${clocksource} | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource`,
+    action: { kind: 'set-clocksource', clocksource },
+  };
+}
 
 /** `--paravirt-provider` (7.0+) or the older `--paravirtprovider` spelling. */
 export function paravirtFlag(vbox: VboxFacts | null): string {
@@ -104,4 +124,15 @@ export function paravirtFlag(vbox: VboxFacts | null): string {
  */
 export function evidenceOr(items: EvidenceItem[], source: SourceName, section: SectionBase | null, fact: string): EvidenceItem[] {
   return items.length > 0 ? items : [plainEvidence(source, fact, section?.path ?? null)];
+}
+
+/** Drop repeated (source, path, line) evidence, keeping the first. */
+export function dedupe(items: EvidenceItem[]): EvidenceItem[] {
+  const seen = new Set<string>();
+  return items.filter((e) => {
+    const k = `${e.source}:${e.path ?? ''}:${e.line ?? e.excerpt}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

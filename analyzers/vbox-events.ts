@@ -4,11 +4,15 @@
  */
 import type { Facts, VboxCatchUpGiveUp } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding } from '../agent/findings.js';
-import { fmtDuration, lineEvidence, refEvidence, vmNameArg, VM_NAME_NOTE } from './util.js';
+import { VBOX_CATCH_UP_GIVE_UP_SECONDS } from '../simulator/constants.js';
+import { fmtDuration, lineEvidence, refEvidence, vmNameArg } from './util.js';
 
-/** VirtualBox's CatchUpGiveUpThreshold: lags beyond this are dropped, not caught up (anchors §5.5). */
-const GIVE_UP_THRESHOLD_S = 60;
 const MAX_EVIDENCE_LINES = 4;
+
+/** Host fix: the Guest Additions step the clock once it is more than 10 s off, instead of slewing for days. */
+const setThresholdCommand = (vmArg: string): string => `VBoxManage guestproperty set ${vmArg} "/VirtualBox/GuestAdd/VBoxService/--timesync-set-threshold" 10000`;
+/** Guest fix: chrony may step at any time, not only at start. */
+const CHRONY_MAKESTEP_COMMAND = "echo 'makestep 1.0 -1' | sudo tee -a /etc/chrony/chrony.conf";
 
 /** VBOX_CATCH_UP_GIVEN_UP (R12): guest time permanently lost by the virtual-sync clock. */
 export function catchUpGivenUp(facts: Facts): Finding[] {
@@ -28,13 +32,13 @@ export function catchUpGivenUp(facts: Facts): Finding[] {
     severity: real.length > 0 ? 'warning' : 'info',
     title: `VirtualBox gave up catching up guest time ${events.length} time${events.length === 1 ? '' : 's'}: the guest lost ${fmtDuration(totalNs / 1e9)} in total (largest lag ${fmtDuration(maxLag.lagNs / 1e9)})`,
     detail: 'When the VM cannot run for a while (host overloaded, paused, a slow disk, the host asleep), VirtualBox\'s virtual clock falls behind and is then run faster to catch up; '
-      + `beyond a ${GIVE_UP_THRESHOLD_S} s lag it gives up and the time is dropped for good. Guest clocks driven by virtual time (acpi_pm, hpet, timer ticks) stay behind until a time-sync service steps them.`
+      + `beyond a ${VBOX_CATCH_UP_GIVE_UP_SECONDS} s lag it gives up and the time is dropped for good. Guest clocks driven by virtual time (acpi_pm, hpet, timer ticks) stay behind until a time-sync service steps them.`
       + (real.length === 0 ? ' Here it happened only on VM reset, which is harmless.' : ''),
     evidence,
     fixes: [
       { where: 'host', summary: 'Give the VM fewer vCPUs than the host has free cores, and keep the host from being overloaded or swapping while the VM runs.' },
-      { where: 'host', summary: `Let the Guest Additions step the time back quickly instead of slewing it for days (10 s threshold).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage guestproperty set ${vm.arg} "/VirtualBox/GuestAdd/VBoxService/--timesync-set-threshold" 10000` },
-      { where: 'guest', summary: 'With chrony in the guest, allow it to step at any time (add to chrony.conf, then restart chronyd).', command: "echo 'makestep 1.0 -1' | sudo tee -a /etc/chrony/chrony.conf" },
+      { where: 'host', summary: `Let the Guest Additions step the time back quickly instead of slewing it for days (10 s threshold).${vm.note}`, command: setThresholdCommand(vm.arg) },
+      { where: 'guest', summary: 'With chrony in the guest, allow it to step at any time (add to chrony.conf, then restart chronyd).', command: CHRONY_MAKESTEP_COMMAND },
     ],
     data: { events: events.length, maxLagSeconds: Math.round(maxLag.lagNs / 1e6) / 1e3, totalLostSeconds: Math.round(totalNs / 1e6) / 1e3 },
   }];
@@ -60,8 +64,8 @@ export function hostSuspend(facts: Facts): Finding[] {
       + (unstable ? ' The guest kernel also marked its TSC unstable, a common consequence of host sleep (R11).' : ''),
     evidence,
     fixes: [
-      { where: 'host', summary: `Make the Guest Additions step the clock when it is more than 10 s off.${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage guestproperty set ${vm.arg} "/VirtualBox/GuestAdd/VBoxService/--timesync-set-threshold" 10000` },
-      { where: 'guest', summary: 'Or let chrony step at any time in the guest (add to chrony.conf, then restart chronyd).', command: "echo 'makestep 1.0 -1' | sudo tee -a /etc/chrony/chrony.conf" },
+      { where: 'host', summary: `Make the Guest Additions step the clock when it is more than 10 s off.${vm.note}`, command: setThresholdCommand(vm.arg) },
+      { where: 'guest', summary: 'Or let chrony step at any time in the guest (add to chrony.conf, then restart chronyd).', command: CHRONY_MAKESTEP_COMMAND },
     ],
     data: { suspends: suspends.length, resumes: resumes.length },
   }];

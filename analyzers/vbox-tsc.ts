@@ -12,14 +12,15 @@ import type { Facts, VboxFacts } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding, Fix, Severity } from '../agent/findings.js';
 import type { HostTscEstimate } from '../simulator/prediction.js';
 import { groupDigits } from '../simulator/format.js';
-import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM, median } from './host-tsc.js';
+import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM } from './host-tsc.js';
+import { median } from '../simulator/stats.js';
 import {
-  evidenceOr, fmtDuration, fmtGhz, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, lineEvidence, mmss, paravirtFlag,
-  plainEvidence, rateErrorPpm, refEvidence, secondsPerDay, vmNameArg, VM_NAME_NOTE,
+  dedupe, evidenceOr, fmtDuration, fmtGhz, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, KERNEL_SLEW_PPM, lineEvidence, mmss,
+  paravirtFlag, plainEvidence, rateErrorPpm, refEvidence, secondsPerDay, setClocksourceFix, vmNameArg,
 } from './util.js';
 
 /** Above this |error| a strong mismatch is critical: beyond what ntpd, timesyncd or adjtime() can slew (anchors §2.3). */
-export const CRITICAL_PPM = 500;
+export const CRITICAL_PPM = KERNEL_SLEW_PPM;
 /** Below this a strong mismatch is measurement noise of VirtualBox's calibration, not a finding. */
 export const WARNING_PPM = 50;
 /** Nominal-frequency hints are only good to a fraction of a percent; only a larger gap is a finding. */
@@ -92,20 +93,10 @@ export function exposure(facts: Facts, claim: ClaimedRate): Exposure {
   return { paravirt, realRate, hit, guestClocksource, text };
 }
 
-/** Drop repeated (path, line) pairs, keeping the first. */
-function dedupe(items: EvidenceItem[]): EvidenceItem[] {
-  const seen = new Set<string>();
-  return items.filter((e) => {
-    const k = `${e.source}:${e.path ?? ''}:${e.line ?? e.excerpt}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function estimateEvidence(facts: Facts, est: HostTscEstimate): EvidenceItem[] {
+/** The lines behind a host-rate candidate of this source. */
+function estimateEvidence(facts: Facts, source: HostTscEstimate['source']): EvidenceItem[] {
   const v = facts.vbox;
-  switch (est.source) {
+  switch (source) {
     case 'user': return [plainEvidence('user', `--host-tsc-hz ${facts.user.hostTscHz ?? ''}`)];
     case 'cpuid-leaf-0x15': return refEvidence('vbox', v, 'cpuidTscTicksPerSecond', 'cpuidLeaf15');
     case 'cpuid-inferred-crystal': return refEvidence('vbox', v, 'cpuidInferredTscTicksPerSecond', 'cpuidLeaf15');
@@ -132,12 +123,11 @@ function exposureEvidence(facts: Facts): EvidenceItem[] {
 function mismatchFixes(facts: Facts, trueHz: number | null, strong: boolean): Fix[] {
   const v = facts.vbox;
   const vm = vmNameArg(v);
-  const note = vm.known ? '' : VM_NAME_NOTE;
   const fixes: Fix[] = [];
   if (v?.extradata.tscTicksPerSecond !== null && v?.extradata.tscTicksPerSecond !== undefined && strong) {
     fixes.push({
       where: 'host',
-      summary: `Remove the TSCTicksPerSecond extradata override (${fmtHz(v.extradata.tscTicksPerSecond)}) so VirtualBox uses the host's rate again; power the VM off first.${note}`,
+      summary: `Remove the TSCTicksPerSecond extradata override (${fmtHz(v.extradata.tscTicksPerSecond)}) so VirtualBox uses the host's rate again; power the VM off first.${vm.note}`,
       command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond"`,
     });
   }
@@ -146,22 +136,17 @@ function mismatchFixes(facts: Facts, trueHz: number | null, strong: boolean): Fi
     fixes.push({
       where: 'host',
       summary: strong
-        ? `Tell VirtualBox the true host TSC rate (power the VM off first; applies at the next start).${note}`
-        : `If you cannot measure the host's rate, the nominal ${fmtGhz(hz)} is usually within a few tenths of a percent of it on Intel CPUs before the 6th generation — far closer than the current value (power the VM off first).${note}`,
+        ? `Tell VirtualBox the true host TSC rate (power the VM off first; applies at the next start).${vm.note}`
+        : `If you cannot measure the host's rate, the nominal ${fmtGhz(hz)} is usually within a few tenths of a percent of it on Intel CPUs before the 6th generation — far closer than the current value (power the VM off first).${vm.note}`,
       command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTicksPerSecond" ${hz}`,
     });
   }
   fixes.push({
     where: 'host',
-    summary: `Or stop handing the rate to the guest: with the Minimal (or None) paravirtualisation provider a Linux guest calibrates its TSC itself (it loses kvm-clock; VM powered off).${note}`,
+    summary: `Or stop handing the rate to the guest: with the Minimal (or None) paravirtualisation provider a Linux guest calibrates its TSC itself (it loses kvm-clock; VM powered off).${vm.note}`,
     command: `VBoxManage modifyvm ${vm.arg} ${paravirtFlag(v)} minimal`,
   });
-  fixes.push({
-    where: 'guest',
-    summary: 'Or, on the running guest, switch to the ACPI PM timer: slower to read, but it ticks on VirtualBox\'s virtual time and keeps the right rate.',
-    command: 'echo acpi_pm | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource',
-    action: { kind: 'set-clocksource', clocksource: 'acpi_pm' },
-  });
+  fixes.push(setClocksourceFix('acpi_pm', 'Or, on the running guest, switch to the ACPI PM timer: slower to read, but it ticks on VirtualBox\'s virtual time and keeps the right rate.'));
   fixes.push({
     where: 'guest',
     summary: 'To make the guest side permanent, boot it with `no-kvmclock` (the kernel then calibrates the TSC itself) or `clocksource=acpi_pm`: add it to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub (or grub2-mkconfig) and reboot.',
@@ -230,7 +215,7 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
       : `This is a hint, not a measurement: ${est.candidates[0]?.text ?? est.source}. If the host really ticks at that rate the error is ${fmtPpm(ppm)}: the guest clock ${fmtPerDay(ppm)}, and 5:00 of real time reads as ${mmss(s300)} (${s300.toFixed(2)} s). VirtualBox's own calibration (GIP) is the very number in question, so it cannot settle this; measure the host rate and rerun with --host-tsc-hz.`,
     exp.hit.length > 0 ? 'acpi_pm and hpet run on VirtualBox\'s virtual time and are not hit.' : '',
     guestSafe ? `The guest currently uses ${guestCs}, which this error does not touch; it bites if the guest switches to ${exp.hit.join(' or ')}.` : '',
-    Math.abs(ppm) > 500 ? 'ntpd, systemd-timesyncd and the Guest Additions\' adjtime() cannot slew more than 500 ppm (chrony reaches 100 000 ppm), so time-sync turns this into periodic steps rather than hiding it.' : '',
+    Math.abs(ppm) > KERNEL_SLEW_PPM ? `ntpd, systemd-timesyncd and the Guest Additions' adjtime() cannot slew more than ${KERNEL_SLEW_PPM} ppm (chrony reaches 100 000 ppm), so time-sync turns this into periodic steps rather than hiding it.` : '',
   ].filter((x) => x.length > 0).join(' ');
 
   const fixes = strong ? mismatchFixes(facts, est.hz, true) : [confirmFix(facts), ...mismatchFixes(facts, nominal ? est.hz : null, false)];
@@ -243,7 +228,7 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
     severity,
     title,
     detail,
-    evidence: evidenceOr(dedupe([...claim.evidence, ...estimateEvidence(facts, est), ...(v?.extradata.tscTicksPerSecond != null ? refEvidence('vbox', v, 'extradata.tscTicksPerSecond') : []), ...exposureEvidence(facts)]), claim.from === 'vbox' ? 'vbox' : 'kernel-log', claim.from === 'vbox' ? facts.vbox : facts.kernelLog, `TSC rate given to the guest: ${claim.hz} Hz`),
+    evidence: evidenceOr(dedupe([...claim.evidence, ...estimateEvidence(facts, est.source), ...(v?.extradata.tscTicksPerSecond != null ? refEvidence('vbox', v, 'extradata.tscTicksPerSecond') : []), ...exposureEvidence(facts)]), claim.from === 'vbox' ? 'vbox' : 'kernel-log', claim.from === 'vbox' ? facts.vbox : facts.kernelLog, `TSC rate given to the guest: ${claim.hz} Hz`),
     fixes,
     data: {
       claimedHz: claim.hz,
@@ -279,8 +264,8 @@ export function tscRateClamped(facts: Facts): Finding[] {
       + 'the guest clock gains (host/4 294 967 295 − 1), e.g. +4.8 % on a 4.5 GHz host.',
     evidence: evidenceOr(refEvidence('vbox', v, 'tscTicksPerSecond', 'hostTscTicksPerSecond', 'gipCpuHz', 'paravirtProvider'), 'vbox', v, `cTSCTicksPerSecond=${v.tscTicksPerSecond}`),
     fixes: [
-      { where: 'host', summary: `Keep the guest's TSC emulated at the clamped rate by stopping the paravirtualised clock (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage modifyvm ${vm.arg} ${paravirtFlag(v)} minimal` },
-      { where: 'guest', summary: 'Or use the ACPI PM timer in the guest.', command: 'echo acpi_pm | sudo tee /sys/devices/system/clocksource/clocksource0/current_clocksource', action: { kind: 'set-clocksource', clocksource: 'acpi_pm' } },
+      { where: 'host', summary: `Keep the guest's TSC emulated at the clamped rate by stopping the paravirtualised clock (VM powered off).${vm.note}`, command: `VBoxManage modifyvm ${vm.arg} ${paravirtFlag(v)} minimal` },
+      setClocksourceFix('acpi_pm', 'Or use the ACPI PM timer in the guest.'),
     ],
     data: { claimedHz: v.tscTicksPerSecond, hostTscHz: v.hostTscTicksPerSecond },
   }];
@@ -293,12 +278,13 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
   const invariant = /invariant/i.test(v.gipMode ?? '');
   const min = Math.min(...v.gipPerCpuHz);
   const max = Math.max(...v.gipPerCpuHz);
-  const spreadText = `${fmtHz(min)} … ${fmtHz(max)} (${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')} around the median ${fmtHz(median(v.gipPerCpuHz))})`;
+  const spread = fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '');
+  const spreadText = `${fmtHz(min)} … ${fmtHz(max)} (${spread} around the median ${fmtHz(median(v.gipPerCpuHz))})`;
   if (!invariant) {
     return [{
       id: 'VBOX_HOST_TSC_NOT_INVARIANT',
       severity: 'info',
-      title: `The host TSC is not invariant (GIP mode ${v.gipMode ?? 'unknown'}): VirtualBox measures it per CPU, and the rates differ by ${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')}`,
+      title: `The host TSC is not invariant (GIP mode ${v.gipMode ?? 'unknown'}): VirtualBox measures it per CPU, and the rates differ by ${spread}`,
       detail: `Per-CPU GIP rates: ${spreadText}. On such hosts the TSC changes rate with power states; VirtualBox keeps the guest TSC emulated, and paravirtualised clocks are not switched to the real TSC.`,
       evidence: evidenceOr(refEvidence('vbox', v, 'gipMode', 'gipCpuHz'), 'vbox', v, `GIP per-CPU rates ${v.gipPerCpuHz.join(', ')}`),
       fixes: [{ where: 'guest', summary: 'Prefer a clocksource that runs on VirtualBox\'s virtual time (acpi_pm or hpet) if the guest clock misbehaves.' }],
@@ -309,7 +295,7 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
   return [{
     id: 'VBOX_TSC_CALIBRATION_UNRELIABLE',
     severity: 'warning',
-    title: `VirtualBox's host TSC calibration is unreliable: per-CPU rates differ by ${fmtPercent(v.gipPerCpuSpreadPpm, 2).replace(/^\+/, '')} on an invariant-TSC host`,
+    title: `VirtualBox's host TSC calibration is unreliable: per-CPU rates differ by ${spread} on an invariant-TSC host`,
     detail: `On an invariant-TSC host every CPU's TSC ticks at one rate, so the per-CPU GIP measurements should agree to a few ppm; here they span ${spreadText}. `
       + 'cTSCTicksPerSecond is taken from this calibration, so the rate given to the guest is suspect. The GIP stops refining 2 s after the first VM maps it, so a VM started right after the host booted keeps a bad value for the whole host session.',
     evidence: evidenceOr(refEvidence('vbox', v, 'gipMode', 'gipCpuHz', 'tscTicksPerSecond'), 'vbox', v, `GIP per-CPU rates ${v.gipPerCpuHz.join(', ')}`),
@@ -374,7 +360,7 @@ export function tscSettings(facts: Facts): Finding[] {
       severity: 'warning',
       title: 'TSCTiedToExecution is on: the guest TSC stops whenever the VM is not running, so TSC-based clocks fall behind by design',
       evidence: evidenceOr(refEvidence('vbox', v, 'tscTiedToExecution'), 'vbox', v, 'TSCTiedToExecution=true'),
-      fixes: [{ where: 'host', summary: `Remove the setting unless you need it for profiling (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTiedToExecution"` }],
+      fixes: [{ where: 'host', summary: `Remove the setting unless you need it for profiling (VM powered off).${vm.note}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/TSCTiedToExecution"` }],
       data: {},
     });
   }
@@ -386,7 +372,7 @@ export function tscSettings(facts: Facts): Finding[] {
       title: `Warp drive is set to ${warp} %: the guest's virtual time runs ${warp > 100 ? 'fast' : 'slow'} on purpose`,
       detail: 'WarpDrivePercentage scales the whole virtual clock; VirtualBox\'s manual says to disable time synchronisation when it is changed.',
       evidence: evidenceOr(refEvidence('vbox', v, 'extradata.warpDrivePercentage'), 'vbox', v, `WarpDrivePercentage=${warp}`),
-      fixes: [{ where: 'host', summary: `Remove the setting (VM powered off).${vm.known ? '' : VM_NAME_NOTE}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/WarpDrivePercentage"` }],
+      fixes: [{ where: 'host', summary: `Remove the setting (VM powered off).${vm.note}`, command: `VBoxManage setextradata ${vm.arg} "VBoxInternal/TM/WarpDrivePercentage"` }],
       data: { warpDrivePercentage: warp },
     });
   }
@@ -409,7 +395,7 @@ export function hostRateSourcesDisagree(facts: Facts): Finding[] {
     severity: 'info',
     title: `Two strong sources of the host TSC rate disagree by ${fmtPpm(ppm)}: ${fmtHz(first.hz)} (${first.source}) and ${fmtHz(other.hz)} (${other.source})`,
     detail: `clockdoctor used the first (${first.text}); the other says ${other.text}. If --host-tsc-hz is one of them, check it for a typo or a measurement from another host.`,
-    evidence: evidenceOr([...estimateEvidence(facts, { hz: first.hz, source: first.source, strength: 'strong', candidates: [] }), ...estimateEvidence(facts, { hz: other.hz, source: other.source, strength: 'strong', candidates: [] })], 'vbox', facts.vbox, `host TSC rate ${first.hz} Hz vs ${other.hz} Hz`),
+    evidence: evidenceOr([...estimateEvidence(facts, first.source), ...estimateEvidence(facts, other.source)], 'vbox', facts.vbox, `host TSC rate ${first.hz} Hz vs ${other.hz} Hz`),
     fixes: [{ where: 'host', summary: 'Re-measure the host TSC rate (on a Linux host: the `tsc: Refined TSC clocksource calibration` line of dmesg) and rerun with that value.' }],
     data: { usedHz: first.hz, usedSource: first.source, otherHz: other.hz, otherSource: other.source, differencePpm: Math.round(ppm * 10) / 10 },
   }];

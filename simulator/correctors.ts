@@ -8,7 +8,7 @@
 import { ADJTIME_SLEW_RATE, KERNEL_MAXFREQ, type Assumptions } from './constants.js';
 import { fmtSignedSeconds } from './format.js';
 import type { CorrectorName, CorrectorSpec } from './model-params.js';
-import { rateOf, type EngineState, type Kernel } from './state.js';
+import type { EngineState, Kernel } from './state.js';
 
 export interface CorrectorStats {
   polls: number;
@@ -434,5 +434,3 @@ export function correctorAssumptions(specs: readonly CorrectorSpec[]): (keyof As
   }
   return out;
 }
-
-export { rateOf };

@@ -88,6 +88,14 @@ const MIN_PV_EVENT_PERIOD = 10;
 const MAX_EVENTS = 50_000_000;
 const K_END = 0, K_CORR = 1, K_SLEW = 2, K_PV = 3, K_STALL_START = 4, K_STALL_END = 5, K_CATCHUP = 6, K_WATCHDOG = 7, K_CROSS = 8;
 
+/**
+ * When the next pvclock re-anchor of `m` falls, counting from `now`. Infinity for clocks that are never
+ * re-anchored or are re-anchored too often to step (their rate counts as 0 instead, see effectiveE).
+ */
+function nextPvAnchor(m: ClockModel, now: number): number {
+  return m.pvUpdateSeconds !== null && m.pvUpdateSeconds >= MIN_PV_EVENT_PERIOD ? now + m.pvUpdateSeconds : Infinity;
+}
+
 function catchUpIndex(lag: number): number {
   let i = 0;
   for (let j = 0; j < VBOX_CATCH_UP_TABLE.length; j++) if ((VBOX_CATCH_UP_TABLE[j]?.lagSeconds ?? Infinity) <= lag) i = j;
@@ -202,17 +210,22 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
   // Catch-up: lag in seconds, speed, and the lag at which the speed changes next.
   let catching = false, lag = 0, speed = 0, lagLow = 0, cuIndex = -1;
 
-  let nextPv = clock.pvUpdateSeconds !== null && clock.pvUpdateSeconds >= MIN_PV_EVENT_PERIOD ? clock.pvUpdateSeconds : Infinity;
+  let nextPv = nextPvAnchor(clock, s.t);
   let watchdogAt = cs.watchdog?.switchTo && cs.watchdog.verdict.detectedAfterSeconds !== null ? cs.watchdog.verdict.detectedAfterSeconds : Infinity;
+
+  /** VirtualBox catch-up at table row `i`: its speed, until the lag falls to the row's floor (the stop lag for row 0). */
+  const vboxCatchUpRow = (i: number): void => {
+    cuIndex = i;
+    speed = VBOX_CATCH_UP_TABLE[i]?.speedUp ?? 0;
+    lagLow = i === 0 ? VBOX_CATCH_UP_STOP_SECONDS : (VBOX_CATCH_UP_TABLE[i]?.lagSeconds ?? 0);
+  };
 
   const startCatchUp = (): void => {
     const cu = clock?.stall.catchUp;
     if (!cu) return;
     if (cu === 'vbox') {
       if (lag < (VBOX_CATCH_UP_TABLE[0]?.lagSeconds ?? 0)) return;
-      cuIndex = catchUpIndex(lag);
-      speed = VBOX_CATCH_UP_TABLE[cuIndex]?.speedUp ?? 0;
-      lagLow = cuIndex === 0 ? VBOX_CATCH_UP_STOP_SECONDS : (VBOX_CATCH_UP_TABLE[cuIndex]?.lagSeconds ?? 0);
+      vboxCatchUpRow(catchUpIndex(lag));
     } else {
       cuIndex = -1;
       speed = cu.speedUp;
@@ -436,9 +449,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
         mark = null; // a cycle that contains another event is not a repeatable one
         lag = lagLow;
         if (cuIndex > 0) {
-          cuIndex--;
-          speed = VBOX_CATCH_UP_TABLE[cuIndex]?.speedUp ?? 0;
-          lagLow = cuIndex === 0 ? VBOX_CATCH_UP_STOP_SECONDS : (VBOX_CATCH_UP_TABLE[cuIndex]?.lagSeconds ?? 0);
+          vboxCatchUpRow(cuIndex - 1);
           s.extra = speed;
         } else {
           catching = false;
@@ -456,7 +467,7 @@ export function simulate(p: ModelParams, opts: SimulateOptions = {}): SimResult 
           event(`clocksource watchdog marks tsc unstable (${fmtSeconds(cs.watchdog?.verdict.skewPerIntervalSeconds ?? 0)} skew per 0.5 s > ${fmtSeconds(cs.watchdog?.verdict.thresholdSeconds ?? 0)}): switched to ${to.clock}`);
           clock = to;
           s.eClock = effectiveE(to);
-          nextPv = to.pvUpdateSeconds !== null && to.pvUpdateSeconds >= MIN_PV_EVENT_PERIOD ? s.t + to.pvUpdateSeconds : Infinity;
+          nextPv = nextPvAnchor(to, s.t);
         }
         break;
       }

@@ -15,7 +15,7 @@ export function fmtPpm(ppm: number): string {
   if (Math.abs(ppm) < 0.05) return '0 ppm';
   const sign = ppm < 0 ? '−' : '+';
   const a = Math.abs(ppm);
-  const body = a >= 1000 ? groupDigits(a) : a >= 100 ? a.toFixed(1) : a >= 1 ? a.toFixed(1) : a.toFixed(3);
+  const body = a >= 1000 ? groupDigits(a) : a >= 1 ? a.toFixed(1) : a.toFixed(3);
   return `${sign}${body} ppm`;
 }
 
@@ -89,8 +89,7 @@ export function fmtNumber(n: number): string {
   if (Math.abs(n) >= 1000) {
     const whole = groupDigits(Math.trunc(n));
     const frac = Math.abs(n - Math.trunc(n));
-    const sign = n < 0 && Math.trunc(n) === 0 ? '−' : '';
-    return frac >= 0.05 ? `${sign}${whole}${frac.toFixed(1).slice(1)}` : `${sign}${whole}`;
+    return frac >= 0.05 ? `${whole}${frac.toFixed(1).slice(1)}` : whole;
   }
   return String(Number(n.toPrecision(6))).replace('-', '−');
 }

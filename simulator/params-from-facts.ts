@@ -80,7 +80,8 @@ export function paramsFromFacts(f: Facts): ParamsFromFacts {
   }
   const trueHz = est.hz;
   if (trueHz !== null) {
-    const c = est.candidates.find((x) => x.source === est.source);
+    // estimateHostTsc takes its answer from the first candidate.
+    const c = est.candidates[0];
     notes.push(`true host TSC rate ${groupDigits(trueHz)} Hz from ${c?.text ?? est.source}`);
     if (est.strength === 'hint') assumptions.push(`assumption: the true host TSC rate ${groupDigits(trueHz)} Hz is a hint (${c?.text ?? est.source}), not a measurement`);
   }
@@ -102,13 +103,10 @@ export function paramsFromFacts(f: Facts): ParamsFromFacts {
   }
 
   // VirtualBox TSC mode and the paravirt switch.
-  let tscModeSwitchAllowed = true;
-  if (v) {
-    if (v.switchedToRealTscOffset === true) tscModeSwitchAllowed = true;
-    else if (v.tscModeSwitchAllowed === false) tscModeSwitchAllowed = false;
-    if (v.switchedToRealTscOffset === true) notes.push('VirtualBox switched the TSC mode to RealTscOffset: the guest TSC ticks at the real host rate');
-  }
-  const tscMode = v?.tscMode === 'RealTscOffset' ? 'RealTscOffset' : (v?.tscMode ?? 'Dynamic');
+  // A switch the log shows happened was allowed, whatever the config line says.
+  const tscModeSwitchAllowed = v?.switchedToRealTscOffset === true || v?.tscModeSwitchAllowed !== false;
+  if (v?.switchedToRealTscOffset === true) notes.push('VirtualBox switched the TSC mode to RealTscOffset: the guest TSC ticks at the real host rate');
+  const tscMode = v?.tscMode ?? 'Dynamic';
 
   const hz = f.timerList?.hz ?? null;
   if (hz === null) assumptions.push(assumptionText('defaultHz', ASSUMPTION_DEFAULTS.defaultHz));
@@ -164,18 +162,18 @@ const NULL_PREDICTION = (explanation: string[], assumptions: string[]): Predicti
 });
 
 /**
- * Does this clock's rate depend on a TSC rate the evidence does not give? Computed, not tabled: run the
- * clock models with two different hypothetical true rates and see whether the clock notices.
+ * Which clocks' rates depend on a TSC rate the evidence does not give? Computed, not tabled: run the
+ * clock models with two different hypothetical true rates and see which clocks notice.
  */
-function dependsOnUnknownRate(p: ModelParams, clock: ClockName): boolean {
+function unknownRateProbe(p: ModelParams): (clock: ClockName) => boolean {
   const base = p.claimedTscHz ?? p.trueTscHz ?? 3e9;
-  const a = clockModels({ ...p, claimedTscHz: p.claimedTscHz ?? base, trueTscHz: p.trueTscHz ?? base }).clocks.get(clock)?.e;
+  const a = clockModels({ ...p, claimedTscHz: p.claimedTscHz ?? base, trueTscHz: p.trueTscHz ?? base }).clocks;
   const b = clockModels({
     ...p,
     claimedTscHz: p.claimedTscHz ?? (p.trueTscHz !== null ? p.trueTscHz * 1.01 : base),
     trueTscHz: p.trueTscHz ?? base * 1.01,
-  }).clocks.get(clock)?.e;
-  return a !== b;
+  }).clocks;
+  return (clock) => a.get(clock)?.e !== b.get(clock)?.e;
 }
 
 /** Evidence → prediction, per clocksource and for the running corrector(s). */
@@ -192,13 +190,14 @@ export function predictFromFacts(facts: Facts): Prediction {
 
   const perClocksource: ClockPrediction[] = [];
   const unknown = new Set<ClockName>();
+  const dependsOnUnknownRate = p.claimedTscHz === null || p.trueTscHz === null ? unknownRateProbe(p) : null;
   for (const name of relevant) {
     const m = cs.clocks.get(name);
     if (!m) continue;
     // A clock whose rate hangs on a TSC rate the evidence does not give gets no figure — on VirtualBox
     // the announced rate is the suspect itself, and elsewhere the model would only be repeating its
     // assumption that the hypervisor calibrated well (simulate can run that, saying so).
-    if ((p.claimedTscHz === null || p.trueTscHz === null) && dependsOnUnknownRate(p, name)) {
+    if (dependsOnUnknownRate !== null && dependsOnUnknownRate(name)) {
       unknown.add(name);
       continue;
     }

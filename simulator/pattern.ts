@@ -3,6 +3,7 @@
  */
 import { fmtPpm, fmtSeconds, fmtSignedSeconds } from './format.js';
 import type { SimResult } from './engine.js';
+import { median } from './stats.js';
 
 export interface PatternInfo {
   kind: 'none' | 'linear' | 'sawtooth' | 'bounded' | 'converges';
@@ -13,12 +14,6 @@ export interface PatternInfo {
   text: string;
 }
 
-const median = (xs: number[]): number => {
-  const a = [...xs].sort((x, y) => x - y);
-  const n = a.length;
-  if (n === 0) return NaN;
-  return n % 2 ? (a[(n - 1) / 2] ?? NaN) : ((a[n / 2 - 1] ?? 0) + (a[n / 2] ?? 0)) / 2;
-};
 
 export function classifyPattern(r: SimResult): PatternInfo {
   const T = r.durationSeconds;

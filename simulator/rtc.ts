@@ -19,8 +19,3 @@ export interface ElevenMinuteMode {
 export function elevenMinuteMode(): ElevenMinuteMode {
   return { rewritePeriodSeconds: RTC_SYNC_PERIOD_SECONDS, stopsAfterSyncLostSeconds: NTP_PHASE_LIMIT_SECONDS / ADJTIME_SLEW_RATE };
 }
-
-/** `hwclock --adjust`: RTC + drift_factor · elapsed days. */
-export function adjtimeCorrected(rtcSeconds: number, driftFactorSecondsPerDay: number, lastAdjust: number): number {
-  return rtcSeconds + (driftFactorSecondsPerDay * (rtcSeconds - lastAdjust)) / 86400;
-}
