@@ -71,6 +71,14 @@ export interface TimeSyncLogLine extends LineRef {
   deltaNs: number | null;
 }
 
+/** Four CPUID registers, as a `Hst:` row of VBox.log's CPUID dump prints them. */
+export interface CpuidRegs {
+  eax: number;
+  ebx: number;
+  ecx: number;
+  edx: number;
+}
+
 export interface VboxFacts extends SectionBase {
   /** `5.0.6`, `7.2.12` (numeric part); `versionRaw` keeps suffixes such as `_Ubuntu`. */
   version: string | null;
@@ -99,7 +107,7 @@ export interface VboxFacts extends SectionBase {
   /** (max − min) / median of `gipPerCpuHz`, in ppm; null with fewer than 2 CPUs. */
   gipPerCpuSpreadPpm: number | null;
   /** Host CPUID leaf 0x15 raw registers from the `Hst:` row. */
-  cpuidLeaf15: { eax: number; ebx: number; ecx: number; edx: number } | null;
+  cpuidLeaf15: CpuidRegs | null;
   /** Host TSC Hz from leaf 0x15 = ecx·ebx/eax, only when the crystal is enumerated (ecx ≠ 0). */
   cpuidTscTicksPerSecond: number | null;
   /** Leaf 0x15 with ecx = 0 and a crystal inferred from the CPU family (a hint, not a fact). */

@@ -12,11 +12,11 @@ import { emptyFacts, type Facts, type FactKey } from './facts.js';
 import type { InputKind, InputStatus } from './result.js';
 import type { SourceStatus } from './snapshot.js';
 import { InputError, ParseError, located } from './errors.js';
-import { parseFile, readHead } from './sources/file.js';
+import { parseFile, readHeadAndSize } from './sources/file.js';
 import type { LineParser, SplitStats } from './parsers/lines.js';
 import { createVboxParser } from './parsers/vbox.js';
 import { createKernelLogParser } from './parsers/kernel-log.js';
-import { detectKind } from './parsers/detect.js';
+import { detectKind, type FileKind } from './parsers/detect.js';
 import { createCpuinfoParser } from './parsers/cpuinfo.js';
 import { createTimerListParser } from './parsers/timer-list.js';
 import { parseClocksourceFile } from './parsers/clocksource.js';
@@ -36,11 +36,11 @@ export interface ReadInputsResult {
 }
 
 /** Files above this size get a progress line ("reading …"). */
-export const PROGRESS_BYTES = 50 * 1024 * 1024;
+const PROGRESS_BYTES = 50 * 1024 * 1024;
 
 const HEAD_BYTES = 64 * 1024;
 
-const KIND_TO_KEY: Record<Exclude<InputKind, 'capture-dir'>, FactKey> = {
+const KIND_TO_KEY: Record<FileKind, FactKey> = {
   'vbox-log': 'vbox',
   'kernel-log': 'kernelLog',
   cpuinfo: 'cpuinfo',
@@ -131,7 +131,7 @@ function notRegular(path: string): string | null {
   try {
     st = fs.statSync(path);
   } catch {
-    return null; // missing or unreadable: readHead says which
+    return null; // missing or unreadable: readHeadAndSize says which
   }
   if (st.isFile() || st.isDirectory()) return null;
   // A pipe would block until a writer comes and loses the head we sniffed; a device may never end.
@@ -145,8 +145,7 @@ function readFile(path: string, facts: Facts, opts: ReadInputsOptions): InputSta
   const irregular = notRegular(path);
   if (irregular !== null) return { path, kind: null, status: 'failed', message: irregular };
   try {
-    head = readHead(path, HEAD_BYTES);
-    size = fs.statSync(path).size;
+    ({ head, size } = readHeadAndSize(path, HEAD_BYTES));
   } catch (err) {
     return { path, kind: null, status: 'failed', message: errorMessage(err) };
   }
@@ -158,9 +157,10 @@ function readFile(path: string, facts: Facts, opts: ReadInputsOptions): InputSta
     const why = detected.reason === 'empty' ? 'empty file' : detected.reason === 'binary' ? 'binary data, not a text log' : detected.kind !== null ? NOT_RECOGNISED : detected.reason;
     return { path, kind: null, status: 'not-recognised', message: why };
   }
-  const key = KIND_TO_KEY[kind as Exclude<InputKind, 'capture-dir'>];
+  const key = KIND_TO_KEY[kind];
   const already = facts[key];
-  if (already !== null && !(key === 'clocksource' && kind !== 'capture-dir')) {
+  // Clocksource files are merged (current + available), or found duplicate, by `place`.
+  if (already !== null && key !== 'clocksource') {
     return { path, kind, status: 'skipped', message: `a ${kind} was already given (${already.path ?? 'earlier input'}); only the first is analysed` };
   }
   let section: unknown;

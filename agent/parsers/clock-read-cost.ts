@@ -3,6 +3,7 @@
  * measured ns per `clock_gettime` from Node. Pure (the measuring happens in the source).
  */
 import type { ClockReadCostFacts } from '../facts.js';
+import { median } from '../../simulator/stats.js';
 
 export interface ClockReadCostRaw {
   /** Text of `current_clocksource`. */
@@ -35,16 +36,15 @@ export function vdsoCapable(clocksource: string | null): boolean | null {
   return VDSO[clocksource] ?? null;
 }
 
-function median(xs: number[]): number | null {
-  const s = xs.filter((x) => Number.isFinite(x) && x > 0).sort((a, b) => a - b);
-  if (s.length === 0) return null;
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] ?? null) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+/** Median of the usable (finite, positive) values; null without any. */
+function usableMedian(xs: number[]): number | null {
+  const s = xs.filter((x) => Number.isFinite(x) && x > 0);
+  return s.length === 0 ? null : median(s);
 }
 
 export function parseClockReadCost(raw: ClockReadCostRaw, path: string | null = null): ClockReadCostFacts {
   const cs = raw.clocksource?.trim().split(/\s+/)[0] ?? null;
   const clocksource = cs === '' ? null : cs;
-  const m = median(raw.samplesNs);
+  const m = usableMedian(raw.samplesNs);
   return { path, refs: {}, clocksource, vdso: vdsoCapable(clocksource), nsPerRead: m === null ? null : Math.round(m * 10) / 10 };
 }

@@ -9,7 +9,7 @@ import { ParseError } from '../errors.js';
 
 /** What a source read from one `clocksource<N>` directory (null = file absent or unreadable). */
 export interface ClocksourceDeviceText {
-  /** Directory index as a string (`clocksource0` → `"0"`). */
+  /** Directory index as a string (`clocksource0` → `"0"`), like node_exporter's `device` label. */
   device: string;
   current: string | null;
   available: string | null;

@@ -108,16 +108,16 @@ export function createCpuinfoParser(path: string | null = null): LineParser<Cpui
       }
       if (arch === null && hardware !== null) arch = 'arm';
       if (flags !== null && refs.tscFlags !== undefined) refs.hypervisorFlag = refs.tscFlags;
-      if (modelName !== null && refs.modelName !== undefined && brandNominalHz(modelName) !== null) refs.brandNominalHz = refs.modelName;
-      const name: string | null = modelName;
+      const nominalHz = modelName === null ? null : brandNominalHz(modelName);
+      if (nominalHz !== null && refs.modelName !== undefined) refs.brandNominalHz = refs.modelName;
       return {
         path,
         refs,
         processors: processors > 0 ? processors : null,
         architecture: arch ?? (modelName !== null ? 'other' : null),
         vendor,
-        modelName: name,
-        brandNominalHz: name === null ? null : brandNominalHz(name),
+        modelName,
+        brandNominalHz: nominalHz,
         cpuKhz,
         tscFlags,
         hypervisorFlag,

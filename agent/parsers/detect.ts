@@ -10,10 +10,13 @@ import type { InputKind } from '../result.js';
 import { looksLikeVboxLog } from './vbox.js';
 import { looksLikeKernelLog } from './kernel-log.js';
 import { clocksourceFileKind } from './clocksource.js';
-import { splitPrefix } from './kernel-log-prefix.js';
+import { hasKernelPrefix, splitPrefix } from './kernel-log-prefix.js';
+
+/** The kinds content can show: every input kind but a capture directory (which has no content to sniff). */
+export type FileKind = Exclude<InputKind, 'capture-dir'>;
 
 export interface DetectedKind {
-  kind: InputKind | null;
+  kind: FileKind | null;
   /** Why: which marker decided, or why nothing matched (`empty`, `binary`, `not recognised …`). */
   reason: string;
 }
@@ -63,10 +66,7 @@ function prefixVotes(lines: string[]): { vbox: number; kernel: number } {
   let kernel = 0;
   for (const l of lines) {
     if (/^(?:\s*>)*\s?\d{2,}:\d\d:\d\d\.\d{3,9} /.test(l)) vbox++;
-    else {
-      const sp = splitPrefix(l);
-      if (sp.shape !== 'plain' && (sp.shape !== 'syslog' || sp.tag === 'kernel' || /\[\s*\d+\.\d+\]/.test(l))) kernel++;
-    }
+    else if (hasKernelPrefix(l, splitPrefix(l))) kernel++;
   }
   return { vbox, kernel };
 }

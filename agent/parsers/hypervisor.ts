@@ -54,7 +54,7 @@ const DMI: [RegExp, string][] = [
 ];
 
 /** The best platform name the evidence gives, or null (we never guess bare metal). */
-export function platformOf(f: Omit<HypervisorFacts, 'platform' | 'path' | 'refs'>): string | null {
+function platformOf(f: Omit<HypervisorFacts, 'platform' | 'path' | 'refs'>): string | null {
   if (f.sysHypervisorType !== null && /xen/i.test(f.sysHypervisorType)) return 'Xen';
   const dmi = [f.dmiSysVendor, f.dmiProductName, f.dmiBiosVendor].filter((s): s is string => s !== null).join(' ');
   for (const [re, name] of DMI) if (re.test(dmi)) return name;

@@ -21,7 +21,7 @@ export function mhzToKhz(text: string): number | null {
  * A decimal number with a unit multiplier, exactly: `decimalTimes("3.40", 1e9)` → 3 400 000 000.
  * Null when not a plain decimal or the result is not a safe integer.
  */
-export function decimalTimes(text: string, multiplier: number): number | null {
+function decimalTimes(text: string, multiplier: number): number | null {
   const m = /^(\d{1,12})(?:\.(\d{1,9}))?$/.exec(text.trim());
   if (m === null) return null;
   const frac = m[2] ?? '';

@@ -41,7 +41,7 @@ function at(re: RegExp, s: string, i: number): RegExpExecArray | null {
 }
 
 /** Remove paste damage: `> ` quoting and markdown escapes such as `\[ 2.17\]`. */
-export function unmangle(line: string): string {
+function unmangle(line: string): string {
   let s = line;
   if (s.charCodeAt(0) === 62 /* > */ || (s.charCodeAt(0) === 32 && /^\s+>/.test(s))) s = s.replace(/^(?:\s*>)+ ?/, '');
   if (s.includes('\\')) s = s.replace(/\\([[\]_*`#<>()])/g, '$1');
@@ -122,4 +122,13 @@ export function splitPrefix(raw: string): SplitLine {
     }
   }
   return { msg: s.slice(i).trimEnd(), ts, tsZero, shape, tag };
+}
+
+/**
+ * Does `line` (split into `sp`) carry a kernel-log prefix? Every shape but `plain` does, except that a
+ * syslog line counts only when tagged `kernel` or stamped `[ sss.uuuuuu]`: other daemons write there too.
+ */
+export function hasKernelPrefix(line: string, sp: SplitLine): boolean {
+  if (sp.shape === 'plain') return false;
+  return sp.shape !== 'syslog' || sp.tag === 'kernel' || /\[\s*\d+\.\d+\]/.test(line);
 }

@@ -28,7 +28,7 @@ import type {
   ClocksourceRegistration, ClocksourceSwitch, KernelLogFacts, LineRef, TimeSyncLogLine, TscUnstableEvent, WatchdogVerdict,
 } from '../facts.js';
 import { excerpt, type LineParser } from './lines.js';
-import { splitPrefix, type KernelLogShape } from './kernel-log-prefix.js';
+import { hasKernelPrefix, splitPrefix, type KernelLogShape } from './kernel-log-prefix.js';
 import { mhzToKhz, safeInt, safeSignedInt } from './kernel-log-numbers.js';
 import { parseTimeSyncMessages } from './vbox-timesync.js';
 
@@ -80,7 +80,7 @@ const RE = {
  * grow memory: the first MAX_EVENTS − 1 and always the latest (the last switch decides the final
  * clocksource).
  */
-export const MAX_EVENTS = 1000;
+const MAX_EVENTS = 1000;
 
 function add<T>(list: T[], item: T): void {
   if (list.length < MAX_EVENTS) list.push(item);
@@ -169,27 +169,43 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
   let currentCounted = false;
   const shapes = new Map<KernelLogShape, number>();
 
-  const newBoot = (): void => {
-    if (currentCounted && !b.touched) return;
+  /** Count the start of the current boot. */
+  const countStart = (): void => {
     // A leading fragment of an earlier boot (ring buffer or rotated kern.log) counts only if it said something.
     if (!currentCounted && hasFacts(b)) starts++;
     starts++;
     currentCounted = true;
+  };
+
+  const newBoot = (): void => {
+    if (currentCounted && !b.touched) return;
+    countStart();
     b = freshBoot();
   };
 
   /** `Linux version` / `Command line:`: a new boot when this one already started, else just count it. */
   const bootMarker = (startsNew: boolean): void => {
     if (startsNew) newBoot();
-    else if (!currentCounted) {
-      if (hasFacts(b)) starts++;
-      starts++;
-      currentCounted = true;
-    }
+    else if (!currentCounted) countStart();
   };
 
   const ref = (key: string, lineNo: number, raw: string): void => {
     b.refs[key] = { line: lineNo, excerpt: excerpt(raw) };
+  };
+
+  const tscUnstable = (lineNo: number, raw: string, at: number | null, reason: string): void => {
+    add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason });
+  };
+
+  /** Open a watchdog verdict block (its continuation lines follow); a verdict on tsc marks it unstable. */
+  const verdict = (lineNo: number, raw: string, at: number | null, clocksource: string, cpu: number | null, skewNs: number | null): void => {
+    const v: WatchdogVerdict = {
+      line: lineNo, excerpt: excerpt(raw), atSeconds: at, cpu, clocksource,
+      watchdog: null, skewNs, intervalNs: null, wdNsec: null, csNsec: null,
+    };
+    add(b.verdicts, { v, lastLine: lineNo, wdRaw: null, csRaw: null });
+    if (clocksource === 'tsc') tscUnstable(lineNo, raw, at, 'clocksource watchdog');
+    b.touched = true;
   };
 
   const closeStale = (lineNo: number): OpenVerdict | null => {
@@ -244,24 +260,11 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
 
       // Watchdog verdict blocks first: their continuation lines mention clocksources too.
       if ((m = RE.verdictNew.exec(msg)) !== null) {
-        const v: WatchdogVerdict = {
-          line: lineNo, excerpt: excerpt(raw), atSeconds: at, cpu: safeInt(m[1]), clocksource: m[2] ?? '',
-          watchdog: null, skewNs: null, intervalNs: null, wdNsec: null, csNsec: null,
-        };
-        add(b.verdicts, { v, lastLine: lineNo, wdRaw: null, csRaw: null });
-        if (v.clocksource === 'tsc') add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'clocksource watchdog' });
-        b.touched = true;
+        verdict(lineNo, raw, at, m[2] ?? '', safeInt(m[1]), null);
         return;
       }
       if ((m = RE.verdictOld.exec(msg)) !== null) {
-        const delta = safeSignedInt(m[2]);
-        const v: WatchdogVerdict = {
-          line: lineNo, excerpt: excerpt(raw), atSeconds: at, cpu: null, clocksource: m[1] ?? '',
-          watchdog: null, skewNs: delta, intervalNs: null, wdNsec: null, csNsec: null,
-        };
-        add(b.verdicts, { v, lastLine: lineNo, wdRaw: null, csRaw: null });
-        if (v.clocksource === 'tsc') add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'clocksource watchdog' });
-        b.touched = true;
+        verdict(lineNo, raw, at, m[1] ?? '', null, safeSignedInt(m[2]));
         return;
       }
       if (msg.includes("' wd_n") || msg.includes("' cs_n") || msg.includes(' skewed ')) {
@@ -313,26 +316,24 @@ export function createKernelLogParser(path: string | null = null): LineParser<Ke
         const reason = m[1] ?? '';
         // 6.x prints this right after a watchdog verdict on tsc that already recorded the event.
         const open = closeStale(lineNo);
-        if (!(reason === 'clocksource watchdog' && open !== null && open.v.clocksource === 'tsc')) {
-          add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason });
-        }
+        if (!(reason === 'clocksource watchdog' && open !== null && open.v.clocksource === 'tsc')) tscUnstable(lineNo, raw, at, reason);
         b.touched = true;
         return;
       }
       if ((msg.includes('marking TSC unstable') || msg.includes('Marking it as unstable')) && (m = RE.markTscOld.exec(msg)) !== null) {
-        add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: m[1] !== undefined ? `${m[1]} detected` : 'TSC running slowly' });
+        tscUnstable(lineNo, raw, at, m[1] !== undefined ? `${m[1]} detected` : 'TSC running slowly');
         b.touched = true;
         return;
       }
       if ((m = RE.markClocksourceTsc.exec(msg)) !== null) {
         const why = (m[1] ?? '').replace(/[.:]$/, '').trim();
         const reason = /read-back delay/.test(msg) ? 'watchdog read-back delay' : why !== '' ? why : 'clocksource marked unstable';
-        add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason });
+        tscUnstable(lineNo, raw, at, reason);
         b.touched = true;
         return;
       }
       if (RE.foundUnstable.test(msg)) {
-        add(b.tscUnstableEvents, { line: lineNo, excerpt: excerpt(raw), atSeconds: at, reason: 'found unstable after boot' });
+        tscUnstable(lineNo, raw, at, 'found unstable after boot');
         b.touched = true;
         return;
       }
@@ -559,8 +560,7 @@ export function looksLikeKernelLog(head: string): boolean {
     considered++;
     if (/^\s?\d{2,}:\d\d:\d\d\.\d{6} /.test(line)) vboxStamped++;
     const sp = splitPrefix(line);
-    const kernelTagged = sp.tag === 'kernel' || (sp.shape === 'syslog' && /\[\s*\d+\.\d+\]/.test(line));
-    if (sp.shape === 'dmesg' || sp.shape === 'dmesg-raw' || sp.shape === 'dmesg-x' || sp.shape === 'kmsg' || sp.shape === 'journal' || sp.shape === 'dmesg-ctime' || kernelTagged) prefixed++;
+    if (hasKernelPrefix(line, sp)) prefixed++;
     if (/^(?:Linux version \S+ \(|Command line: |Kernel command line: |BIOS-e820: |BIOS-provided physical RAM map|(?:clocksource: )?Switched to clocksource |Detected \d+\.\d{3} MHz processor|tsc: |Hypervisor detected: |Booting paravirtualized kernel|DMI: |ACPI: |Initializing cgroup subsys|x86\/fpu: |e820: )/.test(sp.msg)) kernelMessages++;
   }
   if (considered === 0) return false;

@@ -171,14 +171,14 @@ export class LineSplitter {
       this.stats.overlongLines++;
       return;
     }
-    if (end > start && buf[end - 1] === 13) end--;
+    end = withoutCr(buf, start, end);
     const p = this.parser;
     if (p.wants !== undefined && !p.wants(buf, start, end)) return;
     p.push(buf.toString('utf8', start, end), lineNo);
   }
 }
 
-/** The end of a line without its `\r` (as `emit` strips it). */
+/** The end of a line without its `\r`: every line a parser sees, in `wants`, `push` or `skipped`, has it stripped. */
 function withoutCr(buf: Uint8Array, start: number, end: number): number {
   return end > start && buf[end - 1] === 13 ? end - 1 : end;
 }

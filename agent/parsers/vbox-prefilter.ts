@@ -223,7 +223,7 @@ export function wantsLine(buf: Uint8Array, start: number, end: number, state: Pr
 }
 
 /** Is the message at `buf[p, end)` one the parser reads? Dispatch on the first byte; no allocation. */
-export function wantsMessage(buf: Uint8Array, p: number, end: number, state: PrefilterState): boolean {
+function wantsMessage(buf: Uint8Array, p: number, end: number, state: PrefilterState): boolean {
   if (p >= end) return false;
   switch (buf[p]) {
     case 84: { // T: `TM: …`, `TMR3UtcNow: …`; first-wins lines only until the parser has them

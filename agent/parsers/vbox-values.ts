@@ -2,7 +2,8 @@
  * Value grammar of VBox.log: IPRT's space-grouped numbers, hex companions, `%RTbool`, TSC-mode and
  * provider names, CPUID register decoding. Pure helpers for the VBox.log parser (formats.md §0, §4).
  */
-import type { VboxParavirtProvider, VboxTscMode } from '../facts.js';
+import type { CpuidRegs, VboxParavirtProvider, VboxTscMode } from '../facts.js';
+import { safeSignedInt } from './kernel-log-numbers.js';
 
 // IPRT's `'` flag groups digits with a plain space; retyped/forum values use `,` `.` NBSP or `'`.
 const GROUPED = /^-?\d{1,3}(?:[ ,.\u00a0\u202f']\d{3})+$/;
@@ -10,20 +11,13 @@ const PLAIN = /^-?\d+$/;
 const SEPARATORS = /[ ,.\u00a0\u202f']/g;
 
 /**
- * A decimal integer only when JavaScript holds it exactly (|n| ≤ 2^53 − 1): a 40-digit run in a
- * damaged log is no evidence, and a rounded guess must never pass for a fact.
+ * `3 478 274 491`, `3,478,274,491`, `3478274491` → number; anything else (or beyond 2^53) → null: a
+ * 40-digit run in a damaged log is no evidence, and a rounded guess must never pass for a fact.
  */
-export function safeInt(text: string | undefined): number | null {
-  if (text === undefined) return null;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : null;
-}
-
-/** `3 478 274 491`, `3,478,274,491`, `3478274491` → number; anything else (or beyond 2^53) → null. */
 export function groupedInt(text: string): number | null {
   const t = text.trim();
-  if (PLAIN.test(t)) return safeInt(t);
-  if (GROUPED.test(t)) return safeInt(t.replace(SEPARATORS, ''));
+  if (PLAIN.test(t)) return safeSignedInt(t);
+  if (GROUPED.test(t)) return safeSignedInt(t.replace(SEPARATORS, ''));
   return null;
 }
 
@@ -111,9 +105,6 @@ export function paravirtProvider(name: string): VboxParavirtProvider | null {
   }
 }
 
-/** Four CPUID registers. */
-export interface CpuidRegs { eax: number; ebx: number; ecx: number; edx: number }
-
 /** The 12-char vendor string of leaf 0 (EBX, EDX, ECX). */
 export function cpuidVendor(r: CpuidRegs): string {
   return regsAscii([r.ebx, r.edx, r.ecx]);
@@ -162,7 +153,11 @@ export function inferredCrystalHz(vendor: string | null, family: number | null, 
   return CRYSTAL_BY_MODEL.get(model) ?? null;
 }
 
-/** `… @ 3.40GHz` → 3 400 000 000 (also `MHz`); null without such a suffix (most AMD brands). */
+/**
+ * `… @ 3.40GHz` → 3 400 000 000 (also `MHz`); null without such a suffix (most AMD brands). Kept
+ * apart from kernel-log-numbers' `brandNominalHz`, which refuses more than 12 integer digits where
+ * this one reads any run (`@ 00000000000003.40GHz` → 3 400 000 000).
+ */
 export function brandNominalHz(brand: string): number | null {
   const m = /@\s*(\d+(?:\.\d+)?)\s*([GM])Hz/i.exec(brand);
   if (m === null) return null;

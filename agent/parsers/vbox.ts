@@ -11,10 +11,12 @@
  * logs keeps the facts of VM start from the first one (first wins) and caps every event list.
  */
 import type {
-  LineRef, TimeSyncLogLine, VboxCatchUpGiveUp, VboxFacts, VboxGimKvmSystemTime, VboxHostPowerEvent,
+  CpuidRegs, LineRef, TimeSyncLogLine, VboxCatchUpGiveUp, VboxFacts, VboxGimKvmSystemTime, VboxHostPowerEvent,
   VboxParavirtProvider, VboxTscMode, VboxTscModeSwitch,
 } from '../facts.js';
 import { excerpt, type LineParser } from './lines.js';
+import { safeInt, safeSignedInt } from './kernel-log-numbers.js';
+import { median } from '../../simulator/stats.js';
 import {
   DONE_FULL_NAME, DONE_GIM_PROVIDER, DONE_GIP, DONE_GUEST_OS, DONE_HEADER, DONE_INIT_FINALIZE, DONE_LOG_OPENED, DONE_OS_PRODUCT,
   DONE_KVM_LIST, DONE_OS_RELEASE, DONE_TIED, DONE_TSC, DONE_TSC_HOST,
@@ -23,7 +25,7 @@ import {
 import { mentionsTimeSync, parseTimeSyncMessages } from './vbox-timesync.js';
 import {
   anyInt, brandNominalHz, cpuidVendor, familyModel, groupedInt, hexInt, hexOrDecimalPair, inferredCrystalHz,
-  legacyTscMode, paravirtProvider, pvclockHz, regsAscii, rtBool, safeInt, tscMode, tscModeName, type CpuidRegs,
+  legacyTscMode, paravirtProvider, pvclockHz, regsAscii, rtBool, tscMode, tscModeName,
 } from './vbox-values.js';
 
 /** Event lists keep at most this many entries (a hostile or concatenated file must not grow memory). */
@@ -96,7 +98,16 @@ const TARGET_OS: Record<string, string> = {
   win: 'Windows', darwin: 'macOS', linux: 'Linux', solaris: 'Solaris', freebsd: 'FreeBSD', os2: 'OS/2',
 };
 
-interface HostLeaf15 { eax: number; ebx: number; ecx: number; edx: number }
+/**
+ * The settings that shape time, read both from the CFGM dump and from `VBoxInternal/…` extradata
+ * lines, keyed by their extradata path (the CFGM node without its leading `/`, then the key).
+ */
+const TIME_SETTINGS: ReadonlyMap<string, keyof VboxFacts['extradata']> = new Map([
+  ['TM/TSCTicksPerSecond', 'tscTicksPerSecond'],
+  ['TM/TSCMode', 'tscMode'],
+  ['TM/WarpDrivePercentage', 'warpDrivePercentage'],
+  ['Devices/VMMDev/0/Config/GetHostTimeDisabled', 'getHostTimeDisabled'],
+]);
 
 const safeOrNull = (n: number): number | null => (Number.isSafeInteger(n) ? n : null);
 
@@ -140,10 +151,9 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
   let additions: string | null = null;
   const extradata: VboxFacts['extradata'] = { tscTicksPerSecond: null, tscMode: null, getHostTimeDisabled: null, warpDrivePercentage: null };
 
-  // CFGM dump: only the first dump counts (later ones belong to another VM start in a concatenation).
+  // CFGM dump: only the first dump counts (later ones belong to another VM start in a concatenation);
+  // `state.cfgmDone`/`state.cpuidDone` say when the first CFGM/CPUID dump has ended.
   let cfgmNode: string | null = null;
-  let cfgmDone = false;
-  let cpuidDone = false;
   // CPUID dump: an `Hst:` row without its own leaf label belongs to the preceding `Gst:` row.
   let lastGstLeaf: number | null = null;
   let lastGstSub = 0;
@@ -294,7 +304,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     const shiftM = TSC_SHIFT.exec(msg);
     const khzM = TSC_KHZ.exec(msg);
     const scale = scaleM === null ? null : scaleM[1]!.startsWith('0x') ? hexInt(scaleM[1]!) : safeInt(scaleM[1]);
-    const shift = safeInt(shiftM?.[1]);
+    const shift = safeSignedInt(shiftM?.[1]);
     const vcpu = safeInt(k[1]);
     if (vcpu === null) return;
     push(kvmSystemTime, {
@@ -310,7 +320,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
   }
 
   function onCpuid(msg: string, ref: () => LineRef): void {
-    if (cpuidDone) return;
+    if (state.cpuidDone) return;
     const m = CPUID_ROW.exec(msg);
     if (m === null) return;
     const leafText = m[2];
@@ -339,7 +349,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
   }
 
   function onCfgm(msg: string, ref: () => LineRef): void {
-    if (cfgmDone || cfgmNode === null) return;
+    if (state.cfgmDone || cfgmNode === null) return;
     const m = CFGM_KEY.exec(msg);
     if (m === null) return;
     const [, key, type, rawValue] = m as unknown as [string, string, string, string];
@@ -353,22 +363,10 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
       case '/GIM/':
         if (key === 'Provider' && str !== null && cfgmProvider === null) { cfgmProvider = paravirtProvider(str); cfgmProviderRef = ref(); }
         return;
+      // Only these two nodes: a key holding `/` under another node must not pass for one of their keys.
       case '/TM/':
-        if (key === 'TSCTicksPerSecond') {
-          const v = int ?? (str === null ? null : anyInt(str));
-          if (v !== null) { extradata.tscTicksPerSecond = v; setRef('extradata.tscTicksPerSecond', ref()); }
-        } else if (key === 'TSCMode' && str !== null) {
-          extradata.tscMode = str; setRef('extradata.tscMode', ref());
-        } else if (key === 'WarpDrivePercentage') {
-          const v = int ?? (str === null ? null : anyInt(str));
-          if (v !== null) { extradata.warpDrivePercentage = v; setRef('extradata.warpDrivePercentage', ref()); }
-        }
-        return;
       case '/Devices/VMMDev/0/Config/':
-        if (key === 'GetHostTimeDisabled') {
-          const v = int ?? (str === null ? null : anyInt(str));
-          if (v !== null) { extradata.getHostTimeDisabled = v !== 0; setRef('extradata.getHostTimeDisabled', ref()); }
-        }
+        onTimeSetting(cfgmNode.slice(1) + key, str, int, ref);
         return;
       default:
     }
@@ -376,30 +374,26 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
 
   function onExtradata(msg: string, ref: () => LineRef): void {
     const m = EXTRADATA.exec(msg);
-    if (m === null) return;
-    const key = m[1]!;
-    const value = m[2]!.replace(/^string:/i, '');
-    switch (key) {
-      case 'TM/TSCTicksPerSecond': {
-        const v = anyInt(value);
-        if (v !== null) { extradata.tscTicksPerSecond = v; setRef('extradata.tscTicksPerSecond', ref()); }
-        return;
-      }
-      case 'TM/TSCMode':
-        extradata.tscMode = value; setRef('extradata.tscMode', ref());
-        return;
-      case 'TM/WarpDrivePercentage': {
-        const v = anyInt(value);
-        if (v !== null) { extradata.warpDrivePercentage = v; setRef('extradata.warpDrivePercentage', ref()); }
-        return;
-      }
-      case 'Devices/VMMDev/0/Config/GetHostTimeDisabled': {
-        const v = anyInt(value);
-        if (v !== null) { extradata.getHostTimeDisabled = v !== 0; setRef('extradata.getHostTimeDisabled', ref()); }
-        return;
-      }
-      default:
+    if (m !== null) onTimeSetting(m[1]!, m[2]!.replace(/^string:/i, ''), null, ref);
+  }
+
+  /**
+   * One of TIME_SETTINGS (the last one given wins). `text` is the value as text (null for a CFGM value
+   * of another type), `int` a CFGM `<integer>` value; a numeric setting takes `int`, else reads `text`.
+   */
+  function onTimeSetting(path: string, text: string | null, int: number | null, ref: () => LineRef): void {
+    const field = TIME_SETTINGS.get(path);
+    if (field === undefined) return;
+    if (field === 'tscMode') {
+      if (text === null) return;
+      extradata.tscMode = text;
+    } else {
+      const v = int ?? (text === null ? null : anyInt(text));
+      if (v === null) return;
+      if (field === 'getHostTimeDisabled') extradata.getHostTimeDisabled = v !== 0;
+      else extradata[field] = v;
     }
+    setRef(`extradata.${field}`, ref());
   }
 
   function onPower(msg: string, ref: () => LineRef, at: number | null): void {
@@ -452,15 +446,13 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     }
     if (c === 91 /* [ */) {
       const n = CFGM_NODE.exec(msg);
-      if (n !== null && !cfgmDone) cfgmNode = n[1]!;
+      if (n !== null && !state.cfgmDone) cfgmNode = n[1]!;
       return;
     }
     if (c === 42 /* * */) {
-      if (msg.includes('End of CFGM dump')) { if (cfgmNode !== null) cfgmDone = true; cfgmNode = null; }
+      if (msg.includes('End of CFGM dump')) { if (cfgmNode !== null) state.cfgmDone = true; cfgmNode = null; }
       else if (msg.includes('CFGM dump')) cfgmNode = null;
-      else if (msg.includes('End of CPUID dump') && hostLeaves.size > 0) cpuidDone = true;
-      state.cfgmDone = cfgmDone;
-      state.cpuidDone = cpuidDone;
+      else if (msg.includes('End of CPUID dump') && hostLeaves.size > 0) state.cpuidDone = true;
       return;
     }
     if (msg.startsWith('Full Name')) {
@@ -521,7 +513,7 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     const fm = leaf1 === undefined ? null : familyModel(leaf1.eax);
 
     const l15 = hostLeaves.get(0x15);
-    const leaf15: HostLeaf15 | null = l15 === undefined ? null : { ...l15 };
+    const leaf15: CpuidRegs | null = l15 === undefined ? null : { ...l15 };
     let cpuidTsc: number | null = null;
     let inferredTsc: number | null = null;
     let inferredCrystal: number | null = null;
@@ -591,11 +583,9 @@ export function createVboxParser(path: string | null = null): LineParser<VboxFac
     const perCpu = [...gipPerCpuHz];
     let spread: number | null = null;
     if (perCpu.length >= 2) {
-      const sorted = [...perCpu].sort((a, b) => a - b);
-      const mid = Math.floor(sorted.length / 2);
-      const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      const mid = median(perCpu);
       // A median of a few Hz is a damaged line, not a CPU: the ratio would be meaningless (and huge).
-      if (median >= 1e6) spread = Math.round(((sorted[sorted.length - 1]! - sorted[0]!) / median) * 1e6 * 1000) / 1000;
+      if (mid >= 1e6) spread = Math.round(((Math.max(...perCpu) - Math.min(...perCpu)) / mid) * 1e6 * 1000) / 1000;
     }
 
     return {

@@ -13,7 +13,7 @@ const CALLS = 20_000;
  * ns per process.hrtime.bigint() (clock_gettime(CLOCK_MONOTONIC), in the vDSO or as a system call), one
  * value per batch. Yields between batches so the other collectors' timings are not inflated by ours.
  */
-export async function measureClockReads(batches = BATCHES, calls = CALLS): Promise<number[]> {
+async function measureClockReads(batches = BATCHES, calls = CALLS): Promise<number[]> {
   const out: number[] = [];
   let sink = 0n;
   for (let b = 0; b < batches; b++) {

@@ -3,9 +3,10 @@
  */
 import type { Source } from './source.js';
 import { notOk } from './source.js';
+import type { ClockeventDeviceText } from '../parsers/clockevents.js';
 
 export interface RawClockevents {
-  devices: { name: string; current: string | null }[];
+  devices: ClockeventDeviceText[];
   /** Text of `broadcast/current_device` (empty on most VMs), null when the file is missing. */
   broadcast: string | null;
 }

@@ -3,17 +3,11 @@
  */
 import type { Source } from './source.js';
 import { notOk } from './source.js';
-
-/** Raw text of one `clocksourceN` directory; `device` is N as a string, like node_exporter's label. */
-export interface RawClocksourceDevice {
-  device: string;
-  current: string | null;
-  available: string | null;
-}
+import type { ClocksourceDeviceText } from '../parsers/clocksource.js';
 
 const DIR = 'devices/system/clocksource';
 
-export const clocksourceSource: Source<RawClocksourceDevice[]> = {
+export const clocksourceSource: Source<ClocksourceDeviceText[]> = {
   name: 'clocksource',
   async read(_roots, { io, signal }) {
     const list = await io.listDir('sysfs', DIR);
@@ -23,7 +17,7 @@ export const clocksourceSource: Source<RawClocksourceDevice[]> = {
       .filter((d): d is string => d !== undefined)
       .sort((a, b) => Number(a) - Number(b));
     if (devices.length === 0) return { state: 'absent', reason: `${list.path} has no clocksourceN directory`, path: list.path };
-    const out: RawClocksourceDevice[] = [];
+    const out: ClocksourceDeviceText[] = [];
     for (const device of devices) {
       const cur = await io.readText('sysfs', `${DIR}/clocksource${device}/current_clocksource`, { signal });
       const avail = await io.readText('sysfs', `${DIR}/clocksource${device}/available_clocksource`, { signal });

@@ -10,7 +10,7 @@ import { EXIT } from '../exit-codes.js';
 const CHUNK = SCAN_CHUNK;
 
 /** Map an fs error to a user-facing InputError naming the file. */
-export function fsError(path: string, err: unknown): InputError {
+function fsError(path: string, err: unknown): InputError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':
@@ -26,7 +26,7 @@ export function fsError(path: string, err: unknown): InputError {
 }
 
 /** Open a regular file for reading, with its size, or throw an InputError (missing, directory, unreadable). */
-export function openRegular(path: string): { fd: number; size: number } {
+function openRegular(path: string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -43,7 +43,12 @@ export function openRegular(path: string): { fd: number; size: number } {
 
 /** Read the first `max` bytes of a file (for kind detection). */
 export function readHead(path: string, max = 64 * 1024): Buffer {
-  const { fd } = openRegular(path);
+  return readHeadAndSize(path, max).head;
+}
+
+/** `readHead`, with the size of the file as opened (no second stat). */
+export function readHeadAndSize(path: string, max = 64 * 1024): { head: Buffer; size: number } {
+  const { fd, size } = openRegular(path);
   try {
     const buf = Buffer.allocUnsafe(max);
     let total = 0;
@@ -52,7 +57,7 @@ export function readHead(path: string, max = 64 * 1024): Buffer {
       if (n === 0) break;
       total += n;
     }
-    return buf.subarray(0, total);
+    return { head: buf.subarray(0, total), size };
   } catch (err) {
     throw err instanceof InputError ? err : fsError(path, err);
   } finally {

@@ -6,7 +6,6 @@
 import fs from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { procPath, rootPath, sysPath, type Roots } from '../roots.js';
 
 /** Which root a relative path hangs off. `commands` is the capture's command-output folder. */
@@ -56,7 +55,7 @@ function errCode(err: unknown): string | null {
 }
 
 /** A short human reason for an fs error code. */
-export function describeFsError(code: string | null, fallback: unknown): string {
+function describeFsError(code: string | null, fallback: unknown): string {
   switch (code) {
     case 'ENOENT':
     case 'ENOTDIR':
@@ -71,6 +70,17 @@ export function describeFsError(code: string | null, fallback: unknown): string 
     default:
       return code ?? (fallback instanceof Error ? fallback.message : String(fallback));
   }
+}
+
+/**
+ * Why `p` could not be read: missing → `absent` (not an error), else `failed`; a read cut short by
+ * `signal` says so, as its error is the abort rather than anything about the file.
+ */
+function notRead(p: string, err: unknown, signal?: AbortSignal): Exclude<ReadResult, { state: 'ok' }> {
+  const code = errCode(err);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'absent', path: p, reason: `${p} does not exist` };
+  if (signal?.aborted) return { state: 'failed', path: p, reason: `${p}: read aborted (timed out)`, code: 'ABORT_ERR' };
+  return { state: 'failed', path: p, reason: `${p}: ${describeFsError(code, err)}`, code };
 }
 
 /**
@@ -125,10 +135,7 @@ export class SourceIO {
       if (opts.record !== false) this.record(area, rel, buf);
       return { state: 'ok', text: buf.toString('utf8'), path: p };
     } catch (err) {
-      const code = errCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'absent', path: p, reason: `${p} does not exist` };
-      if (opts.signal?.aborted) return { state: 'failed', path: p, reason: `${p}: read aborted (timed out)`, code: 'ABORT_ERR' };
-      return { state: 'failed', path: p, reason: `${p}: ${describeFsError(code, err)}`, code };
+      return notRead(p, err, opts.signal);
     }
   }
 
@@ -144,9 +151,7 @@ export class SourceIO {
       this.record(area, rel, out);
       return { state: 'ok', buf: out, path: p };
     } catch (err) {
-      const code = errCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'absent', path: p, reason: `${p} does not exist` };
-      return { state: 'failed', path: p, reason: `${p}: ${describeFsError(code, err)}`, code };
+      return notRead(p, err);
     } finally {
       await fh?.close();
     }
@@ -159,9 +164,7 @@ export class SourceIO {
       const names = await fs.readdir(p);
       return { state: 'ok', names, path: p };
     } catch (err) {
-      const code = errCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'absent', path: p, reason: `${p} does not exist` };
-      return { state: 'failed', path: p, reason: `${p}: ${describeFsError(code, err)}`, code };
+      return notRead(p, err);
     }
   }
 
@@ -190,6 +193,8 @@ export class SourceIO {
     }
     const shown = [file, ...args].join(' ');
     if (!ctx.live) return { state: 'absent', path: shown, reason: `${shown}: not run (not a live system)` };
+    // Imported only when a command really runs: loading execa takes tens of ms that file reads never need.
+    const { execa } = await import('execa');
     const res = await execa(file, args, {
       reject: false,
       timeout: Math.max(1, ctx.timeoutMs),
@@ -218,7 +223,6 @@ export class SourceIO {
   }
 }
 
-/** Read at most `max` bytes; works for pseudo-files whose stat size is 0 or 4096. */
 /**
  * Open for reading without ever blocking: a FIFO (or device) planted under the roots would otherwise
  * hang a libuv thread forever, and four of them freeze every file read of the process.
@@ -238,6 +242,7 @@ async function openRegularNonBlocking(p: string): Promise<fs.FileHandle> {
   return fh;
 }
 
+/** Read at most `max` bytes; works for pseudo-files whose stat size is 0 or 4096. */
 async function readCapped(p: string, max: number, signal?: AbortSignal): Promise<Buffer> {
   const fh = await openRegularNonBlocking(p);
   try {

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import type { Source, SourceOutcome } from './source.js';
+import { notOk } from './source.js';
 import type { SourceContext } from './io.js';
 import { MAX_FILE_BYTES } from './io.js';
 
@@ -129,7 +130,7 @@ export const kernelLogSource: Source<RawKernelLog> = {
     if (roots.commands !== null) {
       const r = await ctx.io.run('dmesg', 'dmesg', [], ctx);
       if (r.state === 'ok') return { state: 'ok', raw: { text: r.stdout, via: 'capture' }, path: r.path };
-      return { state: r.state, reason: r.reason, path: r.path };
+      return notOk(r);
     }
     if (!ctx.live) return { state: 'absent', reason: 'no kernel log: not a live system and no captured commands/dmesg', path: null };
     return readLive(ctx);
