@@ -88,7 +88,7 @@ export async function runMeasureCommand(opts: MeasureOptions, io: MeasureIO): Pr
     signal: io.signal,
     onProgress: tty
       ? (p) => {
-          const line = progressLine(p.elapsedSeconds, p.durationSeconds, p.samples, p.measurement);
+          const line = progressLine(p.elapsedSeconds, p.durationSeconds, p.measurement);
           io.stderr.write(`\r${line}${' '.repeat(Math.max(0, lastLen - line.length))}`);
           lastLen = line.length;
         }

@@ -23,6 +23,14 @@ export function enforceHeaderDeadline(server: http.Server, headersTimeoutMs: num
   const open = new Map<net.Socket, Tracked>();
   let timer: NodeJS.Timeout | null = null;
 
+  // No connection, no timer: an idle agent must not wake the guest.
+  const stopWhenIdle = (): void => {
+    if (open.size === 0 && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+
   const check = (): void => {
     const now = Date.now();
     for (const [socket, t] of open) {
@@ -39,20 +47,14 @@ export function enforceHeaderDeadline(server: http.Server, headersTimeoutMs: num
         setTimeout(() => socket.destroy(), 1000).unref();
       }
     }
-    if (open.size === 0 && timer) {
-      clearInterval(timer);
-      timer = null;
-    }
+    stopWhenIdle();
   };
 
   const onConnection = (socket: net.Socket): void => {
     open.set(socket, { waitingSince: Date.now(), bytesAtWait: 0 });
     socket.once('close', () => {
       open.delete(socket);
-      if (open.size === 0 && timer) {
-        clearInterval(timer);
-        timer = null;
-      }
+      stopWhenIdle();
     });
     if (!timer) {
       timer = setInterval(check, checkEveryMs);

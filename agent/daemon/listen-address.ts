@@ -18,8 +18,3 @@ export function parseListenAddress(text: string): ListenAddress {
   const host = m[1] ?? (m[2] === '' ? undefined : m[2]);
   return { host, port };
 }
-
-/** `host:port` for messages, with IPv6 in brackets. */
-export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}

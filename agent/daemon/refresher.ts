@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { collectSnapshot, type CollectOptions } from '../collect.js';
 import { diagnose } from '../diagnose.js';
 import type { Roots } from '../roots.js';
-import { predictedDriftRatio } from '../../simulator/params-from-facts.js';
 import { emptyView, type MetricsView } from '../outputs/metrics-view.js';
+import type { LogLevel } from './log.js';
 
 export interface RefresherOptions {
   roots: Roots;
@@ -16,7 +16,7 @@ export interface RefresherOptions {
   intervalSeconds: number | null;
   /** Called after each successful refresh with the new view (the textfile mode writes it out). */
   onRefreshed?: (view: MetricsView) => Promise<void> | void;
-  log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  log?: (level: LogLevel, msg: string) => void;
 }
 
 export class Refresher {
@@ -47,11 +47,9 @@ export class Refresher {
       const snapshot = await collectSnapshot(this.opts.roots, { ...this.opts.collect, signal: this.abort.signal });
       if (this.abort.signal.aborted) return;
       const result = diagnose(snapshot.facts, { sources: snapshot.sources });
-      const ratio = result.prediction ? predictedDriftRatio(result.prediction) : null;
       this.current = {
         snapshot,
         result,
-        predictedDriftRatio: ratio,
         refresh: { ...prev.refresh, total: prev.refresh.total + 1, lastDurationSeconds: (performance.now() - t0) / 1000 },
       };
       const failed = Object.entries(snapshot.sources).filter(([, s]) => s.state === 'failed');

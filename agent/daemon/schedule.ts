@@ -66,7 +66,6 @@ export interface Scheduler {
  */
 export function startSchedule(s: RefreshSchedule, run: () => Promise<void>, log: (msg: string) => void = () => undefined): Scheduler {
   let inFlight: Promise<void> | null = null;
-  let stopped = false;
   const once = (): Promise<void> => {
     if (inFlight) return inFlight;
     inFlight = run().finally(() => {
@@ -76,6 +75,7 @@ export function startSchedule(s: RefreshSchedule, run: () => Promise<void>, log:
   };
 
   if (s.kind === 'every') {
+    let stopped = false;
     let timer: NodeJS.Timeout | null = null;
     // Fixed rate from each start; a run longer than the interval delays the next instead of stacking.
     const loop = async (): Promise<void> => {
@@ -104,7 +104,6 @@ export function startSchedule(s: RefreshSchedule, run: () => Promise<void>, log:
   return {
     trigger: once,
     stop: () => {
-      stopped = true;
       void task.destroy();
     },
   };

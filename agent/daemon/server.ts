@@ -11,7 +11,8 @@ import type tls from 'node:tls';
 import type { MetricsSource } from '../outputs/metrics.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import { landingPage } from './landing.js';
-import { formatAddress, type ListenAddress } from './listen-address.js';
+import type { ListenAddress } from './listen-address.js';
+import { formatAddress } from '../util/address.js';
 import { NODE_CHECK_INTERVAL_MS, enforceHeaderDeadline } from './header-deadline.js';
 
 /** What an authorizer may answer: true/'ok' serve, false/'unauthorized' → 401, 'forbidden' → 403. */
@@ -50,9 +51,20 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request', 408: 'Request Timeout', 413: 'Content Too Large', 431: 'Request Header Fields Too Large',
 };
 
-function plain(res: http.ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...extra });
+/** Write a whole response; a HEAD gets the same headers (Content-Length included) and no body. */
+function send(res: http.ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...extra });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function plain(res: http.ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+  send(res, status, 'text/plain; charset=utf-8', body, extra);
+}
+
+/** Answer with an error and close the connection: nothing more from this client is read. */
+function refuse(res: http.ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+  res.shouldKeepAlive = false;
+  plain(res, status, body, { ...extra, Connection: 'close' });
 }
 
 function hasBody(req: http.IncomingMessage): boolean {
@@ -62,8 +74,8 @@ function hasBody(req: http.IncomingMessage): boolean {
   return cl !== undefined && cl.trim() !== '0';
 }
 
-/** Request handler, exported for tests that drive it without a socket. */
-export function createHandler(opts: AgentServerOptions, limits: ServerLimits): http.RequestListener {
+/** The request handler: refusals first, then authorization, then the routes. */
+function createHandler(opts: AgentServerOptions, limits: ServerLimits): http.RequestListener {
   const telemetryPath = opts.telemetryPath ?? '/metrics';
   const landing = landingPage(telemetryPath);
   const extraHeaders = { 'X-Content-Type-Options': 'nosniff', ...(opts.headers ?? {}) };
@@ -71,25 +83,21 @@ export function createHandler(opts: AgentServerOptions, limits: ServerLimits): h
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     // Node keeps only maxHeadersCount + 1 fields, so reaching that many means some were dropped.
     if (req.rawHeaders.length / 2 > limits.maxHeadersCount) {
-      res.shouldKeepAlive = false;
-      plain(res, 431, `too many header fields (limit ${limits.maxHeadersCount})\n`, { Connection: 'close' });
+      refuse(res, 431, `too many header fields (limit ${limits.maxHeadersCount})\n`);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.shouldKeepAlive = false;
-      plain(res, 405, 'only GET and HEAD\n', { Allow: 'GET, HEAD', Connection: 'close' });
+      refuse(res, 405, 'only GET and HEAD\n', { Allow: 'GET, HEAD' });
       return;
     }
     if (hasBody(req)) {
       // Close instead of draining: we never read a body, and reading one is what a hostile client wants.
-      res.shouldKeepAlive = false;
-      plain(res, 413, 'no request body accepted\n', { Connection: 'close' });
+      refuse(res, 413, 'no request body accepted\n');
       return;
     }
     const url = req.url ?? '';
     if (!url.startsWith('/')) {
-      res.shouldKeepAlive = false;
-      plain(res, 400, 'bad request target\n', { Connection: 'close' });
+      refuse(res, 400, 'bad request target\n');
       return;
     }
     if (opts.authorize) {
@@ -108,11 +116,9 @@ export function createHandler(opts: AgentServerOptions, limits: ServerLimits): h
     for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
     if (path === telemetryPath) {
       const text = await opts.registry.metrics();
-      res.writeHead(200, { 'Content-Type': opts.registry.contentType, 'Content-Length': Buffer.byteLength(text) });
-      res.end(req.method === 'HEAD' ? undefined : text);
+      send(res, 200, opts.registry.contentType, text);
     } else if (path === '/') {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(landing) });
-      res.end(req.method === 'HEAD' ? undefined : landing);
+      send(res, 200, 'text/html; charset=utf-8', landing);
     } else if (path === '/-/healthy') {
       plain(res, 200, 'OK\n');
     } else if (path === '/-/ready') {

@@ -13,7 +13,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type tls from 'node:tls';
 import bcrypt from 'bcryptjs';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type Scalar, type YAMLMap } from 'yaml';
 import { InputError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -108,6 +108,11 @@ const TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AE
 
 const CURVES: Record<string, string> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519' };
 
+/** Absent, or a YAML null (an empty value, `~`, `null`): either way the setting is not given. */
+function isUnset(node: unknown): node is null | undefined | Scalar<null> {
+  return node === null || node === undefined || (isScalar(node) && node.value === null);
+}
+
 /** Where in the YAML a problem is, for `file:line: message` errors. */
 class ConfigReader {
   constructor(
@@ -155,8 +160,7 @@ class ConfigReader {
   }
 
   strings(node: YamlNode | null | undefined, what: string): string[] {
-    if (node === null || node === undefined) return [];
-    if (isScalar(node) && node.value === null) return [];
+    if (isUnset(node)) return [];
     if (!isSeq(node)) this.fail(`${what} must be a list`, node);
     return node.items.map((item) => this.string(item as YamlNode, `${what} entry`) ?? this.fail(`${what}: empty entry`, item as YamlNode));
   }
@@ -213,19 +217,19 @@ export async function parseWebConfig(text: string, file: string): Promise<WebCon
   }
   const dir = path.dirname(file);
   const root = doc.contents;
-  const top = root === null || (isScalar(root) && root.value === null) ? new Map<string, YamlNode | null>() : reader.map(root, 'web config', TOP_KEYS);
+  const top = isUnset(root) ? new Map<string, YamlNode | null>() : reader.map(root, 'web config', TOP_KEYS);
 
   const tlsNode = top.get('tls_server_config');
   const tlsOut = tlsNode ? await readTls(reader, tlsNode, dir) : null;
 
   const headers: Record<string, string> = {};
   const httpNode = top.get('http_server_config');
-  if (httpNode && !(isScalar(httpNode) && httpNode.value === null)) {
+  if (!isUnset(httpNode)) {
     const http = reader.map(httpNode, 'http_server_config', HTTP_KEYS);
     // HTTP/2 is a Go server toggle; Node's http server speaks HTTP/1.1 only, so `http2` is accepted and ignored.
     reader.bool(http.get('http2'), 'http_server_config.http2');
     const h = http.get('headers');
-    if (h && !(isScalar(h) && h.value === null)) {
+    if (!isUnset(h)) {
       const hm = reader.map(h, 'http_server_config.headers', Object.keys(ALLOWED_HEADERS));
       for (const [name, vnode] of hm) {
         const value = reader.string(vnode, `header ${name}`) ?? '';
@@ -239,7 +243,7 @@ export async function parseWebConfig(text: string, file: string): Promise<WebCon
 
   const users = new Map<string, string>();
   const authNode = top.get('basic_auth_users');
-  if (authNode && !(isScalar(authNode) && authNode.value === null)) {
+  if (!isUnset(authNode)) {
     if (!isMap(authNode)) return reader.fail('basic_auth_users must be a mapping of user: bcrypt-hash', authNode);
     for (const pair of authNode.items) {
       const user = isScalar(pair.key) ? String(pair.key.value) : reader.fail('basic_auth_users: user names must be strings', pair.key as YamlNode);
@@ -269,7 +273,7 @@ async function readTls(
   node: YamlNode,
   dir: string,
 ): Promise<{ options: WebTlsOptions; clientAuthType: ClientAuthType; allowedSans: string[] } | null> {
-  if (isScalar(node) && node.value === null) return null;
+  if (isUnset(node)) return null;
   const m = reader.map(node, 'tls_server_config', TLS_KEYS);
   const str = (k: string): string | null => reader.string(m.get(k), `tls_server_config.${k}`);
   const certFile = str('cert_file');

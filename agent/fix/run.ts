@@ -42,11 +42,6 @@ export interface FixDeps {
   err: NodeJS.WritableStream;
 }
 
-/** A command for pasting: control characters escaped, but newlines kept so quoting stays exact. */
-function printableCommand(cmd: string): string {
-  return cmd.split('\n').map(printable).join('\n');
-}
-
 function render(plan: readonly PlannedFix[]): string {
   if (plan.length === 0) return 'No fixes: no finding on this guest recommends a change.\n';
   const lines: string[] = [];
@@ -62,7 +57,9 @@ function render(plan: readonly PlannedFix[]): string {
     else if (p.alreadyDone) tag = '  (already in effect)';
     else if (p.blocked !== undefined) tag = `  (cannot be applied here: ${printable(p.blocked)})`;
     lines.push(`  ${where}: ${printable(p.fix.summary)}${tag}`);
-    if (p.fix.command !== undefined) lines.push(...printableCommand(p.fix.command).split('\n').map((l) => `    ${l}`));
+    // A command is for pasting: control characters escaped line by line, but its newlines kept so
+    // quoting stays exact.
+    if (p.fix.command !== undefined) lines.push(...p.fix.command.split('\n').map((l) => `    ${printable(l)}`));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -6,12 +6,13 @@
  * *uncorrected* clock — exactly what a host-side fix must remove. Skew is chrony's error bound on it.
  * System time > 0 = the clock is slow of NTP time, which is our offset sign (reference − local).
  */
-import { execa } from 'execa';
 import type { LocalClock } from './local-clock.js';
 import { ReferenceFailure, type Reference, type ReferenceSample } from './reference.js';
+import { runTool } from './run-tool.js';
 import { parseChronyTracking } from '../parsers/chrony-tracking.js';
 import { ParseError } from '../errors.js';
 import { printable } from '../util/sanitize.js';
+import { formatAddress } from '../util/address.js';
 
 /** `chrony` (the local chronyd) or `chrony://HOST[:PORT]` (chronyd's command port elsewhere). */
 export function parseChronySpec(spec: string): { host: string; port: number } | 'local' | null {
@@ -32,25 +33,24 @@ export class ChronyReference implements Reference {
     private readonly timeoutMs: number,
     remote: { host: string; port: number } | null = null,
   ) {
-    this.name = remote ? `chrony://${remote.host.includes(':') ? `[${remote.host}]` : remote.host}:${remote.port}` : 'chrony';
+    this.name = remote ? `chrony://${formatAddress(remote.host, remote.port)}` : 'chrony';
     this.args = remote ? ['-h', remote.host, '-p', String(remote.port), '-c', 'tracking'] : ['-c', 'tracking'];
   }
 
   async sample(clock: LocalClock): Promise<ReferenceSample> {
-    const r = await execa('chronyc', this.args, { reject: false, timeout: this.timeoutMs, all: true });
+    const r = await runTool('chronyc', this.args, this.timeoutMs, {
+      missing: 'chronyc is not installed (the chrony reference needs chronyd running)',
+      timedOut: `chronyc tracking did not answer within ${this.timeoutMs} ms`,
+    });
     const mono = clock.monoNs();
-    if (r.failed && (r as { code?: string }).code === 'ENOENT') {
-      throw new ReferenceFailure('chronyc is not installed (the chrony reference needs chronyd running)', 'unavailable');
-    }
-    if (r.timedOut) throw new ReferenceFailure(`chronyc tracking did not answer within ${this.timeoutMs} ms`, 'timeout');
-    const out = String(r.all ?? '');
+    const out = r.all;
     if (r.exitCode !== 0) {
       const why = /Cannot talk to daemon/.test(out) ? 'chronyd is not running' : 'chronyc failed';
       throw new ReferenceFailure(`${why}: ${printable(out.trim().split('\n')[0] ?? '')}`, 'unavailable');
     }
     let t;
     try {
-      t = parseChronyTracking(String(r.stdout ?? ''), 'chronyc -c tracking');
+      t = parseChronyTracking(r.stdout, 'chronyc -c tracking');
     } catch (err) {
       throw new ReferenceFailure(err instanceof ParseError ? `chronyc -c tracking: ${err.message}` : 'chronyc output not understood', 'rejected');
     }

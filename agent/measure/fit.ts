@@ -14,6 +14,8 @@
  * 3σ (99.7 %) half-width — wide enough that a printed interval which misses the truth is a real finding.
  */
 
+import { median } from '../../simulator/stats.js';
+
 /** One (time, offset) point. */
 export interface FitSample {
   /** Local elapsed time, seconds. */
@@ -73,14 +75,6 @@ const MAD_TO_SIGMA = 1.4826;
 const STEP_WINDOW = 5;
 /** Samples after a jump that must agree before it is a step (fewer: it may be an outlier). */
 const STEP_CONFIRM = 3;
-
-/** Median of a copy (does not reorder the input). NaN for an empty list. */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 function mad(xs: readonly number[]): number {
   const m = median(xs);

@@ -9,8 +9,9 @@
  *   synchroniser keeps the offset near zero, which node_exporter's timex metrics cannot show
  * - clockdoctor_reference_up{reference} — 1 when the last comparison got a valid answer
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { BackgroundMeasurer } from './background.js';
+import { totalCounter } from '../outputs/metrics-guard.js';
 
 export function registerMeasureMetrics(registry: Registry, measurer: BackgroundMeasurer): void {
   new Gauge({
@@ -53,17 +54,9 @@ export function registerMeasureMetrics(registry: Registry, measurer: BackgroundM
       this.set({ reference: s.reference }, s.up ? 1 : 0);
     },
   });
-  let seen = 0;
-  new Counter({
-    name: 'clockdoctor_clock_steps_total',
+  totalCounter({
+    registry, name: 'clockdoctor_clock_steps_total',
     help: 'Steps of this clock (CLOCK_REALTIME jumping against CLOCK_MONOTONIC) seen while measuring.',
-    registers: [registry],
-    collect() {
-      const total = measurer.state().stepsTotal;
-      if (total > seen) {
-        this.inc(total - seen);
-        seen = total;
-      }
-    },
+    total: () => measurer.state().stepsTotal,
   });
 }

@@ -9,9 +9,9 @@
  * bracketed by our own clock reads (precision: the process start-up time, ~ms).
  */
 import { stat } from 'node:fs/promises';
-import { execa } from 'execa';
 import type { LocalClock } from './local-clock.js';
 import { ReferenceFailure, type Reference, type ReferenceSample } from './reference.js';
+import { runTool } from './run-tool.js';
 import { printable } from '../util/sanitize.js';
 
 /** Parse phc_ctl `cmp` output → system − PHC in ns, or null. */
@@ -46,12 +46,11 @@ export class PhcReference implements Reference {
   }
 
   private async run(cmd: 'cmp' | 'get'): Promise<{ out: string; code: number | undefined }> {
-    const r = await execa('phc_ctl', [this.device, cmd], { reject: false, timeout: this.timeoutMs, all: true });
-    if (r.failed && (r as { code?: string }).code === 'ENOENT') {
-      throw new ReferenceFailure('phc_ctl is not installed (Debian/Ubuntu: apt-get install linuxptp)', 'unavailable');
-    }
-    if (r.timedOut) throw new ReferenceFailure(`phc_ctl ${cmd} did not finish within ${this.timeoutMs} ms`, 'timeout');
-    return { out: String(r.all ?? ''), code: r.exitCode };
+    const r = await runTool('phc_ctl', [this.device, cmd], this.timeoutMs, {
+      missing: 'phc_ctl is not installed (Debian/Ubuntu: apt-get install linuxptp)',
+      timedOut: `phc_ctl ${cmd} did not finish within ${this.timeoutMs} ms`,
+    });
+    return { out: r.all, code: r.exitCode };
   }
 
   async sample(clock: LocalClock): Promise<ReferenceSample> {

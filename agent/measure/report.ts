@@ -134,10 +134,10 @@ export function formatReport(r: MeasureReport): string {
 }
 
 /** One progress line for a TTY: a bar, time, samples, the running estimate. */
-export function progressLine(elapsed: number, total: number, samples: number, m: Measurement, width = 24): string {
+export function progressLine(elapsed: number, total: number, m: Measurement, width = 24): string {
   const frac = total > 0 ? Math.min(1, Math.max(0, elapsed / total)) : 1;
   const fill = Math.round(frac * width);
   const bar = `${'#'.repeat(fill)}${'-'.repeat(width - fill)}`;
   const est = m.driftPpm === null ? '' : `  ${fmtPpm(m.driftPpm)}${m.uncertaintyPpm === null ? '' : ` ± ${fmtPpm(m.uncertaintyPpm).replace('+', '')}`} ppm`;
-  return `[${bar}] ${elapsed.toFixed(0)}/${total.toFixed(0)} s  ${samples} samples${est}`;
+  return `[${bar}] ${elapsed.toFixed(0)}/${total.toFixed(0)} s  ${m.samples} samples${est}`;
 }

@@ -28,7 +28,7 @@ export interface RunOptions {
 export interface RunProgress {
   elapsedSeconds: number;
   durationSeconds: number;
-  samples: number;
+  /** The measurement so far (its `samples` counts the valid ones). */
   measurement: Measurement;
   lastFailure: string | null;
 }
@@ -61,7 +61,6 @@ export async function runMeasurement(opts: RunOptions): Promise<RunOutcome> {
       opts.onProgress?.({
         elapsedSeconds: Number(sampler.clock.monoNs() - start) / 1e9,
         durationSeconds: opts.durationMs / 1000,
-        samples: sampler.sampleCount,
         measurement: sampler.measure(),
         lastFailure: r.ok ? null : r.failure.message,
       });
@@ -86,14 +85,16 @@ export async function runMeasurement(opts: RunOptions): Promise<RunOutcome> {
     }
     const measurement = sampler.measure();
     const interrupted = opts.signal?.aborted === true;
-    if (!failure && interrupted && measurement.samples < MIN_SAMPLES) {
-      failure = { kind: 'timeout', message: `interrupted after ${measurement.samples} valid sample(s): a drift needs ${MIN_SAMPLES}` };
-    } else if (!failure && measurement.samples < MIN_SAMPLES) {
-      const last = sampler.lastFailure;
-      failure = {
-        kind: last?.kind ?? 'timeout',
-        message: `only ${measurement.samples} valid sample(s) in ${sampler.attempts} tries${last ? `; last failure: ${last.message}` : ''} — measure longer or at a shorter --interval`,
-      };
+    if (!failure && measurement.samples < MIN_SAMPLES) {
+      if (interrupted) {
+        failure = { kind: 'timeout', message: `interrupted after ${measurement.samples} valid sample(s): a drift needs ${MIN_SAMPLES}` };
+      } else {
+        const last = sampler.lastFailure;
+        failure = {
+          kind: last?.kind ?? 'timeout',
+          message: `only ${measurement.samples} valid sample(s) in ${sampler.attempts} tries${last ? `; last failure: ${last.message}` : ''} — measure longer or at a shorter --interval`,
+        };
+      }
     }
     return { measurement, attempts: sampler.attempts, failures: sampler.failures, failure, precision: ref.precision, intervalMs, interrupted };
   } finally {

@@ -3,7 +3,8 @@
  * and turns the window into a measurement. Shared by `clockdoctor measure` and the agent's
  * BackgroundMeasurer.
  */
-import { fitDrift, median, type FitResult } from './fit.js';
+import { fitDrift, type FitResult } from './fit.js';
+import { median } from '../../simulator/stats.js';
 import { LocalClock, type LocalStep } from './local-clock.js';
 import { ReferenceFailure, type Reference, type ReferenceSample } from './reference.js';
 
@@ -74,11 +75,6 @@ export class Sampler {
 
   get sampleCount(): number {
     return this.samples.length;
-  }
-
-  /** Seconds since the first poll. */
-  elapsedSeconds(): number {
-    return this.origin === null ? 0 : Number(this.clock.monoNs() - this.origin) / 1e9;
   }
 
   /** Check this clock for a step, then compare once with the reference. Never throws. */

@@ -24,6 +24,7 @@ import {
 } from './ntp-packet.js';
 import type { LocalClock } from './local-clock.js';
 import { ReferenceFailure, type Reference, type ReferenceSample } from './reference.js';
+import { formatAddress } from '../util/address.js';
 
 export const NTP_DEFAULT_PORT = 123;
 
@@ -55,8 +56,7 @@ export class SntpReference implements Reference {
   private listener: ((msg: Buffer) => void) | null = null;
 
   constructor(private readonly opt: SntpOptions) {
-    const h = net.isIPv6(opt.host) ? `[${opt.host}]` : opt.host;
-    this.name = `ntp://${h}:${opt.port}`;
+    this.name = `ntp://${formatAddress(opt.host, opt.port)}`;
   }
 
   private async open(): Promise<dgram.Socket> {

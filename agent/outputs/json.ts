@@ -57,7 +57,6 @@ export function toJsonDocument(result: AnalysisResult): JsonDocument {
   };
 }
 
-/** The document as text (two-space indent, trailing newline). */
 /**
  * JSON.stringify escapes C0 controls but leaves DEL, C1 controls (which some terminals treat as CSI)
  * and the bidi/line-separator characters raw; `--json` goes to terminals too, so escape them as well.
@@ -66,6 +65,7 @@ export function toJsonDocument(result: AnalysisResult): JsonDocument {
 // eslint-disable-next-line no-control-regex
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
+/** The document as text (two-space indent, trailing newline). */
 export function renderJson(result: AnalysisResult): string {
   const text = JSON.stringify(toJsonDocument(result), null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `${text}\n`;

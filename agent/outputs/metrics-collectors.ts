@@ -2,9 +2,9 @@
  * How the collectors and the refresh loop fare, per collector like node_exporter's
  * `node_scrape_collector_success` / `_duration_seconds`.
  */
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { ViewSource } from './metrics-view.js';
-import { guardedGauge, orNaN } from './metrics-guard.js';
+import { guardedGauge, orNaN, totalCounter } from './metrics-guard.js';
 
 export function registerCollectorMetrics(registry: Registry, view: ViewSource): void {
   guardedGauge({
@@ -46,20 +46,14 @@ export function registerCollectorMetrics(registry: Registry, view: ViewSource): 
     help: 'Nominal seconds between refreshes (--refresh); the stale-snapshot alert compares the snapshot age with it.',
     project: (g) => g.set(orNaN(view().refresh.intervalSeconds)),
   });
-  new Counter({
-    name: 'clockdoctor_refreshes_total', registers: [registry],
+  totalCounter({
+    registry, name: 'clockdoctor_refreshes_total',
     help: 'Refreshes that produced a snapshot since the agent started.',
-    collect() {
-      this.reset();
-      this.inc(view().refresh.total);
-    },
+    total: () => view().refresh.total,
   });
-  new Counter({
-    name: 'clockdoctor_refresh_failures_total', registers: [registry],
+  totalCounter({
+    registry, name: 'clockdoctor_refresh_failures_total',
     help: 'Refreshes that failed as a whole since the agent started (the previous snapshot stays served).',
-    collect() {
-      this.reset();
-      this.inc(view().refresh.failures);
-    },
+    total: () => view().refresh.failures,
   });
 }

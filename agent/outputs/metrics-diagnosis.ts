@@ -4,6 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Severity } from '../findings.js';
+import { predictedDriftRatio } from '../../simulator/params-from-facts.js';
 import type { ViewSource } from './metrics-view.js';
 import { guardedGauge, orNaN } from './metrics-guard.js';
 
@@ -13,7 +14,10 @@ export function registerDiagnosisMetrics(registry: Registry, view: ViewSource): 
   guardedGauge({
     registry, name: 'clockdoctor_predicted_drift_ratio',
     help: 'Predicted rate error of the clocksource in use with no corrector: seconds gained per second (negative = slow; -0.022472 = 300 s read as 293.26 s). NaN when nothing can be predicted.',
-    project: (g) => g.set(orNaN(view().predictedDriftRatio)),
+    project: (g) => {
+      const p = view().result?.prediction;
+      g.set(orNaN(p ? predictedDriftRatio(p) : null));
+    },
   });
   guardedGauge({
     registry, name: 'clockdoctor_predicted_clocksource_drift_ratio', labelNames: ['clocksource'],

@@ -1,7 +1,8 @@
 /**
  * prom-client awaits every metric's collect callback inside `registry.metrics()`, so one callback that
- * throws fails the whole scrape. Every clockdoctor family is built through `guardedGauge`: a throwing
- * projection empties that family for this scrape and counts the error, the rest is served.
+ * throws fails the whole scrape. Every clockdoctor gauge projecting the view is built through
+ * `guardedGauge`: a throwing projection empties that family for this scrape and counts the error, the
+ * rest is served. Counters come from `totalCounter`, whose callback only copies a number.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -46,6 +47,27 @@ export function guardedGauge<L extends string>(o: GuardedGaugeOptions<L>): Gauge
         if (!labelled) this.set(Number.NaN);
         errors.inc({ family: o.name });
       }
+    },
+  });
+}
+
+export interface TotalCounterOptions {
+  name: string;
+  help: string;
+  registry: Registry;
+  /** The running total, kept elsewhere; it never decreases. */
+  total: () => number;
+}
+
+/** A counter that exports a running total kept elsewhere, read at every scrape. */
+export function totalCounter(o: TotalCounterOptions): Counter {
+  return new Counter({
+    name: o.name,
+    help: o.help,
+    registers: [o.registry],
+    collect() {
+      this.reset();
+      this.inc(o.total());
     },
   });
 }

@@ -22,14 +22,12 @@ export interface RefreshStats {
 export interface MetricsView {
   snapshot: Readonly<Snapshot> | null;
   result: AnalysisResult | null;
-  /** Seconds gained per second by the clock in use, from the model (negative = slow); null when unknown. */
-  predictedDriftRatio: number | null;
   refresh: RefreshStats;
 }
 
 /** A view before the first refresh: nothing known yet. */
 export function emptyView(intervalSeconds: number | null = null): MetricsView {
-  return { snapshot: null, result: null, predictedDriftRatio: null, refresh: { total: 0, failures: 0, lastDurationSeconds: null, intervalSeconds } };
+  return { snapshot: null, result: null, refresh: { total: 0, failures: 0, lastDurationSeconds: null, intervalSeconds } };
 }
 
 /** Returns the current view; called at every scrape. */

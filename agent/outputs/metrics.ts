@@ -64,12 +64,13 @@ export class Exposition implements MetricsSource {
   readonly contentType: string;
   private cache: { view: MetricsView; text: string } | null = null;
   private liveCache: { at: number; text: Promise<string> } | null = null;
+  private readonly liveTtlMs: number;
 
   constructor(
     private readonly view: ViewSource,
     opts: MetricsRegistryOptions & { liveTtlMs?: number } = {},
-    private readonly liveTtlMs = opts.liveTtlMs ?? 1000,
   ) {
+    this.liveTtlMs = opts.liveTtlMs ?? 1000;
     this.registry = createMetricsRegistry(view, { ...opts, processMetrics: false });
     this.live = new Registry();
     if (opts.processMetrics ?? true) registerProcessMetrics(this.live);

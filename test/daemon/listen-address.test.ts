@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatAddress, parseListenAddress } from '../../agent/daemon/listen-address.js';
+import { parseListenAddress } from '../../agent/daemon/listen-address.js';
+import { formatAddress } from '../../agent/util/address.js';
 import { UsageError } from '../../agent/errors.js';
 
 describe('parseListenAddress', () => {

@@ -13,7 +13,6 @@ import { diagnose } from '../../agent/diagnose.js';
 import { readInputs } from '../../agent/inputs.js';
 import { rootsFromCapture } from '../../agent/roots.js';
 import { freezeSnapshot, type Snapshot } from '../../agent/snapshot.js';
-import { predictedDriftRatio } from '../../simulator/params-from-facts.js';
 import { Exposition, createMetricsRegistry } from '../../agent/outputs/metrics.js';
 import { emptyView, type MetricsView } from '../../agent/outputs/metrics-view.js';
 import { guardedGauge } from '../../agent/outputs/metrics-guard.js';
@@ -34,7 +33,6 @@ function viewOf(snapshot: Readonly<Snapshot>): MetricsView {
   return {
     snapshot,
     result,
-    predictedDriftRatio: result.prediction ? predictedDriftRatio(result.prediction) : null,
     refresh: { total: 3, failures: 1, lastDurationSeconds: 0.25, intervalSeconds: 60 },
   };
 }
