@@ -5,6 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT } from './exit-codes.js';
 import { reportFatal } from './commands/fatal.js';
+import { terminalWidth } from './commands/report-flags.js';
 import { VERSION } from './version.js';
 
 /**
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<void> {
     .alias('h', 'help')
     // yargs renders (and caches) the whole help text before every command runs; wrapping it costs
     // ~25 ms of a one-shot analyze, so wrap only when help is what was asked for.
-    .wrap(argv.includes('--help') || argv.includes('-h') ? Math.min(110, process.stdout.columns || 100) : null)
+    .wrap(argv.includes('--help') || argv.includes('-h') ? terminalWidth() : null)
     .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 input not understood, 66 input missing or unreadable.\nDocs: README.md')
     .fail((msg, err) => {
       if (err) throw err;

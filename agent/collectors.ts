@@ -51,7 +51,7 @@ export const COLLECTORS: readonly Collector[] = [
   define({
     name: 'clocksource', factKey: 'clocksource', defaultOn: true, liveOnly: false,
     help: 'current and available clocksource of every clocksourceN (sysfs)',
-    source: clocksourceSource, parse: (raw, path) => parseClocksource(raw, path),
+    source: clocksourceSource, parse: parseClocksource,
   }),
   define({
     name: 'clockevents', factKey: 'clockevents', defaultOn: true, liveOnly: false,
@@ -82,22 +82,22 @@ export const COLLECTORS: readonly Collector[] = [
   define({
     name: 'timesync', factKey: 'timesync', defaultOn: true, liveOnly: false,
     help: 'time-sync daemons (chronyd, ntpd, systemd-timesyncd, VBoxService, vmtoolsd, openntpd, hv_utils, ptp_kvm) and chronyc tracking',
-    source: timesyncSource, parse: (raw, path) => parseTimesync(raw, path),
+    source: timesyncSource, parse: parseTimesync,
   }),
   define({
     name: 'rtc', factKey: 'rtc', defaultOn: true, liveOnly: false,
     help: 'RTC (/sys/class/rtc/rtc0) and /etc/adjtime (UTC or LOCAL)',
-    source: rtcSource, parse: (raw, path) => parseRtc(raw, path),
+    source: rtcSource, parse: parseRtc,
   }),
   define({
     name: 'hypervisor', factKey: 'hypervisor', defaultOn: true, liveOnly: false,
     help: 'hypervisor and platform: /sys/hypervisor/type, DMI vendor, ACPI OEM ID',
-    source: hypervisorSource, parse: (raw, path) => parseHypervisor(raw, path),
+    source: hypervisorSource, parse: parseHypervisor,
   }),
   define({
     name: 'clock-read-cost', factKey: 'clockReadCost', defaultOn: true, liveOnly: true,
     help: 'whether reading the clock is a vDSO call or a system call, and ns per read (live only)',
-    source: clockReadCostSource, parse: (raw, path) => parseClockReadCost(raw, path),
+    source: clockReadCostSource, parse: parseClockReadCost,
   }),
 ];
 

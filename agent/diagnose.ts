@@ -44,10 +44,16 @@ export function diagnose(facts: Facts, ctx: DiagnoseContext = {}): AnalysisResul
 }
 
 /** Is this input status one that means "could not read it" (66) rather than "could not understand it" (65)? */
-export function inputExitCode(input: InputStatus): ExitCode | null {
+function inputExitCode(input: InputStatus): ExitCode | null {
   if (input.status === 'not-recognised') return EXIT.dataErr;
   if (input.status === 'failed') return input.kind === null ? EXIT.noInput : EXIT.dataErr;
   return null;
+}
+
+/** `check` ran collectors and not one of them read anything. */
+function nothingCollected(result: AnalysisResult): boolean {
+  const states = Object.values(result.sources);
+  return result.inputs.length === 0 && states.length > 0 && !states.some((st) => st.state === 'ok');
 }
 
 /**
@@ -58,12 +64,6 @@ export function inputExitCode(input: InputStatus): ExitCode | null {
  * 3. else by findings: 2 if any critical, 1 if any warning, else 0.
  * Findings are still printed (and in the JSON) in cases 1 and 2.
  */
-/** `check` ran collectors and not one of them read anything. */
-export function nothingCollected(result: AnalysisResult): boolean {
-  const states = Object.values(result.sources);
-  return result.inputs.length === 0 && states.length > 0 && !states.some((st) => st.state === 'ok');
-}
-
 export function exitCodeFor(result: AnalysisResult): ExitCode {
   const codes = result.inputs.map(inputExitCode);
   if (codes.includes(EXIT.noInput)) return EXIT.noInput;

@@ -20,6 +20,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { DEFAULT_ROOTS, procPath } from '../agent/roots.js';
 import { freePort, repoRoot, sleep } from './util.js';
+import { procStats } from './load.js';
 
 
 const CONCURRENCY = 50;
@@ -56,6 +57,19 @@ function launch(cmd: string, args: string[]): Proc {
         child.kill('SIGTERM');
       }),
   };
+}
+
+const LISTENING = /listening on 127\.0\.0\.1:(\d+)/;
+
+/**
+ * Wait until an agent started with `--web.listen-address=127.0.0.1:0` listens and has taken its first
+ * snapshot; returns its port. `init` goes to the readiness fetch.
+ */
+async function agentPort(p: Proc, listening: string, ready: string, init?: RequestInit): Promise<number> {
+  await waitUntil(listening, () => LISTENING.test(p.output()));
+  const port = Number(LISTENING.exec(p.output())?.[1]);
+  await waitUntil(ready, async () => (await fetch(`http://127.0.0.1:${port}/-/ready`, init)).status === 200);
+  return port;
 }
 
 async function waitUntil(what: string, fn: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
@@ -104,11 +118,6 @@ const pct = (xs: number[], p: number): number => {
 };
 const median = (xs: number[]): number => pct(xs, 50);
 
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(procPath(DEFAULT_ROOTS, String(pid), 'status'), 'utf8'));
-  return Number(m?.[1] ?? Number.NaN);
-}
-
 /** Voluntary + nonvoluntary context switches of every thread of `pid`. */
 function contextSwitches(pid: number): number {
   let sum = 0;
@@ -130,20 +139,17 @@ export async function run(): Promise<void> {
   const root = repoRoot();
   const cli = path.join(root, 'dist', 'agent', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: npm run build first`);
-  const ours = launch(process.execPath, [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h']);
+  const agentArgs = [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h'];
+  const ours = launch(process.execPath, agentArgs);
   let nePort = 0;
   let ne: Proc | null = null;
   const extra: Proc[] = [];
   try {
-    await waitUntil('the agent to listen', () => /listening on 127\.0\.0\.1:\d+/.test(ours.output()));
-    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(ours.output())?.[1]);
-    await waitUntil('the first snapshot', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).status === 200);
+    const port = await agentPort(ours, 'the agent to listen', 'the first snapshot');
     // The systemd unit runs Node with --jitless (MemoryDenyWriteExecute=yes); measure that too.
-    const jitless = launch(process.execPath, ['--jitless', cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h']);
+    const jitless = launch(process.execPath, ['--jitless', ...agentArgs]);
     extra.push(jitless);
-    await waitUntil('the --jitless agent to listen', () => /listening on 127\.0\.0\.1:\d+/.test(jitless.output()));
-    const jport = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(jitless.output())?.[1]);
-    await waitUntil('its first snapshot', async () => (await fetch(`http://127.0.0.1:${jport}/-/ready`)).status === 200);
+    const jport = await agentPort(jitless, 'the --jitless agent to listen', 'its first snapshot');
     nePort = await freePort();
     // node_exporter answers 503 beyond --web.max-requests (default 40) concurrent scrapes; lift it so
     // both serve all 50 clients.
@@ -194,33 +200,29 @@ export async function run(): Promise<void> {
 
     // 2. RSS after 100 and after 10 000 scrapes (a fresh agent so earlier rounds do not count)
     await ours.stop();
-    const fresh = launch(process.execPath, [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h']);
+    const fresh = launch(process.execPath, agentArgs);
     extra.push(fresh);
-    await waitUntil('the agent to listen', () => /listening on 127\.0\.0\.1:\d+/.test(fresh.output()));
-    const fport = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(fresh.output())?.[1]);
+    const fport = await agentPort(fresh, 'the agent to listen', 'the first snapshot');
     const fpid = fresh.child.pid ?? -1;
-    await waitUntil('the first snapshot', async () => (await fetch(`http://127.0.0.1:${fport}/-/ready`)).status === 200);
     await hammer(fport, 100, 10);
     await sleep(500);
-    const rss100 = rssKb(fpid);
+    const rss100 = procStats(fpid).rssKb;
     await hammer(fport, 9900, CONCURRENCY);
     await sleep(500);
-    const rss10k = rssKb(fpid);
+    const rss10k = procStats(fpid).rssKb;
     const growthMb = (rss10k - rss100) / 1024;
     process.stdout.write(`RSS: after 100 scrapes ${fmt(rss100 / 1024, 1)} MB, after 10 000 ${fmt(rss10k / 1024, 1)} MB, growth ${fmt(growthMb, 1)} MB → ${growthMb <= 10 ? 'PASS' : 'FAIL'} (bar: ≤ 10 MB)\n`);
     await fresh.stop();
 
     // 3. idle context switches over the same quiet minute
-    const idle = launch(process.execPath, [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h']);
+    const idle = launch(process.execPath, agentArgs);
     const bare = launch(process.execPath, ['-e', 'setInterval(() => {}, 60_000)']);
     const cronUrl = new URL('node_modules/node-cron/dist/node-cron.js', `file://${root}/`).href;
     const cron = launch(process.execPath, ['--input-type=module', '-e', `import cron from ${JSON.stringify(cronUrl)}; cron.schedule('0 * * * *', () => {});`]);
     const neIdlePort = await freePort();
     const neIdle = launch('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${neIdlePort}`]);
     extra.push(idle, bare, cron, neIdle);
-    await waitUntil('the idle agent to listen', () => /listening on/.test(idle.output()));
-    const iport = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(idle.output())?.[1]);
-    await waitUntil('its first snapshot', async () => (await fetch(`http://127.0.0.1:${iport}/-/ready`, { headers: { connection: 'close' } })).status === 200);
+    await agentPort(idle, 'the idle agent to listen', 'its first snapshot', { headers: { connection: 'close' } });
     // Two consecutive minutes from the first snapshot on. The first holds start-up housekeeping: V8's
     // memory reducer runs one or two compacting GCs some 25–35 s after the last burst of allocation
     // (measured with --trace-gc: "Mark-Compact (reduce)", ~100 context switches across V8's worker

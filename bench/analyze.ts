@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { repoRoot } from './util.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const ROOT = repoRoot();
 const TARGET_BYTES = 270 * 1024 * 1024;
 const RUNS = 5;
 const MAX_RATIO = 1.5;
@@ -26,11 +27,11 @@ function sourceLogs(): string[] {
   throw new Error('no VBox.log fixtures found (test/fixtures/vbox)');
 }
 
-/** Build (or reuse) the big log in the temp dir. */
-function bigLog(): string {
+/** Build (or reuse) the big log of `logs` in the temp dir. */
+function bigLog(logs: string[]): string {
   const file = path.join(os.tmpdir(), 'clockdoctor-bench-vbox-270MB.log');
   if (fs.existsSync(file) && fs.statSync(file).size >= TARGET_BYTES) return file;
-  const parts = sourceLogs().map((f) => fs.readFileSync(f));
+  const parts = logs.map((f) => fs.readFileSync(f));
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
@@ -86,9 +87,10 @@ process.stdout.write(JSON.stringify({ lines: stats.lines, tscTicksPerSecond: fac
 
 /** Returns false when a target is missed (the bench runner counts it as a failure). */
 export async function run(): Promise<boolean> {
-  const file = bigLog();
+  const logs = sourceLogs();
+  const file = bigLog(logs);
   const mb = fs.statSync(file).size / 1024 / 1024;
-  process.stdout.write(`input: ${file} (${mb.toFixed(0)} MB, ${sourceLogs().length} logs concatenated)\n`);
+  process.stdout.write(`input: ${file} (${mb.toFixed(0)} MB, ${logs.length} logs concatenated)\n`);
   const cli = path.join(ROOT, 'dist', 'agent', 'cli.js');
   const rows: Record<'grep' | 'analyze' | 'parser', Run[]> = { grep: [], analyze: [], parser: [] };
   // Warm the page cache so the first grep is not charged for the disk.

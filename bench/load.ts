@@ -15,7 +15,7 @@ import path from 'node:path';
 import { DEFAULT_ROOTS, procPath } from '../agent/roots.js';
 import { freePort, repoRoot, sleep } from './util.js';
 
-export { freePort, repoRoot, sleep };
+export { freePort, sleep };
 
 
 export const CLI = (): string => path.join(repoRoot(), 'dist', 'agent', 'cli.js');

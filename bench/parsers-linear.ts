@@ -11,7 +11,7 @@ import { createVboxParser } from '../agent/parsers/vbox.js';
 import { createKernelLogParser } from '../agent/parsers/kernel-log.js';
 import { createCpuinfoParser } from '../agent/parsers/cpuinfo.js';
 import { createTimerListParser } from '../agent/parsers/timer-list.js';
-import { repoRoot } from './util.js';
+import { median, repoRoot } from './util.js';
 
 
 interface Target {
@@ -56,8 +56,6 @@ export function timeParse(create: () => LineParser<unknown>, buf: Buffer): numbe
   parser.finish();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 export async function run(): Promise<boolean> {
   let ok = true;

@@ -7,6 +7,7 @@
 import { simulate } from '../simulator/engine.js';
 import { defaultParams, type ModelParams } from '../simulator/model-params.js';
 import { simulateFixedStep } from '../simulator/reference.js';
+import { median } from './util.js';
 
 const YEAR = 365 * 86400;
 const BUDGET_MS = 100;
@@ -44,11 +45,6 @@ const CASES: { name: string; params: ModelParams; reference: 'fixed-step' | 'no-
     reference: 'fixed-step',
   },
 ];
-
-const median = (xs: number[]): number => {
-  const a = [...xs].sort((x, y) => x - y);
-  return a[Math.floor(a.length / 2)] ?? NaN;
-};
 
 export async function run(): Promise<void> {
   const over: string[] = [];

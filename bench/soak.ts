@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { get, procStats, sleep, startAgent, tempCapture, unitMallocEnv, type AgentProcess } from './load.js';
+import { median } from './util.js';
 
 const CS = 'sys/devices/system/clocksource/clocksource0/current_clocksource';
 const CPUINFO = 'proc/cpuinfo';
@@ -169,7 +170,6 @@ export async function soakScenario(
   }
   const lastPass = Math.floor((cycles - 1) / n);
   const of = (p: number): typeof samples => samples.filter((x) => x.pass === p);
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
   // Medians per pass: one sample can land before a GC, a pass cannot (RSS swings with the 8 MB log).
   const first = of(1);
   const last = of(lastPass);

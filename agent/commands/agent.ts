@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { withCollectorOptions, collectorSetup, parseDurationMs, type CollectorArgs } from './collector-options.js';
-import { parseHostTscHz } from './analyze.js';
+import { parseHostTscHz } from './report-flags.js';
 import { InputError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { Exposition } from '../outputs/metrics.js';
@@ -88,7 +88,7 @@ export async function runAgent(argv: AgentArgs): Promise<number> {
   let exposition: Exposition | null = null;
   const refresher = new Refresher({
     roots: setup.roots,
-    collect: { collectors: setup.collectors, timeoutMs: setup.timeoutMs, live: setup.live, user: { hostTscHz: hostTscHz ?? null } },
+    collect: { ...setup.collect, user: { hostTscHz: hostTscHz ?? null } },
     intervalSeconds: nominalIntervalSeconds(schedule),
     log,
     onRefreshed: textfileDir === undefined ? undefined : async () => {

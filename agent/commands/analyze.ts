@@ -4,16 +4,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { readInputs } from '../inputs.js';
 import { diagnose, exitCodeFor } from '../diagnose.js';
 import { renderReport } from '../outputs/report.js';
 import { renderJson } from '../outputs/json.js';
 import { UsageError } from '../errors.js';
+import { PACKAGE_ROOT } from '../version.js';
 import { printable } from '../util/sanitize.js';
 import { readHead } from '../sources/file.js';
 import { detectKind } from '../parsers/detect.js';
+import { parseHostTscHz, stdoutReportOptions } from './report-flags.js';
 
 /** What the analyze handler reads from argv (yargs' or analyze-fast's). */
 export interface AnalyzeArgs {
@@ -26,25 +27,13 @@ export interface AnalyzeArgs {
 /** The bundled example, relative to the package root (works from the repo and from dist/ when installed). */
 export const EXAMPLE_DIR = path.join('examples', 'virtualbox-5.0-kvm-drift');
 
+/** Where the bundled example lives: our package root (found by version.ts), else the working directory. */
 export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      try {
-        if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'clockdoctor') return dir;
-      } catch {
-        // not ours; keep walking
-      }
-    }
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
+  return PACKAGE_ROOT ?? process.cwd();
 }
 
-/** The evidence files of the bundled example: whatever in it is of a kind analyze reads (not its notes or scripts). */
-export function exampleFiles(): string[] {
-  const dir = path.join(packageRoot(), EXAMPLE_DIR);
+/** The evidence files of the bundled example in `dir`: whatever in it is of a kind analyze reads (not its notes or scripts). */
+export function exampleFiles(dir: string): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -58,21 +47,6 @@ export function exampleFiles(): string[] {
       return false;
     }
   });
-}
-
-/** `--host-tsc-hz`: an integer number of Hz between 1 MHz and 100 GHz (digit groups `_`/`,`/space allowed). */
-export function parseHostTscHz(raw: string | number | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const text = String(raw).trim().replace(/[_, ]/g, '');
-  if (!/^\d+$/.test(text)) throw new UsageError(`--host-tsc-hz must be a whole number of Hz (e.g. 3400109000), got "${printable(String(raw))}"`);
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1e6 || n > 1e11) throw new UsageError(`--host-tsc-hz must be between 1000000 (1 MHz) and 100000000000 (100 GHz), got ${text}`);
-  return n;
-}
-
-/** Colour only on a TTY, never with NO_COLOR (any value) or --no-color. */
-export function useColor(flag: boolean, isTty: boolean, env: NodeJS.ProcessEnv): boolean {
-  return flag && isTty && env.NO_COLOR === undefined;
 }
 
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
@@ -98,8 +72,9 @@ export async function runAnalyze(argv: AnalyzeArgs): Promise<void> {
   const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);
   let files = argv.file ?? [];
   if (files.length === 0) {
-    files = exampleFiles();
-    process.stderr.write(`clockdoctor: no file named; analysing the bundled example ${path.join(packageRoot(), EXAMPLE_DIR)}\n`);
+    const dir = path.join(packageRoot(), EXAMPLE_DIR);
+    files = exampleFiles(dir);
+    process.stderr.write(`clockdoctor: no file named; analysing the bundled example ${dir}\n`);
   }
   const tty = process.stderr.isTTY === true;
   const opts = hostTscHz !== undefined ? { hostTscHz } : {};
@@ -110,6 +85,6 @@ export async function runAnalyze(argv: AnalyzeArgs): Promise<void> {
   }
   if (argv.json) process.stdout.write(renderJson(result));
   // Nothing was read: the one line per input on stderr says it all; an empty report is noise.
-  else if (inputs.some((i) => i.status === 'ok')) process.stdout.write(renderReport(result, { color: useColor(argv.color, process.stdout.isTTY === true, process.env), width: Math.min(110, process.stdout.columns || 100) }));
+  else if (inputs.some((i) => i.status === 'ok')) process.stdout.write(renderReport(result, stdoutReportOptions(argv.color)));
   process.exitCode = exitCodeFor(result);
 }

@@ -12,7 +12,7 @@ import { printable } from '../util/sanitize.js';
 import { groupDigits } from '../../simulator/format.js';
 import type { Facts } from '../facts.js';
 import type { SourceStatus } from '../snapshot.js';
-import { parseHostTscHz, useColor } from './analyze.js';
+import { parseHostTscHz, stdoutReportOptions } from './report-flags.js';
 import { withCollectorOptions, collectorSetup, type CollectorArgs } from './collector-options.js';
 
 interface CheckArgs extends CollectorArgs {
@@ -115,23 +115,15 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   handler: async (argv) => {
     const setup = collectorSetup(argv);
     const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);
-    const snap = await collectSnapshot(setup.roots, {
-      collectors: setup.collectors,
-      timeoutMs: setup.timeoutMs,
-      live: setup.live,
-      ...(hostTscHz !== undefined ? { user: { hostTscHz } } : {}),
-    });
-    // diagnose() takes mutable Facts; the snapshot is frozen and must stay so, hence the copy.
-    const facts = structuredClone(snap.facts) as Facts;
-    const result = diagnose(facts, { sources: { ...snap.sources } });
+    const snap = await collectSnapshot(setup.roots, { ...setup.collect, ...(hostTscHz !== undefined ? { user: { hostTscHz } } : {}) });
+    const result = diagnose(snap.facts, { sources: snap.sources });
     if (argv.json) {
       process.stdout.write(renderJson(result));
       for (const [name, s] of Object.entries(snap.sources)) {
         if (s.state === 'failed') process.stderr.write(`clockdoctor: ${name}: ${printable(s.error ?? 'failed')}\n`);
       }
     } else {
-      const width = Math.min(110, process.stdout.columns || 100);
-      const report = renderReport(result, { color: useColor(argv.color, process.stdout.isTTY === true, process.env), width });
+      const report = renderReport(result, stdoutReportOptions(argv.color));
       const where = setup.live ? 'This machine' : `Capture ${argv.from ?? ''}`;
       const machine = machineFacts(result.facts).map((l) => `  ${printable(l)}`);
       const blocks = [[where, ...machine].join('\n'), collectorLines(snap.sources).map(printable).join('\n')];

@@ -28,11 +28,7 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
   handler: async (argv) => {
     const setup = collectorSetup(argv);
     prepareCaptureDir(argv.out, argv.force);
-    const { snapshot, files } = await collectRecorded(setup.roots, {
-      collectors: setup.collectors,
-      timeoutMs: setup.timeoutMs,
-      live: setup.live,
-    });
+    const { snapshot, files } = await collectRecorded(setup.roots, setup.collect);
     let kernelVersion: string | null = null;
     try {
       const buf = fs.readFileSync(procPath(setup.roots, 'version'));

@@ -9,7 +9,7 @@ import { COLLECTORS } from '../collectors.js';
 import { DEFAULT_ROOTS, rootsFromCapture, type Roots } from '../roots.js';
 import { InputError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { DEFAULT_COLLECTOR_TIMEOUT_MS } from '../collect.js';
+import { DEFAULT_COLLECTOR_TIMEOUT_MS, type CollectOptions } from '../collect.js';
 
 /** The parsed flags this module adds (keys as yargs gives them with dot-notation off). */
 export interface CollectorArgs {
@@ -28,6 +28,8 @@ export interface CollectorSetup {
   collectors: Set<string>;
   live: boolean;
   timeoutMs: number;
+  /** The same, ready to hand to collectSnapshot/collectRecorded (spread it to add `user`). */
+  collect: Pick<CollectOptions, 'collectors' | 'timeoutMs' | 'live'>;
 }
 
 const GROUP = 'Collectors (each on by default; --no-collector.NAME turns one off):';
@@ -88,17 +90,17 @@ export function collectorSetup(argv: Partial<CollectorArgs>): CollectorSetup {
       throw new InputError('no such capture directory', EXIT.noInput, argv.from);
     }
     if (!st.isDirectory()) throw new InputError('not a directory (--from takes a capture directory written by clockdoctor collect)', EXIT.noInput, argv.from);
-    return { roots: rootsFromCapture(argv.from), collectors, live: false, timeoutMs };
+    return setupOf(rootsFromCapture(argv.from), collectors, false, timeoutMs);
   }
-  return {
-    roots: {
-      procfs: argv['path.procfs'] ?? DEFAULT_ROOTS.procfs,
-      sysfs: argv['path.sysfs'] ?? DEFAULT_ROOTS.sysfs,
-      rootfs: argv['path.rootfs'] ?? DEFAULT_ROOTS.rootfs,
-      commands: null,
-    },
-    collectors,
-    live: true,
-    timeoutMs,
+  const roots: Roots = {
+    procfs: argv['path.procfs'] ?? DEFAULT_ROOTS.procfs,
+    sysfs: argv['path.sysfs'] ?? DEFAULT_ROOTS.sysfs,
+    rootfs: argv['path.rootfs'] ?? DEFAULT_ROOTS.rootfs,
+    commands: null,
   };
+  return setupOf(roots, collectors, true, timeoutMs);
+}
+
+function setupOf(roots: Roots, collectors: Set<string>, live: boolean, timeoutMs: number): CollectorSetup {
+  return { roots, collectors, live, timeoutMs, collect: { collectors, timeoutMs, live } };
 }

@@ -45,7 +45,7 @@ export const fixCommand: CommandModule<object, FixArgs> = {
       { apply: argv.apply, yes: argv.yes, roots: setup.roots },
       {
         diagnose: async (roots) => {
-          const snap = await collectSnapshot(roots, { collectors: setup.collectors, timeoutMs: setup.timeoutMs, live: setup.live });
+          const snap = await collectSnapshot(roots, setup.collect);
           const result = diagnose(snap.facts, { sources: snap.sources });
           return { facts: result.facts, findings: result.findings };
         },

@@ -11,7 +11,7 @@ import { InputError, UsageError } from '../errors.js';
 import { readInputs } from '../inputs.js';
 import { printable } from '../util/sanitize.js';
 import { renderOffsetPlot } from '../outputs/svg-plot.js';
-import { parseHostTscHz } from './analyze.js';
+import { parseHostTscHz } from './report-flags.js';
 import { simulate, type SimResult } from '../../simulator/engine.js';
 import { ASSUMPTION_DEFAULTS, type Assumptions } from '../../simulator/constants.js';
 import { fmtDuration, fmtNumber, fmtPpm, fmtSeconds, fmtSignedSeconds, groupDigits, minutesSeconds, parseDuration } from '../../simulator/format.js';
@@ -381,13 +381,12 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         if (!pf.usable) throw new InputError('nothing in the evidence identifies the platform (no VBox.log, no hypervisor in the kernel log); give --hypervisor and friends instead', EXIT.dataErr);
         base = { ...pf.params, durationSeconds: 300 };
         heading = `clockdoctor simulate — the VM in ${files.map((f) => printable(f)).join(', ')}`;
-        const p0 = paramsFromFlags(argv, base);
-        // As in predictFromFacts: only on VirtualBox is the announced rate itself the suspect.
-        if (p0.hypervisor === 'virtualbox' && p0.trueTscHz === null && p0.claimedTscHz !== null && ['tsc', 'kvm-clock', 'hyperv_clocksource_tsc_page'].includes(p0.clocksource)) {
-          throw new UsageError('the true host TSC rate is not in the evidence, and the guest clock depends on it: give --host-tsc-hz (e.g. the host kernel\'s "Refined TSC clocksource calibration")');
-        }
       }
       const p = paramsFromFlags(argv, base);
+      // As in predictFromFacts: only on VirtualBox is the announced rate itself the suspect.
+      if (files.length > 0 && p.hypervisor === 'virtualbox' && p.trueTscHz === null && p.claimedTscHz !== null && ['tsc', 'kvm-clock', 'hyperv_clocksource_tsc_page'].includes(p.clocksource)) {
+        throw new UsageError('the true host TSC rate is not in the evidence, and the guest clock depends on it: give --host-tsc-hz (e.g. the host kernel\'s "Refined TSC clocksource calibration")');
+      }
       const r = simulate(p);
       if (argv.json) process.stdout.write(`${JSON.stringify(simulationJson(r), null, 2)}\n`);
       else process.stdout.write(renderSimulation(r, heading));

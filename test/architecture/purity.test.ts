@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
+import { ROOT } from '../helpers/cli.js';
 
 function tsFiles(dir: string): string[] {
   const abs = path.join(ROOT, dir);

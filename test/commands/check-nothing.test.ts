@@ -7,8 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const CLI = path.resolve(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli.js');
+import { CLI } from '../helpers/cli.js';
 
 describe('check with nothing readable', () => {
   it('exits 66 and says there is nothing to diagnose', async () => {

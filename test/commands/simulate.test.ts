@@ -2,20 +2,17 @@
  * `clockdoctor simulate` as a user runs it: `node dist/agent/cli.js simulate` (build first:
  * npx tsc -p tsconfig.build.json).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, runCli, type CliRun } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'agent', 'cli.js');
 const EXAMPLE = path.join(ROOT, 'examples', 'virtualbox-5.0-kvm-drift', 'VBox.log');
 let tmp = '';
 
-function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, 'simulate', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function run(args: string[]): CliRun {
+  return runCli('simulate', args);
 }
 
 beforeAll(() => {

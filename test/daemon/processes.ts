@@ -3,13 +3,11 @@
  * loopback: bounded waits, and every process stopped by its own pid.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { freePort } from '../../bench/util.js';
+import { CLI } from '../helpers/cli.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/agent/cli.js');
-
+export { CLI, ROOT } from '../helpers/cli.js';
 export { freePort };
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined> | T | null | undefined, timeoutMs = 30_000, everyMs = 200): Promise<T> {

@@ -8,17 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, runCli, type CliRun } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'agent', 'cli.js');
 const EXAMPLE = path.join(ROOT, 'examples', 'virtualbox-5.0-kvm-drift', 'VBox.log');
 const HEALTHY = path.join(ROOT, 'test', 'fixtures', 'vbox', 'v6.1.38-linux-intel-kvm-virttsc-mdmostafizur.log');
 let tmp = '';
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string; ms: number } {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [CLI, 'analyze', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
+function run(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  return runCli('analyze', args, { env: { ...process.env, NO_COLOR: undefined, ...env } });
 }
 
 beforeAll(() => {

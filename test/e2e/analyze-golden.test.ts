@@ -12,8 +12,8 @@ import { diagnose } from '../../agent/diagnose.js';
 import { renderJson } from '../../agent/outputs/json.js';
 import { renderReport } from '../../agent/outputs/report.js';
 import { expectGolden } from '../helpers/golden.js';
+import { ROOT } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const GOLDEN = path.join(ROOT, 'test', 'golden', 'e2e');
 
 interface Case {

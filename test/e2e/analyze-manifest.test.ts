@@ -9,8 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readInputs } from '../../agent/inputs.js';
 import { diagnose } from '../../agent/diagnose.js';
+import { ROOT } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MODES: Record<string, string> = { '1': 'VirtTscEmulated', '2': 'RealTscOffset', '3': 'Dynamic', '4': 'NativeApi' };
 
 function manifest(): Record<string, string>[] {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { diagnose, exitCodeFor, sortFindings } from '../../agent/diagnose.js';
 import { toJsonDocument } from '../../agent/outputs/json.js';
 import { renderReport, wrap } from '../../agent/outputs/report.js';
-import { parseHostTscHz, useColor } from '../../agent/commands/analyze.js';
+import { parseHostTscHz, useColor } from '../../agent/commands/report-flags.js';
 import { UsageError } from '../../agent/errors.js';
 import type { Finding } from '../../agent/findings.js';
 import type { InputStatus } from '../../agent/result.js';

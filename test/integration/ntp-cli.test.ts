@@ -3,13 +3,11 @@
  * JSON, exit codes, and no stack trace whatever the reference does.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { startRateServer, type RateServer } from '../../agent/measure/rate-server.js';
 import type { MeasureReport } from '../../agent/measure/report.js';
+import { CLI } from '../helpers/cli.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/agent/cli.js');
 const servers: RateServer[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));

@@ -11,11 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const UNIT = path.join(ROOT, 'systemd/clockdoctor.service');
 const DROPINS = path.join(ROOT, 'systemd/clockdoctor.service.d');
-const CLI = path.join(ROOT, 'dist/agent/cli.js');
 const INSTALLED = '/usr/local/bin/clockdoctor';
 
 let tmp: string;

@@ -17,8 +17,8 @@ import { Exposition, createMetricsRegistry } from '../../agent/outputs/metrics.j
 import { emptyView, type MetricsView } from '../../agent/outputs/metrics-view.js';
 import { guardedGauge } from '../../agent/outputs/metrics-guard.js';
 import { expectGolden } from '../helpers/golden.js';
+import { ROOT } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const GOLDEN = path.join(ROOT, 'test/golden/metrics');
 const TAKEN_AT = '2026-11-22T03:00:00.000Z';
 

@@ -17,8 +17,8 @@ import {
 import { parseFile } from '../../agent/sources/file.js';
 // @ts-expect-error: a plain .mjs build script, no types
 import { compileLineScan } from '../../scripts/build-wasm.mjs';
+import { ROOT } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const VBOX_DIR = path.join(ROOT, 'test', 'fixtures', 'vbox');
 const VBOX_LOGS = fs.readdirSync(VBOX_DIR).filter((f) => /\.log(\.\d)?$/.test(f)).map((f) => path.join(VBOX_DIR, f));
 const DMESG = path.join(ROOT, 'test', 'fixtures', 'dmesg', 'kvm-bochs-3.13-kernlog-multiboot.txt');

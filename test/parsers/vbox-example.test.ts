@@ -7,8 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFile } from '../../agent/sources/file.js';
 import { createVboxParser } from '../../agent/parsers/vbox.js';
+import { ROOT } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'virtualbox-5.0-kvm-drift', 'VBox.log');
 const COPY = path.join(ROOT, 'test', 'fixtures', 'vbox', 'virtualbox-5.0-kvm-drift.log');
 const ORIGINAL = path.join(ROOT, 'test', 'fixtures', 'vbox', 'v5.0.6-win-intel-none-bayons.log');

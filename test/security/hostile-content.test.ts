@@ -14,9 +14,8 @@ import { createVboxParser } from '../../agent/parsers/vbox.js';
 import { parseText } from '../../agent/parsers/lines.js';
 import { diagnose } from '../../agent/diagnose.js';
 import { emptyFacts } from '../../agent/facts.js';
+import { CLI, ROOT } from '../helpers/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CLI = path.join(ROOT, 'dist/agent/cli.js');
 // A real 5.1 log with the KVM provider and a RealTscOffset switch (see test/fixtures/fuzz/SOURCE.md).
 const SEED = fs.readFileSync(path.join(ROOT, 'test/fixtures/fuzz/vbox/v5.1.38-linux-intel-kvm-mohitpandey.log.1'), 'latin1');
 const NAME_FIELD = '"mohit" (cb=6)';
