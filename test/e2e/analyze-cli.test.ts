@@ -198,3 +198,12 @@ describe('a big log, with and without WebAssembly', () => {
     expect(JSON.parse(wasm.stdout).inputs[0].lines).toBeGreaterThan(10_000);
   });
 });
+
+describe('the bin', () => {
+  it('is executable after the build, and runs as a program (npx runs it directly, not via node)', () => {
+    expect(fs.statSync(CLI).mode & 0o111).toBe(0o111);
+    const r = spawnSync(CLI, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
