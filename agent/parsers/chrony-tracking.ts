@@ -13,7 +13,10 @@ function num(v: string | undefined, what: string, path: string | null, line: num
   if (v === undefined || !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v.trim())) {
     throw new ParseError(`chronyc tracking: ${what} is not a number: ${JSON.stringify(v ?? '')}`, line, path);
   }
-  return Number(v);
+  const n = Number(v);
+  // `1e999` or 400 digits match the pattern but are no double: a fact is finite or not given.
+  if (!Number.isFinite(n)) throw new ParseError(`chronyc tracking: ${what} is out of range: ${JSON.stringify(v.trim().slice(0, 40))}`, line, path);
+  return n;
 }
 
 /** Parse the first non-empty line of `chronyc -c tracking`. Throws ParseError on anything else. */

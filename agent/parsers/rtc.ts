@@ -8,6 +8,7 @@
 import type { RtcFacts } from '../facts.js';
 import { ParseError } from '../errors.js';
 import { excerpt } from './lines.js';
+import { safeInt } from './kernel-log-numbers.js';
 
 export interface RtcRaw {
   /** The rtc0 attribute files, or null when there is no rtc0. */
@@ -18,11 +19,8 @@ export interface RtcRaw {
 
 type Adjtime = NonNullable<RtcFacts['adjtime']>;
 
-function int(text: string | null): number | null {
-  if (text === null) return null;
-  const t = text.trim();
-  return /^\d+$/.test(t) ? Number(t) : null;
-}
+/** A sysfs integer attribute; null when absent, not a whole number, or beyond what a double holds exactly. */
+const int = (text: string | null): number | null => (text === null ? null : safeInt(text.trim()));
 
 /** Parse /etc/adjtime. Throws ParseError (with line) on a malformed file. */
 export function parseAdjtime(text: string, path: string | null = null): { adjtime: Adjtime; refs: RtcFacts['refs'] } {
@@ -36,8 +34,9 @@ export function parseAdjtime(text: string, path: string | null = null): { adjtim
   const l2 = (lines[1] ?? '').trim();
   let lastCal: number | null = null;
   if (l2 !== '') {
-    if (!/^\d+$/.test(l2)) throw new ParseError('adjtime: line 2 must be the last calibration time (an integer)', 2, path);
-    lastCal = Number(l2) === 0 ? null : Number(l2);
+    const cal = safeInt(l2);
+    if (cal === null) throw new ParseError('adjtime: line 2 must be the last calibration time (an integer)', 2, path);
+    lastCal = cal === 0 ? null : cal;
   }
   const l3 = (lines[2] ?? '').trim();
   if (l3 !== '' && l3 !== 'UTC' && l3 !== 'LOCAL') throw new ParseError(`adjtime: line 3 must be UTC or LOCAL, not ${JSON.stringify(l3)}`, 3, path);

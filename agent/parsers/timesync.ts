@@ -3,6 +3,7 @@
  */
 import type { TimeSyncDaemon, TimeSyncDaemonName, TimesyncFacts } from '../facts.js';
 import { parseChronyTracking } from './chrony-tracking.js';
+import { safeInt } from './kernel-log-numbers.js';
 
 /** One process the source matched, with its raw `comm` and NUL-separated `cmdline`. */
 export interface TimesyncProcess {
@@ -60,10 +61,6 @@ const VALUE_OPTIONS = new Set([
   '--logfile-max-size', '--logfile-max-files', '--logfile-max-time', '--verbosity',
 ]);
 
-function int(v: string | undefined): number | null {
-  if (v === undefined || !/^\d+$/.test(v)) return null;
-  return Number(v);
-}
 
 /**
  * VBoxService's switches (RTGetOpt: `--opt value`, `--opt=value`, `--opt:value`). The timesync service
@@ -83,10 +80,10 @@ export function vboxTimesyncOptions(argv: readonly string[]): NonNullable<TimeSy
     switch (name) {
       case '--disable-timesync': opts.enabled = false; break;
       case '--enable-timesync': case '--only-timesync': opts.enabled = true; break;
-      case '--timesync-interval': opts.intervalMs = int(value()); break;
-      case '--interval': globalIntervalS = int(value()); break;
-      case '--timesync-min-adjust': opts.minAdjustMs = int(value()); break;
-      case '--timesync-set-threshold': opts.setThresholdMs = int(value()); break;
+      case '--timesync-interval': opts.intervalMs = safeInt(value()); break;
+      case '--interval': globalIntervalS = safeInt(value()); break;
+      case '--timesync-min-adjust': opts.minAdjustMs = safeInt(value()); break;
+      case '--timesync-set-threshold': opts.setThresholdMs = safeInt(value()); break;
       case '--timesync-set-start': opts.setStart = true; break;
       case '--timesync-no-set-start': opts.setStart = false; break;
       case '--timesync-set-on-restore': opts.setOnRestore = true; break;

@@ -50,4 +50,9 @@ describe('parseChronyTracking', () => {
       expect((err as ParseError).message).toMatch(/stratum/);
     }
   });
+
+  it('rejects a number no double holds (1e999, 400 digits) instead of reporting Infinity', () => {
+    expect(() => parseChronyTracking('7F7F0101,,8,1e999,0,0,0,0,0,0,0,0,0,Normal', 'x')).toThrow(/ref time is out of range/);
+    expect(() => parseChronyTracking(`7F7F0101,,8,1,${'9'.repeat(400)},0,0,0,0,0,0,0,0,Normal`, 'x')).toThrow(ParseError);
+  });
 });

@@ -40,3 +40,11 @@ describe('parseRtc', () => {
     expect(f.adjtime?.mode).toBe('UTC');
   });
 });
+
+describe('numbers no double holds', () => {
+  it('an rtc attribute of 400 digits is not a number; a 400-digit calibration time is a ParseError', () => {
+    const big = '9'.repeat(400);
+    expect(parseRtc({ rtc0: { name: 'rtc_cmos', sinceEpoch: big, hctosys: '1' }, adjtime: null, adjtimePath: null }).sinceEpoch).toBeNull();
+    expect(() => parseAdjtime(`0.0 0 0\n${big}\nUTC\n`, 'adjtime')).toThrow(ParseError);
+  });
+});

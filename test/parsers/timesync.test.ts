@@ -53,6 +53,10 @@ describe('VBoxService options', () => {
     expect(o).toEqual({ enabled: true, intervalMs: 5000, minAdjustMs: 50, setThresholdMs: 60000, setStart: true, setOnRestore: false });
   });
 
+  it('a value no double holds exactly is not a number (unset), not a rounded or infinite one', () => {
+    expect(vboxTimesyncOptions(['VBoxService', '--timesync-interval', '9'.repeat(400)]).intervalMs).toBeNull();
+  });
+
   it('--disable-timesync, or --only-<other service>, turns it off; the global --interval is its default', () => {
     expect(vboxTimesyncOptions(['VBoxService', '--disable-timesync']).enabled).toBe(false);
     expect(vboxTimesyncOptions(['VBoxService', '--only-control']).enabled).toBe(false);
