@@ -62,12 +62,18 @@ const gridAtOrAfter = (origin: number, period: number, t: number): number => (t 
  * next one is strictly later.
  */
 const nextGridPoll = (origin: number, period: number, nextPollAt: number, t: number): number => {
-  if (nextPollAt >= t) return gridAtOrAfter(origin, period, nextPollAt);
+  if (nextPollAt > t) return gridAtOrAfter(origin, period, nextPollAt);
+  // The first poll, not run yet.
   if (t <= origin) return origin;
+  // From here a poll due at or before now was skipped; one due exactly now ran before the event being
+  // handled now (daemons go first at equal times), so the next one is strictly later.
   const k = (t - origin) / period;
   const kr = Math.round(k);
-  // On the grid to within a nanosecond: that poll already ran; otherwise the next grid time.
-  return Math.abs(k - kr) * period < 1e-9 ? origin + (kr + 1) * period : origin + Math.ceil(k) * period;
+  // A grid time within a nanosecond of now: run already if it is not after now (rounding cannot be told
+  // from a tie there); if it is after now, even by less, it is still to come — an event just before a
+  // poll does not cancel it. Otherwise the next grid time.
+  if (Math.abs(k - kr) * period < 1e-9) return origin + kr * period <= t ? origin + (kr + 1) * period : origin + kr * period;
+  return origin + Math.ceil(k) * period;
 };
 
 /**
@@ -75,6 +81,13 @@ const nextGridPoll = (origin: number, period: number, nextPollAt: number, t: num
  * effects of stalls, catch-up and hypervisor re-anchors. Stateless on purpose, so a poll skipped as a
  * no-op cannot change what a later poll learns. The first poll of an untrained daemon has no estimate yet.
  */
+/**
+ * Decisions on a threshold are taken this far past it (1 ns): θ computed in one jump and θ added up
+ * poll by poll differ in the last bits, and a crossing that lands exactly on a poll must not be
+ * decided by them.
+ */
+const TIE_SECONDS = 1e-9;
+
 class FreqEstimator {
   private seen = false;
   estimate(s: EngineState): number | null {
@@ -150,8 +163,12 @@ class Ntpd extends Base implements Corrector {
     if (this.first || this.stepAt === null) return this.stepAt === null ? poll : Math.min(poll, this.stepAt);
     return this.stepAt;
   }
+  /** |offset| up to this is a sample ntpd uses (the step threshold, decided past ties). */
+  private get inside(): number {
+    return this.stepThresholdSeconds + TIE_SECONDS;
+  }
   override watchLevel(): number | null {
-    return this.active ? this.stepThresholdSeconds : null;
+    return this.active ? this.inside : null;
   }
   protected override extraFingerprint(t: number, n: number): string {
     return `${this.stepAt === null ? 'none' : (this.stepAt - t).toFixed(6)}|${this.first ? 1 : 0}|${this.est.fingerprint()}`;
@@ -176,7 +193,7 @@ class Ntpd extends Base implements Corrector {
     }
     if (this.stepAt !== null && s.t >= this.stepAt - 1e-9) {
       this.stepAt = null;
-      if (Math.abs(x) > this.stepThresholdSeconds) {
+      if (Math.abs(x) > this.inside) {
         this.stats.steps++;
         k.step(this.index, -x, `ntpd steps after the ${this.stepDelaySeconds} s stepout`);
       }
@@ -188,10 +205,10 @@ class Ntpd extends Base implements Corrector {
     if (this.first) {
       this.first = false;
       if (this.trained) k.setFreq(this.index, clamp(-s.eClock, this.freqAuthority));
-    } else if (est !== null && Math.abs(x) <= this.stepThresholdSeconds) {
+    } else if (est !== null && Math.abs(x) <= this.inside) {
       k.setFreq(this.index, clamp(-est, this.freqAuthority));
     }
-    if (Math.abs(x) <= this.stepThresholdSeconds && x !== 0) {
+    if (Math.abs(x) <= this.inside && x !== 0) {
       this.stats.slews++;
       k.adjtime(this.index, -x, ADJTIME_SLEW_RATE);
     }
@@ -320,7 +337,7 @@ class VBoxService extends Base implements Corrector {
   }
   /** Guest ahead (x > 0) gets an extra min-adjust of buffer against moving time backwards. */
   private acts(x: number): boolean {
-    return x > 0 ? x > this.base + this.minAdjust : -x > this.base;
+    return x > 0 ? x > this.base + this.minAdjust + TIE_SECONDS : -x > this.base + TIE_SECONDS;
   }
   override plan(s: EngineState, v: number, horizon: number): number {
     if (!this.active) return Infinity;
@@ -332,7 +349,7 @@ class VBoxService extends Base implements Corrector {
     const firstAfter = (te: number): number => (te <= g ? g : gridAtOrAfter(g, P, te));
     if (!this.acts(xg)) {
       if (v === 0) return Infinity;
-      const bound = v > 0 ? this.base + this.minAdjust : -this.base;
+      const bound = v > 0 ? this.base + this.minAdjust + TIE_SECONDS : -this.base - TIE_SECONDS;
       return firstAfter(s.t + (bound - xNow) / v);
     }
     // Acting at g. If it only re-issues the slew it already owns, in the same direction, with more left
