@@ -43,8 +43,8 @@ export function diagnose(facts: Facts, ctx: DiagnoseContext = {}): AnalysisResul
   };
 }
 
-/** Is this input status one that means "could not read it" (66) rather than "could not understand it" (65)? */
-function inputExitCode(input: InputStatus): ExitCode | null {
+/** The exit code an input that was not read calls for: 66 could not read it (missing, unreadable), 65 could not understand it; null when read. */
+export function inputExitCode(input: InputStatus): ExitCode | null {
   if (input.status === 'not-recognised') return EXIT.dataErr;
   if (input.status === 'failed') return input.kind === null ? EXIT.noInput : EXIT.dataErr;
   return null;

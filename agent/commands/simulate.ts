@@ -9,6 +9,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { EXIT } from '../exit-codes.js';
 import { InputError, UsageError } from '../errors.js';
 import { readInputs } from '../inputs.js';
+import { inputExitCode } from '../diagnose.js';
 import { printable } from '../util/sanitize.js';
 import { renderOffsetPlot } from '../outputs/svg-plot.js';
 import { parseHostTscHz } from './report-flags.js';
@@ -373,9 +374,9 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         const hostTscHz = hzFlag('host-tsc-hz', argv['host-tsc-hz']) ?? hzFlag('true-tsc-hz', argv['true-tsc-hz']);
         const { facts, inputs } = await readInputs(files, hostTscHz !== undefined ? { hostTscHz } : {});
         for (const i of inputs) {
-          if (i.status === 'failed' || i.status === 'not-recognised') {
-            throw new InputError(i.message ?? i.status, i.status === 'failed' && /no such file|ENOENT|missing|not found/i.test(i.message ?? '') ? EXIT.noInput : EXIT.dataErr, i.path);
-          }
+          // The same 66/65 as analyze gives (diagnose.ts), not a guess from the message's words.
+          const code = inputExitCode(i);
+          if (code !== null) throw new InputError(i.message ?? i.status, code, i.path);
         }
         const pf = paramsFromFacts(facts);
         if (!pf.usable) throw new InputError('nothing in the evidence identifies the platform (no VBox.log, no hypervisor in the kernel log); give --hypervisor and friends instead', EXIT.dataErr);

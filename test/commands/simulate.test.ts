@@ -2,6 +2,7 @@
  * `clockdoctor simulate` as a user runs it: `node dist/agent/cli.js simulate` (build first:
  * npx tsc -p tsconfig.build.json).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,6 +172,14 @@ describe('from evidence', () => {
 
   it('a missing file → 66', () => {
     const r = run([path.join(tmp, 'nope.log')]);
+    expect(r.code).toBe(66);
+  });
+
+  it('an input it cannot read (a pipe) → 66, as analyze says, whatever the message words', () => {
+    const fifo = path.join(tmp, 'VBox.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = run([fifo]);
+    expect(r.stderr).toMatch(/pipe/);
     expect(r.code).toBe(66);
   });
 });
