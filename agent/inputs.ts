@@ -13,13 +13,13 @@ import type { InputKind, InputStatus } from './result.js';
 import type { SourceStatus } from './snapshot.js';
 import { InputError, ParseError, located } from './errors.js';
 import { parseFile, readHeadAndSize } from './sources/file.js';
-import type { LineParser, SplitStats } from './parsers/lines.js';
-import { createVboxParser } from './parsers/vbox.js';
-import { createKernelLogParser } from './parsers/kernel-log.js';
-import { detectKind, type FileKind } from './parsers/detect.js';
-import { createCpuinfoParser } from './parsers/cpuinfo.js';
-import { createTimerListParser } from './parsers/timer-list.js';
-import { parseClocksourceFile } from './parsers/clocksource.js';
+import type { LineParser, SplitStats } from './evidence/text/lines.js';
+import { createVboxParser } from './evidence/vbox/parser.js';
+import { createKernelLogParser } from './evidence/kernel-log/parser.js';
+import { detectKind, type FileKind } from './evidence/text/detect.js';
+import { createCpuinfoParser } from './evidence/cpuinfo/parser.js';
+import { createTimerListParser } from './evidence/timer-list/parser.js';
+import { parseClocksourceFile } from './evidence/clocksource/parser.js';
 import { rootsFromCapture } from './roots.js';
 
 export interface ReadInputsOptions {

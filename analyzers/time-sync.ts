@@ -4,7 +4,7 @@
  */
 import type { Facts, TimeSyncDaemon, TimeSyncDaemonName, TimeSyncLogLine } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding } from '../agent/findings.js';
-import { estimateHostTsc } from './host-tsc.js';
+import { estimateHostTsc } from '../agent/derive/host-tsc.js';
 import { claimedRate, exposure } from './vbox-tsc.js';
 import { dedupe, fmtDuration, fmtPpm, KERNEL_SLEW_PPM, lineEvidence, plainEvidence, rateErrorPpm, secondsPerDay, vmNameArg } from './util.js';
 

@@ -6,7 +6,7 @@ import type { LineRef, SectionBase, VboxFacts } from '../agent/facts.js';
 import type { EvidenceItem, Fix } from '../agent/findings.js';
 import { shellQuote } from '../agent/util/shell-quote.js';
 import { KERNEL_MAXFREQ } from '../simulator/constants.js';
-import { groupDigits, minutesSeconds } from '../simulator/format.js';
+import { groupDigits, minutesSeconds } from '../agent/util/format.js';
 
 /** Source names (kebab-case) of fact sections, for evidence items. */
 export type SourceName = 'vbox' | 'kernel-log' | 'cpuinfo' | 'timer-list' | 'clocksource' | 'clockevents' | 'cmdline' | 'timesync' | 'rtc' | 'hypervisor' | 'user';

@@ -11,9 +11,9 @@
 import type { Facts, VboxFacts } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding, Fix, Severity } from '../agent/findings.js';
 import type { HostTscEstimate } from '../simulator/prediction.js';
-import { groupDigits } from '../simulator/format.js';
-import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM } from './host-tsc.js';
-import { median } from '../simulator/stats.js';
+import { groupDigits } from '../agent/util/format.js';
+import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM } from '../agent/derive/host-tsc.js';
+import { median } from '../agent/util/stats.js';
 import {
   dedupe, evidenceOr, fmtDuration, fmtGhz, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, KERNEL_SLEW_PPM, lineEvidence, mmss,
   paravirtFlag, plainEvidence, rateErrorPpm, refEvidence, secondsPerDay, setClocksourceFix, vmNameArg,

@@ -80,7 +80,7 @@ const median = (xs: number[]): number => {
 
 const PARSER_ONLY = `
 import { parseFile } from ${JSON.stringify(path.join(ROOT, 'dist', 'agent', 'sources', 'file.js'))};
-import { createVboxParser } from ${JSON.stringify(path.join(ROOT, 'dist', 'agent', 'parsers', 'vbox.js'))};
+import { createVboxParser } from ${JSON.stringify(path.join(ROOT, 'dist', 'agent', 'evidence', 'vbox', 'parser.js'))};
 const { facts, stats } = parseFile(process.argv[1], createVboxParser());
 process.stdout.write(JSON.stringify({ lines: stats.lines, tscTicksPerSecond: facts.tscTicksPerSecond }) + '\\n');
 `;

@@ -6,11 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineSplitter, type LineParser } from '../agent/parsers/lines.js';
-import { createVboxParser } from '../agent/parsers/vbox.js';
-import { createKernelLogParser } from '../agent/parsers/kernel-log.js';
-import { createCpuinfoParser } from '../agent/parsers/cpuinfo.js';
-import { createTimerListParser } from '../agent/parsers/timer-list.js';
+import { LineSplitter, type LineParser } from '../agent/evidence/text/lines.js';
+import { createVboxParser } from '../agent/evidence/vbox/parser.js';
+import { createKernelLogParser } from '../agent/evidence/kernel-log/parser.js';
+import { createCpuinfoParser } from '../agent/evidence/cpuinfo/parser.js';
+import { createTimerListParser } from '../agent/evidence/timer-list/parser.js';
 import { median, repoRoot } from './util.js';
 
 

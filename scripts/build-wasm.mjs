@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compile agent/parsers/wasm/line-scan.wat into agent/parsers/wasm/line-scan.ts (the bytes, base64).
+// Compile agent/evidence/text/wasm/line-scan.wat into agent/evidence/text/wasm/line-scan.ts (the bytes, base64).
 // The bytes are committed so that installing clockdoctor needs no WebAssembly toolchain;
 // test/parsers/line-scan.test.ts fails when they are not this source's.
 // Usage: node scripts/build-wasm.mjs [--check]
@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import wabtInit from 'wabt';
 
-const DIR = path.resolve(import.meta.dirname, '..', 'agent', 'parsers', 'wasm');
+const DIR = path.resolve(import.meta.dirname, '..', 'agent', 'evidence', 'text', 'wasm');
 
 /** The TypeScript module holding the compiled bytes of `line-scan.wat`. */
 export async function compileLineScan() {

@@ -8,7 +8,7 @@ import {
   ACPI_PM_WRAP_SECONDS, HPET_ICH9_HZ, HPET_MASK_TICKS, KVM_CLOCK_SYNC_PERIOD_SECONDS, TSC_REFINE_ACCEPT_FRACTION,
   XEN_EPOCH_SECONDS, assumptionText, kernelAtLeast, type Assumptions,
 } from './constants.js';
-import { fmtPpm, groupDigits } from './format.js';
+import { fmtPpm, groupDigits } from '../agent/util/format.js';
 import type { ClockName, ModelParams, TscMode } from './model-params.js';
 import { pitLatch, pitRoundingError } from './ticks.js';
 import { watchdogVerdict, type WatchdogVerdict } from './watchdog.js';

@@ -6,7 +6,7 @@
  * that changes the trajectory, skipping polls that provably change nothing while θ moves linearly.
  */
 import { ADJTIME_SLEW_RATE, KERNEL_MAXFREQ, type Assumptions } from './constants.js';
-import { fmtSignedSeconds } from './format.js';
+import { fmtSignedSeconds } from '../agent/util/format.js';
 import type { CorrectorName, CorrectorSpec } from './model-params.js';
 import type { EngineState, Kernel } from './state.js';
 

@@ -8,7 +8,7 @@ import type { Contribution } from './prediction.js';
 import { VBOX_CATCH_UP_GIVE_UP_SECONDS, VBOX_CATCH_UP_STOP_SECONDS, VBOX_CATCH_UP_TABLE, assumptionText, type Assumptions } from './constants.js';
 import { clockModels, type ClockModel, type ClockSet } from './clocks.js';
 import { correctorAssumptions, createCorrectors, type Corrector } from './correctors.js';
-import { fmtPpm, fmtSeconds, fmtSignedSeconds } from './format.js';
+import { fmtPpm, fmtSeconds, fmtSignedSeconds } from '../agent/util/format.js';
 import { ModelError, type ClockName, type ModelParams } from './model-params.js';
 import { classifyPattern, type PatternInfo } from './pattern.js';
 import { rateOf, type EngineState, type Kernel } from './state.js';

@@ -8,11 +8,11 @@
  * null — it never guesses: a TSC-based clock with no true host rate gets no drift figure.
  */
 import type { Facts, VboxParavirtProvider } from '../agent/facts.js';
-import { estimateHostTsc } from '../analyzers/host-tsc.js';
+import { estimateHostTsc } from '../agent/derive/host-tsc.js';
 import { clockModels } from './clocks.js';
 import { ASSUMPTION_DEFAULTS, assumptionText, parseKernelVersion } from './constants.js';
 import { simulate } from './engine.js';
-import { fmtPpm, groupDigits, minutesSeconds } from './format.js';
+import { fmtPpm, groupDigits, minutesSeconds } from '../agent/util/format.js';
 import { CLOCK_NAMES, defaultParams, type ClockName, type CorrectorSpec, type Hypervisor, type ModelParams, type Paravirt } from './model-params.js';
 import type { ClockPrediction, CorrectedPrediction, Prediction } from './prediction.js';
 

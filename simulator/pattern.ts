@@ -1,9 +1,9 @@
 /**
  * Name the shape of θ(t): linear, sawtooth (period, amplitude), bounded, converges, or none.
  */
-import { fmtPpm, fmtSeconds, fmtSignedSeconds } from './format.js';
+import { fmtPpm, fmtSeconds, fmtSignedSeconds } from '../agent/util/format.js';
 import type { SimResult } from './engine.js';
-import { median } from './stats.js';
+import { median } from '../agent/util/stats.js';
 
 export interface PatternInfo {
   kind: 'none' | 'linear' | 'sawtooth' | 'bounded' | 'converges';

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { printable } from '../util/sanitize.js';
 import { readHead } from '../sources/file.js';
-import { detectKind } from '../parsers/detect.js';
+import { detectKind } from '../evidence/text/detect.js';
 import { parseHostTscHz, stdoutReportOptions } from './report-flags.js';
 
 /** What the analyze handler reads from argv (yargs' or analyze-fast's). */

@@ -9,7 +9,7 @@ import { diagnose, exitCodeFor } from '../diagnose.js';
 import { renderReport } from '../outputs/report.js';
 import { renderJson } from '../outputs/json.js';
 import { printable } from '../util/sanitize.js';
-import { groupDigits } from '../../simulator/format.js';
+import { groupDigits } from '../util/format.js';
 import type { Facts } from '../facts.js';
 import type { SourceStatus } from '../snapshot.js';
 import { parseHostTscHz, stdoutReportOptions } from './report-flags.js';

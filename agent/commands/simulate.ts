@@ -15,7 +15,7 @@ import { renderOffsetPlot } from '../outputs/svg-plot.js';
 import { parseHostTscHz } from './report-flags.js';
 import { simulate, type SimResult } from '../../simulator/engine.js';
 import { ASSUMPTION_DEFAULTS, type Assumptions } from '../../simulator/constants.js';
-import { fmtDuration, fmtNumber, fmtPpm, fmtSeconds, fmtSignedSeconds, groupDigits, minutesSeconds, parseDuration } from '../../simulator/format.js';
+import { fmtDuration, fmtNumber, fmtPpm, fmtSeconds, fmtSignedSeconds, groupDigits, minutesSeconds, parseDuration } from '../util/format.js';
 import {
   CLOCK_NAMES, CORRECTOR_NAMES, ModelError, defaultParams, type CorrectorName, type CorrectorSpec, type Hypervisor,
   type LostTickPolicy, type ModelParams, type Paravirt, type StallSpec, type TscMode,

@@ -9,7 +9,7 @@
 import type { LocalClock } from './local-clock.js';
 import { ReferenceFailure, type Reference, type ReferenceSample } from './reference.js';
 import { runTool } from './run-tool.js';
-import { parseChronyTracking } from '../parsers/chrony-tracking.js';
+import { parseChronyTracking } from '../evidence/timesync/chrony-tracking.js';
 import { ParseError } from '../errors.js';
 import { printable } from '../util/sanitize.js';
 import { formatAddress } from '../util/address.js';

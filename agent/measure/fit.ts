@@ -14,7 +14,7 @@
  * 3σ (99.7 %) half-width — wide enough that a printed interval which misses the truth is a real finding.
  */
 
-import { median } from '../../simulator/stats.js';
+import { median } from '../util/stats.js';
 
 /** One (time, offset) point. */
 export interface FitSample {

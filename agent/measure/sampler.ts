@@ -4,7 +4,7 @@
  * BackgroundMeasurer.
  */
 import { fitDrift, type FitResult } from './fit.js';
-import { median } from '../../simulator/stats.js';
+import { median } from '../util/stats.js';
 import { LocalClock, type LocalStep } from './local-clock.js';
 import { ReferenceFailure, type Reference, type ReferenceSample } from './reference.js';
 

@@ -8,9 +8,10 @@ import type { Finding, Severity } from '../findings.js';
 import type { AnalysisResult } from '../result.js';
 import type { Prediction } from '../../simulator/prediction.js';
 import { printable } from '../util/sanitize.js';
-import { groupDigits } from '../../simulator/format.js';
+import { groupDigits } from '../util/format.js';
 import { fmtDuration } from '../../analyzers/util.js';
 import { exitCodeFor } from '../diagnose.js';
+import { KIND_LIST } from '../evidence/index.js';
 
 export interface ReportOptions {
   color: boolean;
@@ -23,8 +24,6 @@ const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m
 type Paint = (style: keyof typeof ANSI, text: string) => string;
 
 const hz = (n: number | null | undefined): string => (n === null || n === undefined ? '?' : `${groupDigits(n)} Hz`);
-
-const khzAsMhz = (k: number): string => `${(k / 1000).toFixed(3)} MHz`;
 
 function signedPpm(ppm: number): string {
   if (Math.abs(ppm) < 0.05) return '0 ppm';
@@ -69,50 +68,13 @@ function inputsBlock(result: AnalysisResult, p: Paint): string[] {
   return out;
 }
 
-/** The key facts, one short line per section present. */
+/** The key facts: each kind's own lines (its descriptor's `keyFacts`), then what the user said. */
 export function keyFacts(f: Facts): string[] {
   const lines: string[] = [];
-  const v = f.vbox;
-  if (v !== null) {
-    const head = [`VirtualBox ${v.versionRaw ?? v.version ?? '?'}`, v.hostOs ? `on ${v.hostOs}` : '', v.vmName !== null ? `VM "${v.vmName}"` : 'VM name not in log'].filter((x) => x).join(' ');
-    lines.push(head);
-    const modes = [v.tscMode ?? '?', ...v.tscModeSwitches.filter((s) => s.to !== null).slice(0, 3).map((s) => s.to as string)];
-    const more = v.tscModeSwitches.length > 3 ? ` (+${v.tscModeSwitches.length - 3} more switches)` : '';
-    lines.push(`  TSC given to guest ${hz(v.tscTicksPerSecond)}; mode ${modes.join(' → ')}${more}; provider ${v.paravirtProvider ?? '?'}${v.tscModeSwitchAllowed !== null ? `; switch allowed ${v.tscModeSwitchAllowed}` : ''}`);
-    const host = [`host rate ${hz(v.hostTscTicksPerSecond)}${v.hostTscSource ? ` (${v.hostTscSource})` : ''}`];
-    if (v.gipPerCpuSpreadPpm !== null) host.push(`GIP ${v.gipMode ?? ''} per-CPU spread ${v.gipPerCpuSpreadPpm.toFixed(1)} ppm`.replace('  ', ' '));
-    if (v.cpuidTscTicksPerSecond !== null) host.push(`CPUID 0x15 ${hz(v.cpuidTscTicksPerSecond)}`);
-    else if (v.cpuidInferredTscTicksPerSecond !== null) host.push(`CPUID 0x15 (inferred crystal) ${hz(v.cpuidInferredTscTicksPerSecond)}`);
-    if (v.cpuidBaseMhz !== null) host.push(`base ${v.cpuidBaseMhz} MHz`);
-    lines.push(`  ${host.join('; ')}`);
-    if (v.cpuBrand !== null) lines.push(`  host CPU ${v.cpuBrand}`);
-    if (v.extradata.tscTicksPerSecond !== null) lines.push(`  extradata TSCTicksPerSecond ${hz(v.extradata.tscTicksPerSecond)}`);
-    if (v.stateLoadTscTicksPerSecond !== null) lines.push(`  saved state restored with ${hz(v.stateLoadTscTicksPerSecond)}`);
+  for (const kind of KIND_LIST) {
+    const section = f[kind.key];
+    if (section !== null) lines.push(...kind.keyFacts(section));
   }
-  const k = f.kernelLog;
-  if (k !== null) {
-    const bits = [
-      k.kernelVersion ? `Linux ${k.kernelVersion}` : 'kernel log',
-      k.hypervisor ? `hypervisor ${k.hypervisor}` : 'no hypervisor line',
-      k.finalClocksource ? `clocksource ${k.finalClocksource}` : '',
-      k.tscDetectedKhz !== null ? `tsc ${khzAsMhz(k.tscDetectedKhz)}${k.tscCalibration ? ` (${k.tscCalibration})` : ''}` : '',
-      k.tscRefinedKhz !== null ? `refined ${khzAsMhz(k.tscRefinedKhz)}` : '',
-      k.tscFromHypervisorKhz !== null ? `from hypervisor ${khzAsMhz(k.tscFromHypervisorKhz)}` : '',
-      k.tscUnstable ? 'TSC marked unstable' : '',
-      k.boots > 1 ? `${k.boots} boots (last one shown)` : '',
-    ].filter((x) => x);
-    lines.push(`Guest: ${bits.join('; ')}`);
-  }
-  const c = f.cpuinfo;
-  if (c !== null) {
-    lines.push(`cpuinfo: ${c.processors ?? '?'} processors${c.modelName ? `, ${c.modelName}` : ''}; TSC flags ${c.tscFlags === null ? 'not listed' : c.tscFlags.join(' ') || 'none'}${c.hypervisorFlag ? '; hypervisor flag' : ''}`);
-  }
-  const t = f.timerList;
-  if (t !== null) {
-    lines.push(`timer_list ${t.version ?? '?'}: tick ${t.tickMode ?? '?'}${t.nohz !== null ? `, NO_HZ ${t.nohz ? 'on' : 'off'}` : ''}${t.hz !== null ? `, HZ ${t.hz}` : ''}; devices ${t.clockEventDevices.join(', ') || 'none'}${t.truncated ? ' (truncated)' : ''}`);
-  }
-  const cs = f.clocksource;
-  if (cs !== null) lines.push(`clocksource: current ${cs.current ?? '?'}${cs.available.length > 0 ? `; available ${cs.available.join(' ')}` : ''}`);
   if (f.user.hostTscHz !== null) lines.push(`--host-tsc-hz ${hz(f.user.hostTscHz)} (you)`);
   return lines;
 }

@@ -2,8 +2,8 @@
  * Reads a user-named file through a parser in one streaming pass (the only fs access for `analyze`).
  */
 import fs from 'node:fs';
-import { LineSplitter, type LineParser, type SplitStats } from '../parsers/lines.js';
-import { borrowChunk, returnChunk, SCAN_CHUNK } from '../parsers/line-scan.js';
+import { LineSplitter, type LineParser, type SplitStats } from '../evidence/text/lines.js';
+import { borrowChunk, returnChunk, SCAN_CHUNK } from '../evidence/text/line-scan.js';
 import { InputError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 

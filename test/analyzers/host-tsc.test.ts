@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { brandTracksTsc, calibrationIndependentOfClaim, estimateHostTsc } from '../../analyzers/host-tsc.js';
-import { median } from '../../simulator/stats.js';
+import { brandTracksTsc, calibrationIndependentOfClaim, estimateHostTsc } from '../../agent/derive/host-tsc.js';
+import { median } from '../../agent/util/stats.js';
 import { cpuinfo, documentedVbox, facts, vbox } from './helpers.js';
 
 describe('estimateHostTsc', () => {

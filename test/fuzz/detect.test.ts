@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detectKind } from '../../agent/parsers/detect.js';
+import { detectKind } from '../../agent/evidence/text/detect.js';
 import { arbitraryInput, mutatedSeed, runs, seeds } from './harness.js';
 
 const RUNS = runs(1000);

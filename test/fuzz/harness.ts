@@ -7,7 +7,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { ParseError } from '../../agent/errors.js';
-import { LineSplitter, type LineParser } from '../../agent/parsers/lines.js';
+import { LineSplitter, type LineParser } from '../../agent/evidence/text/lines.js';
 
 export const SEEDS_DIR = path.resolve(import.meta.dirname, '../fixtures/fuzz');
 

@@ -3,19 +3,19 @@
  * Line parsers are fed bytes through the real LineSplitter; whole-text parsers get the decoded text
  * in every slot their raw input has.
  */
-import { createVboxParser } from '../../agent/parsers/vbox.js';
-import { createKernelLogParser } from '../../agent/parsers/kernel-log.js';
-import { createCpuinfoParser } from '../../agent/parsers/cpuinfo.js';
-import { createTimerListParser } from '../../agent/parsers/timer-list.js';
-import type { LineParser } from '../../agent/parsers/lines.js';
-import { parseClocksource, parseClocksourceFile } from '../../agent/parsers/clocksource.js';
-import { parseClockevents } from '../../agent/parsers/clockevents.js';
-import { parseCmdline } from '../../agent/parsers/cmdline.js';
-import { parseChronyTracking } from '../../agent/parsers/chrony-tracking.js';
-import { parseRtc } from '../../agent/parsers/rtc.js';
-import { parseTimesync } from '../../agent/parsers/timesync.js';
-import { parseHypervisor } from '../../agent/parsers/hypervisor.js';
-import { parseClockReadCost } from '../../agent/parsers/clock-read-cost.js';
+import { createVboxParser } from '../../agent/evidence/vbox/parser.js';
+import { createKernelLogParser } from '../../agent/evidence/kernel-log/parser.js';
+import { createCpuinfoParser } from '../../agent/evidence/cpuinfo/parser.js';
+import { createTimerListParser } from '../../agent/evidence/timer-list/parser.js';
+import type { LineParser } from '../../agent/evidence/text/lines.js';
+import { parseClocksource, parseClocksourceFile } from '../../agent/evidence/clocksource/parser.js';
+import { parseClockevents } from '../../agent/evidence/clockevents/parser.js';
+import { parseCmdline } from '../../agent/evidence/cmdline/parser.js';
+import { parseChronyTracking } from '../../agent/evidence/timesync/chrony-tracking.js';
+import { parseRtc } from '../../agent/evidence/rtc/parser.js';
+import { parseTimesync } from '../../agent/evidence/timesync/parser.js';
+import { parseHypervisor } from '../../agent/evidence/hypervisor/parser.js';
+import { parseClockReadCost } from '../../agent/evidence/clock-read-cost/parser.js';
 
 export interface LineTarget {
   name: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitDrift, slopeToDrift, t3sigma, type FitSample } from '../../agent/measure/fit.js';
-import { median } from '../../simulator/stats.js';
+import { median } from '../../agent/util/stats.js';
 
 /** Seeded normal noise (Box–Muller over an LCG) so every run sees the same data. */
 function gauss(seed: number): () => number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { parseChronyTracking } from '../../agent/parsers/chrony-tracking.js';
+import { parseChronyTracking } from '../../agent/evidence/timesync/chrony-tracking.js';
 import { ParseError } from '../../agent/errors.js';
 
 const CAPTURED = 'test/fixtures/captures/firecracker-kvm-6.18-collected/commands/chronyc-tracking';

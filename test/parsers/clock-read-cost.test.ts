@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClockReadCost, vdsoCapable } from '../../agent/parsers/clock-read-cost.js';
+import { parseClockReadCost, vdsoCapable } from '../../agent/evidence/clock-read-cost/parser.js';
 
 describe('parseClockReadCost', () => {
   it('vDSO clocksources vs system-call ones', () => {

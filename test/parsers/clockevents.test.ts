@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseClockevents } from '../../agent/parsers/clockevents.js';
+import { parseClockevents } from '../../agent/evidence/clockevents/parser.js';
 
 const DIR = path.resolve(import.meta.dirname, '..', 'fixtures', 'live', 'firecracker-kvm-6.18', 'sys', 'devices', 'system', 'clockevents');
 const read = (n: string) => fs.readFileSync(path.join(DIR, n, 'current_device'), 'utf8');

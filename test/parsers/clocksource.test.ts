@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { clocksourceFileKind, parseClocksource, parseClocksourceFile } from '../../agent/parsers/clocksource.js';
+import { clocksourceFileKind, parseClocksource, parseClocksourceFile } from '../../agent/evidence/clocksource/parser.js';
 import { DEFAULT_ROOTS, sysPath } from '../../agent/roots.js';
 import { ParseError } from '../../agent/errors.js';
 

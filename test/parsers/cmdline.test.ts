@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { kernelParams, parseCmdline } from '../../agent/parsers/cmdline.js';
+import { kernelParams, parseCmdline } from '../../agent/evidence/cmdline/parser.js';
 import { DEFAULT_ROOTS, procPath } from '../../agent/roots.js';
 
 describe('parseCmdline', () => {

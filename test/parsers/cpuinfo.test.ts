@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseCpuinfo, createCpuinfoParser } from '../../agent/parsers/cpuinfo.js';
+import { parseCpuinfo, createCpuinfoParser } from '../../agent/evidence/cpuinfo/parser.js';
 import { parseFile } from '../../agent/sources/file.js';
 import { DEFAULT_ROOTS, procPath } from '../../agent/roots.js';
 import { ParseError } from '../../agent/errors.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { detectKind } from '../../agent/parsers/detect.js';
+import { detectKind } from '../../agent/evidence/text/detect.js';
 import type { InputKind } from '../../agent/result.js';
 
 const CORPUS = '/work/shared/corpus';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { acpiOemId, parseHypervisor } from '../../agent/parsers/hypervisor.js';
+import { acpiOemId, parseHypervisor } from '../../agent/evidence/hypervisor/parser.js';
 
 const FACP = 'test/fixtures/captures/firecracker-kvm-6.18-collected/sys/firmware/acpi/tables/FACP';
 const none = { sysHypervisorType: null, dmiSysVendor: null, dmiProductName: null, dmiBiosVendor: null, acpiFacpHeader: null };

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createKernelLogParser } from '../../agent/parsers/kernel-log.js';
+import { createKernelLogParser } from '../../agent/evidence/kernel-log/parser.js';
 import { parseFile } from '../../agent/sources/file.js';
-import { parseText } from '../../agent/parsers/lines.js';
+import { parseText } from '../../agent/evidence/text/lines.js';
 import type { KernelLogFacts } from '../../agent/facts.js';
 import { expectGolden } from '../helpers/golden.js';
 

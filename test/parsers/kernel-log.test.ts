@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createKernelLogParser, looksLikeKernelLog, registrationHz } from '../../agent/parsers/kernel-log.js';
-import { splitPrefix } from '../../agent/parsers/kernel-log-prefix.js';
-import { mhzToKhz } from '../../agent/parsers/kernel-log-numbers.js';
-import { parseText } from '../../agent/parsers/lines.js';
+import { createKernelLogParser, looksLikeKernelLog, registrationHz } from '../../agent/evidence/kernel-log/parser.js';
+import { splitPrefix } from '../../agent/evidence/kernel-log/prefix.js';
+import { mhzToKhz } from '../../agent/util/numbers.js';
+import { parseText } from '../../agent/evidence/text/lines.js';
 import { ParseError } from '../../agent/errors.js';
 
 const parse = (...lines: string[]) => parseText(createKernelLogParser('t'), lines.join('\n'));

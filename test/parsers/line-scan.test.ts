@@ -1,5 +1,5 @@
 /**
- * The WebAssembly line scanner (agent/parsers/line-scan.ts, wasm/line-scan.wat) must change nothing
+ * The WebAssembly line scanner (agent/evidence/text/line-scan.ts, wasm/line-scan.wat) must change nothing
  * but speed: the same lines, numbers and facts as the plain indexOf path, for any input and any
  * chunking; and the VBox.log screen may only skip lines the JavaScript filter rejects.
  */
@@ -7,13 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, MAX_LINE_BYTES, type LineParser } from '../../agent/parsers/lines.js';
-import { borrowChunk, isScanChunk, lineScan, returnChunk, SCAN_CHUNK, SCREEN_SLOTS } from '../../agent/parsers/line-scan.js';
-import { createVboxParser } from '../../agent/parsers/vbox.js';
-import { createKernelLogParser } from '../../agent/parsers/kernel-log.js';
+import { LineSplitter, MAX_LINE_BYTES, type LineParser } from '../../agent/evidence/text/lines.js';
+import { borrowChunk, isScanChunk, lineScan, returnChunk, SCAN_CHUNK, SCREEN_SLOTS } from '../../agent/evidence/text/line-scan.js';
+import { createVboxParser } from '../../agent/evidence/vbox/parser.js';
+import { createKernelLogParser } from '../../agent/evidence/kernel-log/parser.js';
 import {
   messageStart, prefilterState, screenPrefixes, wantsLine, type PrefilterState,
-} from '../../agent/parsers/vbox-prefilter.js';
+} from '../../agent/evidence/vbox/prefilter.js';
 import { parseFile } from '../../agent/sources/file.js';
 // @ts-expect-error: a plain .mjs build script, no types
 import { compileLineScan } from '../../scripts/build-wasm.mjs';
@@ -59,7 +59,7 @@ function viaBuffer<F>(parser: LineParser<F>, bytes: Buffer, piece: number): { fa
 
 describe('the compiled module', () => {
   it('is the one line-scan.wat compiles to (run node scripts/build-wasm.mjs after editing it)', async () => {
-    const committed = fs.readFileSync(path.join(ROOT, 'agent', 'parsers', 'wasm', 'line-scan.ts'), 'utf8');
+    const committed = fs.readFileSync(path.join(ROOT, 'agent', 'evidence', 'text', 'wasm', 'line-scan.ts'), 'utf8');
     expect(committed).toBe(await compileLineScan());
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAdjtime, parseRtc } from '../../agent/parsers/rtc.js';
+import { parseAdjtime, parseRtc } from '../../agent/evidence/rtc/parser.js';
 import { ParseError } from '../../agent/errors.js';
 
 describe('parseAdjtime', () => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createTimerListParser, hzFromResolution, inferHz, parseTimerList } from '../../agent/parsers/timer-list.js';
+import { createTimerListParser, hzFromResolution, inferHz, parseTimerList } from '../../agent/evidence/timer-list/parser.js';
 import { parseFile } from '../../agent/sources/file.js';
 import { DEFAULT_ROOTS, procPath } from '../../agent/roots.js';
 import { ParseError } from '../../agent/errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTimesync, vboxTimesyncOptions, type TimesyncRaw } from '../../agent/parsers/timesync.js';
+import { parseTimesync, vboxTimesyncOptions, type TimesyncRaw } from '../../agent/evidence/timesync/parser.js';
 
 const raw = (over: Partial<TimesyncRaw>): TimesyncRaw => ({
   processes: [], modules: [], ptpClockNames: [], chronyTracking: null, chronyTrackingPath: null, ...over,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFile } from '../../agent/sources/file.js';
-import { createVboxParser } from '../../agent/parsers/vbox.js';
+import { createVboxParser } from '../../agent/evidence/vbox/parser.js';
 import { ROOT } from '../helpers/cli.js';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'virtualbox-5.0-kvm-drift', 'VBox.log');

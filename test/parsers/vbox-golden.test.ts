@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFile } from '../../agent/sources/file.js';
-import { createVboxParser } from '../../agent/parsers/vbox.js';
+import { createVboxParser } from '../../agent/evidence/vbox/parser.js';
 import { readGolden } from '../helpers/golden.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'vbox');

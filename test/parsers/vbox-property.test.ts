@@ -7,8 +7,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../agent/errors.js';
-import { LineSplitter, parseText } from '../../agent/parsers/lines.js';
-import { createVboxParser, looksLikeVboxLog } from '../../agent/parsers/vbox.js';
+import { LineSplitter, parseText } from '../../agent/evidence/text/lines.js';
+import { createVboxParser, looksLikeVboxLog } from '../../agent/evidence/vbox/parser.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'vbox', 'v7.0.20-linux-intel-kvm-virttsc-thomasrbm.log.1');
 const REAL_LINES = fs.readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => /TM|GIM|Hst|Gst|CFGM|\[\/|  |VMMDev|Pausing|Resuming/.test(l));

@@ -4,10 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseText } from '../../agent/parsers/lines.js';
-import { createVboxParser, looksLikeVboxLog, MAX_VBOX_EVENTS } from '../../agent/parsers/vbox.js';
-import { brandNominalHz, familyModel, groupedInt, legacyTscMode, pvclockHz, tscMode } from '../../agent/parsers/vbox-values.js';
-import { parseTimeSyncMessages } from '../../agent/parsers/vbox-timesync.js';
+import { parseText } from '../../agent/evidence/text/lines.js';
+import { createVboxParser, looksLikeVboxLog, MAX_VBOX_EVENTS } from '../../agent/evidence/vbox/parser.js';
+import { brandNominalHz, familyModel, groupedInt, legacyTscMode, pvclockHz, tscMode } from '../../agent/evidence/vbox/values.js';
+import { parseTimeSyncMessages } from '../../agent/evidence/vbox/timesync.js';
 
 const parse = (text: string) => parseText(createVboxParser(), text);
 

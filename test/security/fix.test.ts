@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptyFacts, type Facts } from '../../agent/facts.js';
 import type { Finding, FixAction } from '../../agent/findings.js';
 import { rootsFromCapture, type Roots } from '../../agent/roots.js';
-import { parseClocksource } from '../../agent/parsers/clocksource.js';
+import { parseClocksource } from '../../agent/evidence/clocksource/parser.js';
 import { FIX_EXIT, runFix, type FixDeps } from '../../agent/fix/run.js';
 import { planFixes } from '../../agent/fix/plan.js';
 

@@ -12,9 +12,9 @@ import { renderJson } from '../../agent/outputs/json.js';
 import { renderReport } from '../../agent/outputs/report.js';
 import { ParseError } from '../../agent/errors.js';
 import { feed, mutatedSeed, runs, seeds } from '../fuzz/harness.js';
-import { createVboxParser } from '../../agent/parsers/vbox.js';
-import { createKernelLogParser } from '../../agent/parsers/kernel-log.js';
-import { createCpuinfoParser } from '../../agent/parsers/cpuinfo.js';
+import { createVboxParser } from '../../agent/evidence/vbox/parser.js';
+import { createKernelLogParser } from '../../agent/evidence/kernel-log/parser.js';
+import { createCpuinfoParser } from '../../agent/evidence/cpuinfo/parser.js';
 
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;

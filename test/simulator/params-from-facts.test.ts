@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { emptyFacts, type Facts } from '../../agent/facts.js';
-import { parseText } from '../../agent/parsers/lines.js';
-import { createVboxParser } from '../../agent/parsers/vbox.js';
+import { parseText } from '../../agent/evidence/text/lines.js';
+import { createVboxParser } from '../../agent/evidence/vbox/parser.js';
 import { paramsFromFacts, predictFromFacts, predictedDriftRatio } from '../../simulator/params-from-facts.js';
 
 const EXAMPLE = new URL('../../examples/virtualbox-5.0-kvm-drift/VBox.log', import.meta.url);

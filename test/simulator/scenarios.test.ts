@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS, runScenario } from '../../simulator/scenarios.js';
-import { minutesSeconds } from '../../simulator/format.js';
+import { minutesSeconds } from '../../agent/util/format.js';
 import { simulate } from '../../simulator/engine.js';
 import { defaultParams } from '../../simulator/model-params.js';
 

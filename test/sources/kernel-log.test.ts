@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kernelLogSource, kmsgRecordToDmesg } from '../../agent/sources/kernel-log.js';
+import { kernelLogSource, kmsgRecordToDmesg } from '../../agent/evidence/kernel-log/source.js';
 import { SourceIO } from '../../agent/sources/io.js';
 import { DEFAULT_ROOTS, rootsFromCapture, type Roots } from '../../agent/roots.js';
 

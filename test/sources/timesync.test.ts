@@ -2,9 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { timesyncSource } from '../../agent/sources/timesync.js';
+import { timesyncSource } from '../../agent/evidence/timesync/source.js';
 import { SourceIO } from '../../agent/sources/io.js';
-import { parseTimesync } from '../../agent/parsers/timesync.js';
+import { parseTimesync } from '../../agent/evidence/timesync/parser.js';
 import type { Roots } from '../../agent/roots.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cd-ts-'));

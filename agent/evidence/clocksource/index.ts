@@ -1,0 +1,34 @@
+/** `clocksource`: the current and available clocksource of every clocksourceN (sysfs). */
+import { defineKind, conflicts, fillMerge } from '../kind.js';
+import { createClocksourceParser, parseClocksource } from './parser.js';
+import { clocksourceSource } from './source.js';
+import type { ClocksourceFacts } from './facts.js';
+
+function keyFacts(cs: ClocksourceFacts): string[] {
+  return [`clocksource: current ${cs.current ?? '?'}${cs.available.length > 0 ? `; available ${cs.available.join(' ')}` : ''}`];
+}
+
+/** `current_clocksource` and `available_clocksource` of one machine, given as two files, make one section. */
+function merge(a: ClocksourceFacts, b: ClocksourceFacts): ClocksourceFacts | null {
+  if (conflicts(a.current, b.current) || (a.available.length > 0 && b.available.length > 0 && conflicts(a.available, b.available))) return null;
+  const m = fillMerge(a, b);
+  const current = a.current ?? b.current;
+  const available = a.available.length > 0 ? a.available : b.available;
+  return { ...m, current, available, devices: [{ device: '0', current, available }] };
+}
+
+export const clocksourceKind = defineKind({
+  name: 'clocksource',
+  key: 'clocksource',
+  title: 'clocksource (sysfs)',
+  createParser: createClocksourceParser,
+  merge,
+  keyFacts,
+  collector: {
+    help: 'current and available clocksource of every clocksourceN (sysfs)',
+    defaultOn: true,
+    liveOnly: false,
+    source: clocksourceSource,
+    parse: parseClocksource,
+  },
+});

@@ -1,0 +1,21 @@
+/** `cmdline`: the kernel command line (clocksource=, tsc=, notsc, no-kvmclock, nohz=, divider=). */
+import { defineKind, identityMerge } from '../kind.js';
+import { parseCmdline } from './parser.js';
+import { cmdlineSource } from './source.js';
+import type { CmdlineFacts } from './facts.js';
+
+export const cmdlineKind = defineKind({
+  name: 'cmdline',
+  key: 'cmdline',
+  title: 'cmdline (procfs)',
+  createParser: null,
+  merge: identityMerge<CmdlineFacts>(['raw']),
+  keyFacts: () => [],
+  collector: {
+    help: 'kernel command line (procfs cmdline): clocksource=, tsc=, notsc, no-kvmclock, nohz=, divider=',
+    defaultOn: true,
+    liveOnly: false,
+    source: cmdlineSource,
+    parse: (raw, path) => parseCmdline(raw.text, path),
+  },
+});

@@ -1,0 +1,141 @@
+/**
+ * `/proc/cpuinfo` → CpuinfoFacts (x86 and ARM). Pure.
+ *
+ * Fields are `key<TAB>*: value`; one real capture uses spaces instead of tabs, so keys are split on
+ * the first colon and trimmed. Facts come from the first processor block, except the processor count.
+ */
+import { TSC_FLAGS, type CpuinfoFacts, type TscFlag } from './facts.js';
+import type { LineRef } from '../kind.js';
+import { ParseError } from '../../errors.js';
+import { excerpt, parseText } from '../text/lines.js';
+import type { KindParser } from '../kind.js';
+import { brandNominalHz, mhzToKhz } from '../../util/numbers.js';
+
+/** Keys only /proc/cpuinfo prints (a line with one is cpuinfo evidence wherever it stands). */
+const KNOWN_KEYS = new Set(['processor', 'vendor_id', 'model name', 'cpu mhz', 'flags', 'features', 'cpu architecture', 'cpu implementer', 'cpu part', 'cpu variant', 'cpu revision', 'hardware', 'bogomips', 'cpu family', 'model', 'stepping', 'microcode', 'cache size', 'physical id', 'siblings', 'core id', 'cpu cores', 'apicid', 'fpu', 'cpuid level', 'wp', 'address sizes', 'power management', 'clflush size', 'cache_alignment']);
+
+const OTHER_TIME_FLAGS = ['art', 'nonstop_tsc_s3', 'tsc_scale'] as const;
+
+/** ARM implementer codes worth naming (arch/arm64 cpuinfo prints only the hex code). */
+const ARM_IMPLEMENTERS: Record<string, string> = {
+  '0x41': 'ARM', '0x42': 'Broadcom', '0x43': 'Cavium', '0x48': 'HiSilicon', '0x4e': 'NVIDIA',
+  '0x51': 'Qualcomm', '0x53': 'Samsung', '0x56': 'Marvell', '0x61': 'Apple', '0x69': 'Intel', '0xc0': 'Ampere',
+};
+
+/** A streaming cpuinfo parser (usable with `parseFile`/`parseText`). */
+export function createCpuinfoParser(path: string | null = null): KindParser<CpuinfoFacts> {
+  let processors = 0;
+  let recognisedLines = 0;
+  let blocks = 0; // how many `processor` lines started a block; facts come from block ≤ 1
+  let sawAnyField = false;
+  let arch: CpuinfoFacts['architecture'] = null;
+  let vendor: string | null = null;
+  let modelName: string | null = null;
+  let cpuKhz: number | null = null;
+  let flags: string[] | null = null;
+  let hardware: string | null = null;
+  const refs: Record<string, LineRef> = {};
+
+  const first = (): boolean => blocks <= 1;
+
+  return {
+    push(raw, lineNo) {
+      const colon = raw.indexOf(':');
+      if (colon < 0) return;
+      const key = raw.slice(0, colon).trim().toLowerCase();
+      const value = raw.slice(colon + 1).trim();
+      const ref = (): LineRef => ({ line: lineNo, excerpt: excerpt(raw) });
+      if (KNOWN_KEYS.has(key)) recognisedLines++;
+      switch (key) {
+        case 'processor':
+          // ARM 32-bit also has a legacy `Processor : ARMv7 …` line (a name, not an index).
+          if (/^\d+$/.test(value)) {
+            processors++;
+            blocks++;
+            sawAnyField = true;
+          } else if (modelName === null) {
+            modelName = value;
+            refs.modelName = ref();
+          }
+          return;
+        case 'vendor_id':
+          sawAnyField = true;
+          if (first() && vendor === null) { vendor = value; refs.vendor = ref(); }
+          arch = 'x86';
+          return;
+        case 'model name':
+          sawAnyField = true;
+          if (first() && value !== '') { modelName = value; refs.modelName = ref(); }
+          return;
+        case 'cpu mhz':
+          sawAnyField = true;
+          if (first() && cpuKhz === null) {
+            cpuKhz = mhzToKhz(value);
+            if (cpuKhz !== null) refs.cpuKhz = ref();
+          }
+          return;
+        case 'flags':
+          sawAnyField = true;
+          if (first() && flags === null) { flags = value.split(/\s+/).filter((f) => f !== ''); refs.tscFlags = ref(); }
+          if (arch === null) arch = 'x86';
+          return;
+        case 'features':
+        case 'cpu architecture':
+          sawAnyField = true;
+          if (arch === null) arch = 'arm';
+          return;
+        case 'cpu implementer':
+          sawAnyField = true;
+          arch = 'arm';
+          if (first() && vendor === null) { vendor = ARM_IMPLEMENTERS[value.toLowerCase()] ?? value; refs.vendor = ref(); }
+          return;
+        case 'hardware':
+          hardware = value;
+          return;
+        case 'bogomips':
+        case 'cpu family':
+        case 'model':
+        case 'stepping':
+          sawAnyField = true;
+          return;
+        default:
+          return;
+      }
+    },
+    recognised: () => recognisedLines,
+    finish() {
+      if (!sawAnyField) throw new ParseError('not /proc/cpuinfo: no processor, flags or model name lines', null, path);
+      let tscFlags: TscFlag[] | null = null;
+      let hypervisorFlag: boolean | null = null;
+      const otherTimeFlags: string[] = [];
+      if (flags !== null) {
+        const set = new Set(flags);
+        tscFlags = TSC_FLAGS.filter((f) => set.has(f));
+        hypervisorFlag = set.has('hypervisor');
+        for (const f of OTHER_TIME_FLAGS) if (set.has(f)) otherTimeFlags.push(f);
+      }
+      if (arch === null && hardware !== null) arch = 'arm';
+      if (flags !== null && refs.tscFlags !== undefined) refs.hypervisorFlag = refs.tscFlags;
+      const nominalHz = modelName === null ? null : brandNominalHz(modelName);
+      if (nominalHz !== null && refs.modelName !== undefined) refs.brandNominalHz = refs.modelName;
+      return {
+        path,
+        refs,
+        processors: processors > 0 ? processors : null,
+        architecture: arch ?? (modelName !== null ? 'other' : null),
+        vendor,
+        modelName,
+        brandNominalHz: nominalHz,
+        cpuKhz,
+        tscFlags,
+        hypervisorFlag,
+        otherTimeFlags,
+      };
+    },
+  };
+}
+
+/** Parse the whole text of `/proc/cpuinfo`. Throws ParseError when nothing in it looks like cpuinfo. */
+export function parseCpuinfo(text: string, path: string | null = null): CpuinfoFacts {
+  return parseText(createCpuinfoParser(path), text);
+}

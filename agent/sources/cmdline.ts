@@ -1,4 +1,0 @@
-/** `cmdline`: /proc/cmdline, the kernel command line (clocksource=, tsc=, notsc, no-kvmclock, nohz=...). */
-import { procFileSource } from './proc-file.js';
-
-export const cmdlineSource = procFileSource('cmdline', 'cmdline');

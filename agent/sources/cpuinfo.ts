@@ -1,4 +1,0 @@
-/** `cpuinfo`: /proc/cpuinfo (world-readable; hidden by systemd's ProcSubset=pid). */
-import { procFileSource } from './proc-file.js';
-
-export const cpuinfoSource = procFileSource('cpuinfo', 'cpuinfo', 'hidden by ProcSubset=pid or a restrictive procfs mount');
