@@ -2,19 +2,15 @@
  * What analyzers return: a diagnosis with its evidence and its fixes.
  */
 import type { Facts, FactKey } from './facts.js';
+import type { Derived } from './derive/index.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
 /** Severity order for sorting: critical first. */
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
-/** One quoted piece of evidence. `source` is the source name (`vbox`, `kernel-log`, ...). */
-export interface EvidenceItem {
-  source: string;
-  path?: string;
-  line?: number;
-  excerpt: string;
-}
+export type { EvidenceItem } from './evidence/kind.js';
+import type { EvidenceItem } from './evidence/kind.js';
 
 /**
  * A change `clockdoctor fix --apply` may make on the guest itself. Structured, never a shell string,
@@ -42,6 +38,8 @@ export interface Finding {
   fixes: Fix[];
   /** Machine-readable numbers behind the finding (ppm, Hz, seconds per day, ...). */
   data?: Record<string, number | string | boolean | null>;
+  /** Which subject (machine) it is about, when `analyze` was given evidence of several (`s1`, `s2`). */
+  subject?: string;
 }
 
 /** A rule family: declares the fact sections it needs; skipped with a reason when they are absent. */
@@ -50,5 +48,5 @@ export interface Analyzer {
   needs: readonly FactKey[];
   /** Needs at least one of these (empty = no such condition). */
   needsAny?: readonly FactKey[];
-  run(facts: Facts): Finding[];
+  run(facts: Facts, derived: Derived): Finding[];
 }

@@ -5,50 +5,23 @@
  */
 import type { Facts } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding } from '../agent/findings.js';
-import { evidenceOr, fmtDuration, lineEvidence, plainEvidence, refEvidence, setClocksourceFix } from './util.js';
+import { evidenceOr, fmtDuration, lineEvidence, refEvidence, setClocksourceFix } from './util.js';
+import { derive, type Derived } from '../agent/derive/index.js';
 
 const FALLBACK = ['hpet', 'acpi_pm', 'jiffies', 'refined-jiffies', 'pit'];
 const GOOD = ['tsc', 'kvm-clock', 'xen', 'hyperv_clocksource_tsc_page', 'arch_sys_counter'];
 
-/** The guest's current clocksource and where that is shown. */
-function currentClocksource(facts: Facts): { name: string; evidence: EvidenceItem[] } | null {
-  const cs = facts.clocksource;
-  if (cs !== null && cs.current !== null) {
-    const ev = refEvidence('clocksource', cs, 'current');
-    return { name: cs.current, evidence: ev.length > 0 ? ev : [plainEvidence('clocksource', `current_clocksource: ${cs.current}`, cs.path)] };
-  }
-  const k = facts.kernelLog;
-  if (k !== null && k.finalClocksource !== null) {
-    const last = k.clocksourceSwitches[k.clocksourceSwitches.length - 1];
-    return { name: k.finalClocksource, evidence: last !== undefined ? [lineEvidence('kernel-log', k, last)] : refEvidence('kernel-log', k, 'finalClocksource') };
-  }
-  return null;
+/** The clocksource in use and where that is shown (derive/clocksource.ts), or null. */
+function currentClocksource(d: Derived): { name: string; evidence: EvidenceItem[] } | null {
+  return d.clocksource.current === null ? null : { name: d.clocksource.current, evidence: d.clocksource.currentEvidence };
 }
 
-/** Clocksources the guest has, with the lines that show them. */
-function availableClocksources(facts: Facts): Map<string, EvidenceItem[]> {
-  const out = new Map<string, EvidenceItem[]>();
-  const cs = facts.clocksource;
-  if (cs !== null) for (const a of cs.available) out.set(a, refEvidence('clocksource', cs, 'available'));
-  const k = facts.kernelLog;
-  if (k !== null) {
-    for (const r of k.clocksourceRegistrations) if (!out.has(r.name)) out.set(r.name, [lineEvidence('kernel-log', k, r)]);
-    for (const s of k.clocksourceSwitches) if (!out.has(s.to)) out.set(s.to, [lineEvidence('kernel-log', k, s)]);
-    if (k.kvmClock && !out.has('kvm-clock')) out.set('kvm-clock', refEvidence('kernel-log', k, 'kvmClock'));
-  }
-  return out;
+/** Clocksources the machine has, with the lines that show them. */
+function availableClocksources(d: Derived): Map<string, EvidenceItem[]> {
+  return new Map(d.clocksource.available.map((a) => [a, d.clocksource.availableEvidence[a] ?? []]));
 }
 
-function isVm(facts: Facts): boolean {
-  if (facts.vbox !== null) return true;
-  const k = facts.kernelLog;
-  if (k?.hypervisor || k?.kvmClock || k?.tscFromHypervisorKhz != null) return true;
-  if (/VMware|VirtualBox|innotek|QEMU|KVM|Bochs|Xen|Hyper-V|Microsoft Corporation Virtual/i.test(`${k?.dmi ?? ''} ${k?.systemdVirtualization ?? ''}`)) return true;
-  if (k?.paravirtKernelOn != null && !/bare hardware/i.test(k.paravirtKernelOn)) return true;
-  if (facts.cpuinfo?.hypervisorFlag === true) return true;
-  const p = facts.hypervisor?.platform;
-  return p !== undefined && p !== null && p !== 'bare-metal';
-}
+const isVm = (d: Derived): boolean => d.platform.vm === true;
 
 function unstableEvidence(facts: Facts): EvidenceItem[] {
   const k = facts.kernelLog;
@@ -60,10 +33,10 @@ function unstableEvidence(facts: Facts): EvidenceItem[] {
 const BY_DESIGN_UNSTABLE = /hyper-?v|running on/i;
 
 /** CLOCKSOURCE_FALLBACK (R1). */
-export function clocksourceFallback(facts: Facts): Finding[] {
-  const cur = currentClocksource(facts);
+export function clocksourceFallback(facts: Facts, d: Derived = derive(facts)): Finding[] {
+  const cur = currentClocksource(d);
   if (cur === null || !FALLBACK.includes(cur.name)) return [];
-  const avail = availableClocksources(facts);
+  const avail = availableClocksources(d);
   const better = GOOD.filter((g) => avail.has(g));
   if (better.length === 0) return [];
   const k = facts.kernelLog;
@@ -87,7 +60,7 @@ export function clocksourceFallback(facts: Facts): Finding[] {
 }
 
 /** TSC_UNSTABLE (R1/R11): the kernel marked the TSC unstable; with the watchdog's skew when printed. */
-export function tscUnstable(facts: Facts): Finding[] {
+export function tscUnstable(facts: Facts, d: Derived = derive(facts)): Finding[] {
   const k = facts.kernelLog;
   if (k === null || !k.tscUnstable) return [];
   const reasons = [...new Set(k.tscUnstableEvents.map((e) => e.reason))];
@@ -96,7 +69,7 @@ export function tscUnstable(facts: Facts): Finding[] {
   const maxSkew = skews.length > 0 ? skews.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a)) : null;
   const watchdog = k.watchdogVerdicts[0];
   const hostSleep = (facts.vbox?.hostPowerEvents ?? []).some((e) => e.kind === 'suspend');
-  const vm = isVm(facts);
+  const vm = isVm(d);
   const evidence = unstableEvidence(facts);
   if (evidence.length === 0) evidence.push(...evidenceOr(refEvidence('kernel-log', k, 'tscUnstable'), 'kernel-log', k, 'TSC marked unstable'));
   return [{
@@ -123,10 +96,10 @@ export function tscUnstable(facts: Facts): Finding[] {
 }
 
 /** PERIODIC_TICK_ON_VM: a periodic scheduler tick costs host CPU and, with tick-counted time, loses time (model.md §2). */
-export function periodicTickOnVm(facts: Facts): Finding[] {
+export function periodicTickOnVm(facts: Facts, d: Derived = derive(facts)): Finding[] {
   const t = facts.timerList;
-  if (t === null || t.tickMode !== 'periodic' || !isVm(facts)) return [];
-  const cur = currentClocksource(facts)?.name ?? null;
+  if (t === null || t.tickMode !== 'periodic' || !isVm(d)) return [];
+  const cur = currentClocksource(d)?.name ?? null;
   const tickCounted = cur === 'jiffies' || cur === 'refined-jiffies';
   const hz = t.hz;
   return [{
@@ -145,12 +118,12 @@ export function periodicTickOnVm(facts: Facts): Finding[] {
 }
 
 /** CLOCKSOURCE_XEN_PREFER_TSC (R2): AWS recommends tsc over the xen clocksource on Xen instances with a stable TSC. */
-export function xenPreferTsc(facts: Facts): Finding[] {
-  const cur = currentClocksource(facts);
+export function xenPreferTsc(facts: Facts, d: Derived = derive(facts)): Finding[] {
+  const cur = currentClocksource(d);
   if (cur === null || cur.name !== 'xen') return [];
   const flags = facts.cpuinfo?.tscFlags ?? null;
   if (flags !== null && !(flags.includes('constant_tsc') && flags.includes('nonstop_tsc'))) return [];
-  if (!availableClocksources(facts).has('tsc')) return [];
+  if (!availableClocksources(d).has('tsc')) return [];
   return [{
     id: 'CLOCKSOURCE_XEN_PREFER_TSC',
     severity: 'info',
@@ -166,9 +139,9 @@ export function xenPreferTsc(facts: Facts): Finding[] {
 }
 
 /** LEGACY_PERIODIC_KERNEL (R9): a pre-tickless 2.6 kernel (< 2.6.21, e.g. RHEL 5's 2.6.18) on a VM. */
-export function legacyPeriodicKernel(facts: Facts): Finding[] {
+export function legacyPeriodicKernel(facts: Facts, d: Derived = derive(facts)): Finding[] {
   const k = facts.kernelLog;
-  if (k === null || k.kernelVersion === null || !isVm(facts)) return [];
+  if (k === null || k.kernelVersion === null || !isVm(d)) return [];
   const m = /^2\.6\.(\d+)/.exec(k.kernelVersion);
   if (m === null || Number(m[1]) >= 21) return [];
   const divider = facts.cmdline?.divider ?? (/(?:^|\s)divider=(\d+)/.exec(k.commandLine ?? '')?.[1] ?? null);
@@ -189,11 +162,11 @@ export const clocksourceAnalyzer: Analyzer = {
   id: 'clocksource',
   needs: [],
   needsAny: ['kernelLog', 'clocksource'],
-  run: (facts) => [...clocksourceFallback(facts), ...tscUnstable(facts), ...xenPreferTsc(facts), ...legacyPeriodicKernel(facts)],
+  run: (facts, d) => [...clocksourceFallback(facts, d), ...tscUnstable(facts, d), ...xenPreferTsc(facts, d), ...legacyPeriodicKernel(facts, d)],
 };
 
 export const ticksAnalyzer: Analyzer = {
   id: 'ticks',
   needs: ['timerList'],
-  run: (facts) => periodicTickOnVm(facts),
+  run: (facts, d) => periodicTickOnVm(facts, d),
 };

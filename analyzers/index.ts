@@ -5,6 +5,7 @@
 import type { Facts, FactKey } from '../agent/facts.js';
 import type { Analyzer, Finding } from '../agent/findings.js';
 import type { SkippedAnalyzer } from '../agent/result.js';
+import { derive, type Derived } from '../agent/derive/index.js';
 import { vboxTscAnalyzer } from './vbox-tsc.js';
 import { vboxEventsAnalyzer } from './vbox-events.js';
 import { timeSyncAnalyzer } from './time-sync.js';
@@ -21,7 +22,7 @@ export interface AnalyzerRun {
 }
 
 /** Run every analyzer whose needs are met; an analyzer that throws is reported as skipped, never fatal. */
-export function runAnalyzers(facts: Facts, analyzers: readonly Analyzer[] = ANALYZERS): AnalyzerRun {
+export function runAnalyzers(facts: Facts, derived: Derived = derive(facts), analyzers: readonly Analyzer[] = ANALYZERS): AnalyzerRun {
   const findings: Finding[] = [];
   const skipped: SkippedAnalyzer[] = [];
   for (const a of analyzers) {
@@ -35,7 +36,7 @@ export function runAnalyzers(facts: Facts, analyzers: readonly Analyzer[] = ANAL
       continue;
     }
     try {
-      for (const f of a.run(facts)) {
+      for (const f of a.run(facts, derived)) {
         // A non-finite number from a mangled input must not reach JSON (it would become null silently) or metrics.
         if (f.data) for (const [k, v] of Object.entries(f.data)) if (typeof v === 'number' && !Number.isFinite(v)) f.data[k] = null;
         findings.push(f);

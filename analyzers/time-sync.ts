@@ -4,8 +4,8 @@
  */
 import type { Facts, TimeSyncDaemon, TimeSyncDaemonName, TimeSyncLogLine } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding } from '../agent/findings.js';
-import { estimateHostTsc } from '../agent/derive/host-tsc.js';
-import { claimedRate, exposure } from './vbox-tsc.js';
+import { derive, type Derived } from '../agent/derive/index.js';
+import { isVirtualBoxClaim } from '../agent/derive/tsc.js';
 import { dedupe, fmtDuration, fmtPpm, KERNEL_SLEW_PPM, lineEvidence, plainEvidence, rateErrorPpm, secondsPerDay, vmNameArg } from './util.js';
 
 // Defined in util.ts because vbox-tsc needs it too and this module imports vbox-tsc; re-exported for agent/measure.
@@ -89,16 +89,16 @@ export function doubleDiscipline(facts: Facts): Finding[] {
 }
 
 /** TIMESYNC_DAEMON_CAPACITY (R4): the predicted or measured error is more than the daemon can slew. */
-export function daemonCapacity(facts: Facts): Finding[] {
+export function daemonCapacity(facts: Facts, d: Derived = derive(facts)): Finding[] {
   // Without knowing which daemon runs there is nothing to add to the rate finding itself.
   if (facts.timesync === null) return [];
   let ppm: number | null = null;
   const evidence: EvidenceItem[] = [];
   let basis = '';
-  const claim = claimedRate(facts);
+  const claim = isVirtualBoxClaim(facts, d.tsc.claimed, d.platform) ? d.tsc.claimed : null;
   if (claim !== null) {
-    const est = estimateHostTsc(facts);
-    if (est.hz !== null && exposure(facts, claim).hit.length > 0) {
+    const est = d.tsc.host;
+    if (est.hz !== null && (d.tsc.exposure?.hit.length ?? 0) > 0) {
       const p = rateErrorPpm(est.hz, claim.hz);
       if (Math.abs(p) >= KERNEL_SLEW_PPM) {
         ppm = p;
@@ -191,6 +191,6 @@ export const timeSyncAnalyzer: Analyzer = {
   id: 'time-sync',
   needs: [],
   needsAny: ['timesync', 'vbox', 'kernelLog'],
-  run: (facts) => [...doubleDiscipline(facts), ...daemonCapacity(facts), ...timesyncSteps(facts), ...ntpdOnVm(facts)],
+  run: (facts, d) => [...doubleDiscipline(facts), ...daemonCapacity(facts, d), ...timesyncSteps(facts), ...ntpdOnVm(facts)],
 };
 

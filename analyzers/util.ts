@@ -8,36 +8,10 @@ import { shellQuote } from '../agent/util/shell-quote.js';
 import { KERNEL_MAXFREQ } from '../simulator/constants.js';
 import { groupDigits, minutesSeconds } from '../agent/util/format.js';
 
-/** Source names (kebab-case) of fact sections, for evidence items. */
-export type SourceName = 'vbox' | 'kernel-log' | 'cpuinfo' | 'timer-list' | 'clocksource' | 'clockevents' | 'cmdline' | 'timesync' | 'rtc' | 'hypervisor' | 'user';
+export { dedupe, evidenceOr, lineEvidence, plainEvidence, refEvidence, type SourceName } from '../agent/evidence/quote.js';
 
-/** One evidence item from a line ref of a section. */
-export function lineEvidence(source: SourceName, section: SectionBase, ref: LineRef): EvidenceItem {
-  const item: EvidenceItem = { source, line: ref.line, excerpt: ref.excerpt };
-  if (section.path !== null) item.path = section.path;
-  return item;
-}
 
-/** Evidence for the named scalar facts of a section, in the order given, skipping facts without a ref; no duplicate lines. */
-export function refEvidence(source: SourceName, section: SectionBase | null, ...keys: string[]): EvidenceItem[] {
-  if (section === null) return [];
-  const out: EvidenceItem[] = [];
-  const seen = new Set<number>();
-  for (const k of keys) {
-    const ref = section.refs[k];
-    if (ref === undefined || seen.has(ref.line)) continue;
-    seen.add(ref.line);
-    out.push(lineEvidence(source, section, ref));
-  }
-  return out;
-}
 
-/** Evidence that is not a line of a file (a value the user typed, a file's whole content). */
-export function plainEvidence(source: SourceName, excerpt: string, path: string | null = null): EvidenceItem {
-  const item: EvidenceItem = { source, excerpt };
-  if (path !== null) item.path = path;
-  return item;
-}
 
 /**
  * Kernel PLL / adjtime() limit that ntpd, timesyncd and VBoxService's adjtime share (timex.h MAXFREQ),
@@ -118,21 +92,4 @@ export function paravirtFlag(vbox: VboxFacts | null): string {
   return major >= 7 ? '--paravirt-provider' : '--paravirtprovider';
 }
 
-/**
- * The evidence, or — when the parser kept no line for these facts (a fragment, an unusual spelling) —
- * one item naming the section's file and the fact, so no finding is ever without evidence.
- */
-export function evidenceOr(items: EvidenceItem[], source: SourceName, section: SectionBase | null, fact: string): EvidenceItem[] {
-  return items.length > 0 ? items : [plainEvidence(source, fact, section?.path ?? null)];
-}
 
-/** Drop repeated (source, path, line) evidence, keeping the first. */
-export function dedupe(items: EvidenceItem[]): EvidenceItem[] {
-  const seen = new Set<string>();
-  return items.filter((e) => {
-    const k = `${e.source}:${e.path ?? ''}:${e.line ?? e.excerpt}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}

@@ -10,9 +10,10 @@
  */
 import type { Facts, VboxFacts } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding, Fix, Severity } from '../agent/findings.js';
-import type { HostTscEstimate } from '../simulator/prediction.js';
 import { groupDigits } from '../agent/util/format.js';
-import { estimateHostTsc, GIP_SPREAD_UNRELIABLE_PPM } from '../agent/derive/host-tsc.js';
+import { GIP_SPREAD_UNRELIABLE_PPM, type HostTscEstimate } from '../agent/derive/host-tsc.js';
+import { derive, type ClaimedRate, type Derived } from '../agent/derive/index.js';
+import { isVirtualBoxClaim } from '../agent/derive/tsc.js';
 import { median } from '../agent/util/stats.js';
 import {
   dedupe, evidenceOr, fmtDuration, fmtGhz, fmtHz, fmtPercent, fmtPerDay, fmtPpm, guestSecondsPer300, KERNEL_SLEW_PPM, lineEvidence, mmss,
@@ -31,66 +32,9 @@ export const CLAMPED_HZ = 4_294_967_295;
 /** Clocksources whose rate comes from the claim once the guest TSC runs at the real host rate. */
 const NOT_HIT = ['acpi_pm', 'hpet', 'jiffies', 'refined-jiffies', 'pit'];
 
-/** The rate VirtualBox gives the guest, from the host log or, failing that, the guest kernel. */
-export interface ClaimedRate {
-  hz: number;
-  from: 'vbox' | 'kernel-log';
-  evidence: EvidenceItem[];
-}
-
-function isVirtualBoxGuest(facts: Facts): boolean {
-  const k = facts.kernelLog;
-  if (k === null) return false;
-  return /VirtualBox|innotek/i.test(k.dmi ?? '') || /oracle/i.test(k.systemdVirtualization ?? '') || facts.hypervisor?.platform === 'VirtualBox';
-}
-
-export function claimedRate(facts: Facts): ClaimedRate | null {
-  const v = facts.vbox;
-  if (v !== null && v.tscTicksPerSecond !== null && Number.isFinite(v.tscTicksPerSecond) && v.tscTicksPerSecond >= 1e6) {
-    return { hz: v.tscTicksPerSecond, from: 'vbox', evidence: refEvidence('vbox', v, 'tscTicksPerSecond') };
-  }
-  // Guest side only: a VirtualBox KVM-paravirt guest takes tsc_khz from the pvclock (model.md §1.2).
-  const k = facts.kernelLog;
-  if (k !== null && k.hypervisor === 'KVM' && k.kvmClock && isVirtualBoxGuest(facts) && k.tscDetectedKhz !== null && k.tscDetectedKhz >= 1000
-    && (k.tscCalibration === 'kvm-clock' || k.tscCalibration === 'hypervisor')) {
-    return { hz: k.tscDetectedKhz * 1000, from: 'kernel-log', evidence: refEvidence('kernel-log', k, 'tscDetectedKhz', 'hypervisor') };
-  }
-  return null;
-}
-
-/** Which guest clocksources a wrong claim hits, and whether the guest is running at the real rate yet. */
-export interface Exposure {
-  /** A paravirt clock hands the claim to the guest. */
-  paravirt: boolean;
-  /** The guest TSC runs at the real host rate (RealTSCOffset / NativeApi), or will once kvm-clock is enabled. */
-  realRate: 'yes' | 'pending' | 'no';
-  hit: string[];
-  /** The guest's own clocksource when the evidence names it. */
-  guestClocksource: string | null;
-  text: string;
-}
-
-export function exposure(facts: Facts, claim: ClaimedRate): Exposure {
-  const guestClocksource = facts.clocksource?.current ?? facts.kernelLog?.finalClocksource ?? null;
-  if (claim.from === 'kernel-log') {
-    return { paravirt: true, realRate: 'yes', hit: ['kvm-clock', 'tsc'], guestClocksource, text: 'kvm-clock and tsc convert with it while the TSC ticks at the host\'s real rate' };
-  }
-  const v = facts.vbox as VboxFacts;
-  const provider = v.paravirtProvider;
-  const paravirt = provider === 'KVM' || provider === 'HyperV';
-  const pvClock = provider === 'HyperV' ? 'hyperv_clocksource_tsc_page' : 'kvm-clock';
-  let realRate: Exposure['realRate'] = 'no';
-  if (v.switchedToRealTscOffset === true || v.tscMode === 'RealTscOffset' || v.tscMode === 'NativeApi') realRate = 'yes';
-  else if (paravirt && v.tscModeSwitchAllowed === true) realRate = 'pending';
-  const hit = paravirt && realRate !== 'no' ? [pvClock, 'tsc'] : [];
-  let text: string;
-  if (!paravirt) text = `the paravirtualisation provider is ${provider ?? 'not named in the log'}, so the guest is not handed this rate and calibrates its TSC itself`;
-  else if (realRate === 'yes') text = v.tscMode === 'NativeApi'
-    ? `the ${provider} provider hands it to the guest and under NativeApi the guest TSC runs at the host's real rate`
-    : `the ${provider} provider hands it to the guest and TM switched to RealTscOffset, so the guest TSC runs at the host's real rate`;
-  else if (realRate === 'pending') text = `the ${provider} provider hands it to the guest; TM will switch to RealTscOffset when the guest enables ${pvClock} (fTSCModeSwitchAllowed=true)`;
-  else text = `the ${provider} provider hands it to the guest, but TSC mode switching is off, so the guest TSC is emulated at the same rate and wall-clock time is not hit`;
-  return { paravirt, realRate, hit, guestClocksource, text };
+/** The claim the VirtualBox rules judge (derive/tsc.ts), or null when it is not VirtualBox's. */
+export function vboxClaim(facts: Facts, d: Derived): ClaimedRate | null {
+  return isVirtualBoxClaim(facts, d.tsc.claimed, d.platform) ? d.tsc.claimed : null;
 }
 
 /** The lines behind a host-rate candidate of this source. */
@@ -170,14 +114,14 @@ function confirmFix(facts: Facts): Fix {
 }
 
 /** VBOX_TSC_FREQUENCY_MISMATCH (R3). */
-export function tscFrequencyMismatch(facts: Facts): Finding[] {
-  const claim = claimedRate(facts);
+export function tscFrequencyMismatch(facts: Facts, d: Derived = derive(facts)): Finding[] {
+  const claim = vboxClaim(facts, d);
   if (claim === null) return [];
-  const est = estimateHostTsc(facts);
+  const est = d.tsc.host;
   if (est.hz === null || est.strength === null) return [];
   const ppm = rateErrorPpm(est.hz, claim.hz);
   const strong = est.strength === 'strong';
-  const exp = exposure(facts, claim);
+  const exp = d.tsc.exposure!;
   const affected = exp.hit.length > 0;
   const threshold = strong ? WARNING_PPM : HINT_PPM;
   if (Math.abs(ppm) < threshold) return [];
@@ -248,11 +192,11 @@ export function tscFrequencyMismatch(facts: Facts): Finding[] {
 }
 
 /** VBOX_TSC_RATE_CLAMPED: the calibrated rate hit VirtualBox's 2^32 − 1 ceiling. */
-export function tscRateClamped(facts: Facts): Finding[] {
+export function tscRateClamped(facts: Facts, d: Derived = derive(facts)): Finding[] {
   const v = facts.vbox;
   if (v === null || v.tscTicksPerSecond !== CLAMPED_HZ) return [];
-  const claim = claimedRate(facts);
-  const exp = claim ? exposure(facts, claim) : null;
+  const claim = vboxClaim(facts, d);
+  const exp = claim ? d.tsc.exposure : null;
   const affected = exp !== null && exp.hit.length > 0;
   const vm = vmNameArg(v);
   return [{
@@ -272,7 +216,7 @@ export function tscRateClamped(facts: Facts): Finding[] {
 }
 
 /** VBOX_TSC_CALIBRATION_UNRELIABLE: per-CPU GIP rates disagree on an invariant-TSC host (formats.md §4.7.1). */
-export function calibrationUnreliable(facts: Facts): Finding[] {
+export function calibrationUnreliable(facts: Facts, d: Derived = derive(facts)): Finding[] {
   const v = facts.vbox;
   if (v === null || v.gipPerCpuSpreadPpm === null || v.gipPerCpuSpreadPpm < GIP_SPREAD_UNRELIABLE_PPM || v.gipPerCpuHz.length < 2) return [];
   const invariant = /invariant/i.test(v.gipMode ?? '');
@@ -308,7 +252,7 @@ export function calibrationUnreliable(facts: Facts): Finding[] {
 }
 
 /** VBOX_SAVED_STATE_TSC_CHANGED: a saved state was restored with another TSC rate. */
-export function savedStateTscChanged(facts: Facts): Finding[] {
+export function savedStateTscChanged(facts: Facts, d: Derived = derive(facts)): Finding[] {
   const v = facts.vbox;
   if (v === null) return [];
   const sane = (x: number | null): number | null => (x !== null && Number.isFinite(x) && x >= 1e6 ? x : null);
@@ -319,8 +263,8 @@ export function savedStateTscChanged(facts: Facts): Finding[] {
   const ppm = loaded !== null && start !== null ? rateErrorPpm(start, loaded) : null;
   // With the TSC emulated, VirtualBox keeps presenting the saved rate, which matches the guest's
   // calibration; only a guest TSC running at the real host rate makes the difference drift.
-  const claim = claimedRate(facts);
-  const real = claim !== null && exposure(facts, claim).realRate !== 'no';
+  const claim = vboxClaim(facts, d);
+  const real = claim !== null && d.tsc.exposure?.realRate !== 'no';
   return [{
     id: 'VBOX_SAVED_STATE_TSC_CHANGED',
     severity: real ? 'warning' : 'info',
@@ -337,7 +281,7 @@ export function savedStateTscChanged(facts: Facts): Finding[] {
 }
 
 /** Modes and settings that shape the guest clock on purpose or by the host's choice. */
-export function tscSettings(facts: Facts): Finding[] {
+export function tscSettings(facts: Facts, d: Derived = derive(facts)): Finding[] {
   const v = facts.vbox;
   if (v === null) return [];
   const out: Finding[] = [];
@@ -383,8 +327,8 @@ export function tscSettings(facts: Facts): Finding[] {
 const STRONG_SOURCES_AGREE_PPM = 100;
 
 /** HOST_TSC_SOURCES_DISAGREE: two strong sources of the true host rate (e.g. --host-tsc-hz and CPUID 0x15) differ. */
-export function hostRateSourcesDisagree(facts: Facts): Finding[] {
-  const strong = estimateHostTsc(facts).candidates.filter((c) => c.strength === 'strong');
+export function hostRateSourcesDisagree(facts: Facts, d: Derived = derive(facts)): Finding[] {
+  const strong = d.tsc.host.candidates.filter((c) => c.strength === 'strong');
   const first = strong[0];
   if (first === undefined) return [];
   const other = strong.slice(1).find((c) => Math.abs(rateErrorPpm(c.hz, first.hz)) > STRONG_SOURCES_AGREE_PPM);
@@ -405,7 +349,7 @@ export function hostRateSourcesDisagree(facts: Facts): Finding[] {
 const GUEST_HOST_AGREE_PPM = 1000;
 
 /** VBOX_GUEST_RATE_DIFFERS: the guest kernel log and the VBox.log describe different TSC claims (different VMs or sessions). */
-export function guestRateDiffers(facts: Facts): Finding[] {
+export function guestRateDiffers(facts: Facts, d: Derived = derive(facts)): Finding[] {
   const v = facts.vbox;
   const k = facts.kernelLog;
   if (v === null || k === null || v.tscTicksPerSecond === null || !Number.isFinite(v.tscTicksPerSecond) || v.tscTicksPerSecond < 1e6 || v.paravirtProvider !== 'KVM') return [];
@@ -429,5 +373,5 @@ export const vboxTscAnalyzer: Analyzer = {
   id: 'vbox-tsc',
   needs: [],
   needsAny: ['vbox', 'kernelLog'],
-  run: (facts) => [...tscFrequencyMismatch(facts), ...tscRateClamped(facts), ...calibrationUnreliable(facts), ...savedStateTscChanged(facts), ...tscSettings(facts), ...guestRateDiffers(facts), ...hostRateSourcesDisagree(facts)],
+  run: (facts, d) => [...tscFrequencyMismatch(facts, d), ...tscRateClamped(facts, d), ...calibrationUnreliable(facts, d), ...savedStateTscChanged(facts, d), ...tscSettings(facts, d), ...guestRateDiffers(facts, d), ...hostRateSourcesDisagree(facts, d)],
 };

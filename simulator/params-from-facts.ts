@@ -8,7 +8,7 @@
  * null — it never guesses: a TSC-based clock with no true host rate gets no drift figure.
  */
 import type { Facts, VboxParavirtProvider } from '../agent/facts.js';
-import { estimateHostTsc } from '../agent/derive/host-tsc.js';
+import { derive, type Derived } from '../agent/derive/index.js';
 import { clockModels } from './clocks.js';
 import { ASSUMPTION_DEFAULTS, assumptionText, parseKernelVersion } from './constants.js';
 import { simulate } from './engine.js';
@@ -38,45 +38,36 @@ function isClockName(x: string | null | undefined): x is ClockName {
   return x !== null && x !== undefined && (CLOCK_NAMES as readonly string[]).includes(x);
 }
 
-function hypervisorOf(f: Facts): Hypervisor | null {
-  const k = f.kernelLog;
-  if (f.vbox) return 'virtualbox';
-  const platform = f.hypervisor?.platform ?? null;
-  if (/virtualbox/i.test(platform ?? '') || /VirtualBox|innotek/i.test(k?.dmi ?? '') || /oracle/i.test(k?.systemdVirtualization ?? '')) return 'virtualbox';
-  const name = `${platform ?? ''} ${k?.hypervisor ?? ''} ${k?.systemdVirtualization ?? ''}`;
-  if (/vmware/i.test(name)) return 'vmware';
-  if (/hyper-v|microsoft/i.test(name)) return 'hyperv';
-  if (/xen/i.test(name) || f.hypervisor?.sysHypervisorType === 'xen') return 'xen';
-  if (/kvm|qemu|firecracker/i.test(name)) return 'kvm';
-  if (platform === 'bare-metal' || f.cpuinfo?.hypervisorFlag === false) return 'bare-metal';
-  return null;
+/** The model's hypervisor for the derived platform (derive/platform.ts); null when the model has none for it. */
+function hypervisorOf(d: Derived): Hypervisor | null {
+  if (d.platform.role === 'host' || d.platform.role === 'bare-metal') return 'bare-metal';
+  switch (d.platform.hypervisor) {
+    case 'virtualbox': case 'vmware': case 'hyperv': case 'xen': case 'kvm': return d.platform.hypervisor;
+    case 'firecracker': return 'kvm';
+    default: return null;
+  }
 }
 
 /** Evidence → model parameters. */
-export function paramsFromFacts(f: Facts): ParamsFromFacts {
+export function paramsFromFacts(f: Facts, d: Derived = derive(f)): ParamsFromFacts {
   const notes: string[] = [];
   const assumptions: string[] = [];
-  const hv = hypervisorOf(f);
+  const hv = hypervisorOf(d);
   const k = f.kernelLog;
   const v = f.vbox;
-  const est = estimateHostTsc(f);
+  const est = d.tsc.host;
 
   let paravirt: Paravirt = 'none';
   if (v?.paravirtProvider) paravirt = PARAVIRT[v.paravirtProvider];
   else if (hv === 'virtualbox' && k?.hypervisor === 'KVM') paravirt = 'kvm';
   else if (hv === 'virtualbox' && /hyper-v/i.test(k?.hypervisor ?? '')) paravirt = 'hyperv';
 
-  // The rate the hypervisor hands over: VirtualBox's cTSCTicksPerSecond, else what the guest kernel took.
-  let claimed: number | null = null;
-  if (v?.tscTicksPerSecond) {
-    claimed = v.tscTicksPerSecond;
-    notes.push(`VirtualBox claims the TSC ticks at ${groupDigits(claimed)} Hz (cTSCTicksPerSecond)`);
-  } else if (k?.tscFromHypervisorKhz) {
-    claimed = k.tscFromHypervisorKhz * 1000;
-    notes.push(`the guest kernel took ${groupDigits(claimed)} Hz from the hypervisor`);
-  } else if (k?.tscDetectedKhz && (k.tscCalibration === 'kvm-clock' || k.tscCalibration === 'hypervisor')) {
-    claimed = k.tscDetectedKhz * 1000;
-    notes.push(`the guest kernel took ${groupDigits(claimed)} Hz from the paravirt clock`);
+  // The rate the hypervisor hands over (derive/tsc.ts): the same one the findings judge.
+  const claim = d.tsc.claimed;
+  const claimed = claim?.hz ?? null;
+  if (claim !== null) {
+    notes.push(claim.how === 'vbox' ? `VirtualBox claims the TSC ticks at ${groupDigits(claim.hz)} Hz (cTSCTicksPerSecond)`
+      : claim.how === 'hypervisor' ? `the guest kernel took ${groupDigits(claim.hz)} Hz from the hypervisor` : `the guest kernel took ${groupDigits(claim.hz)} Hz from the paravirt clock`);
   }
   const trueHz = est.hz;
   if (trueHz !== null) {
@@ -93,7 +84,7 @@ export function paramsFromFacts(f: Facts): ParamsFromFacts {
 
   // Guest clocksource: what sysfs says, else the kernel log's last switch, else what the paravirt provider offers.
   let clocksource: ClockName | null = null;
-  const named = f.clocksource?.current ?? k?.finalClocksource ?? null;
+  const named = d.clocksource.current;
   if (isClockName(named)) clocksource = named;
   else if (named === 'refined-jiffies') clocksource = 'jiffies';
   else if (named) notes.push(`guest clocksource ${named} is not in the model`);
@@ -177,8 +168,8 @@ function unknownRateProbe(p: ModelParams): (clock: ClockName) => boolean {
 }
 
 /** Evidence → prediction, per clocksource and for the running corrector(s). */
-export function predictFromFacts(facts: Facts): Prediction {
-  const pf = paramsFromFacts(facts);
+export function predictFromFacts(facts: Facts, d: Derived = derive(facts)): Prediction {
+  const pf = paramsFromFacts(facts, d);
   if (!pf.usable) return NULL_PREDICTION(['nothing in the evidence identifies the platform; no prediction'], pf.assumptions);
   const p = pf.params;
   const cs = clockModels(p);

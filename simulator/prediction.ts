@@ -54,20 +54,3 @@ export interface Prediction {
   explanation: string[];
   assumptions: string[];
 }
-
-/** The true host TSC rate, estimated from every independent source the evidence offers. */
-export interface HostTscCandidate {
-  source: 'user' | 'cpuid-leaf-0x15' | 'gip-consensus' | 'cTSCTicksPerSecondHost' | 'cpuid-inferred-crystal' | 'brand-nominal' | 'cpuid-leaf-0x16';
-  hz: number;
-  /** `strong` = a measurement or enumerated value; `hint` = nominal or inferred. */
-  strength: 'strong' | 'hint';
-  text: string;
-}
-
-export interface HostTscEstimate {
-  /** Best value, or null when there is no source at all. */
-  hz: number | null;
-  source: HostTscCandidate['source'] | null;
-  strength: 'strong' | 'hint' | null;
-  candidates: HostTscCandidate[];
-}

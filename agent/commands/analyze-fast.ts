@@ -27,7 +27,8 @@ export function fastAnalyzeArgs(argv: readonly string[]): AnalyzeArgs | null {
   const seen = new Set<string>();
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
-    if (!a.startsWith('-')) {
+    // `-` is stdin: a file name, as for every Unix tool.
+    if (!a.startsWith('-') || a === '-') {
       // yargs reads an empty word as no word at all; leave the oddities to it.
       if (a === '') return null;
       files.push(a);

@@ -5,15 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { readInputs } from '../inputs.js';
-import { diagnose, exitCodeFor } from '../diagnose.js';
+import { readInputs } from '../gather/index.js';
+import { diagnoseSubjects, exitCodeFor } from '../diagnose.js';
 import { renderReport } from '../outputs/report.js';
 import { renderJson } from '../outputs/json.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { printable } from '../util/sanitize.js';
-import { readHead } from '../sources/file.js';
-import { detectKind } from '../evidence/text/detect.js';
 import { parseHostTscHz, stdoutReportOptions } from './report-flags.js';
 
 /** What the analyze handler reads from argv (yargs' or analyze-fast's). */
@@ -32,7 +30,7 @@ export function packageRoot(): string {
   return PACKAGE_ROOT ?? process.cwd();
 }
 
-/** The evidence files of the bundled example in `dir`: whatever in it is of a kind analyze reads (not its notes or scripts). */
+/** The evidence files of the bundled example in `dir`: everything but its notes and the script that made it. */
 export function exampleFiles(dir: string): string[] {
   let names: string[];
   try {
@@ -40,13 +38,24 @@ export function exampleFiles(dir: string): string[] {
   } catch {
     throw new UsageError(`the bundled example is missing (${dir}); name the files to analyze: clockdoctor analyze VBox.log`);
   }
-  return names.sort().map((n) => path.join(dir, n)).filter((p) => {
+  return names.sort().filter((n) => !/\.(?:md|py)$/i.test(n)).map((n) => path.join(dir, n)).filter((p) => {
     try {
-      return fs.statSync(p).isFile() && detectKind(readHead(p)).kind !== null;
+      return fs.statSync(p).isFile();
     } catch {
       return false;
     }
   });
+}
+
+/**
+ * The files to read: the ones named; stdin when none is named and stdin is not a terminal (a pipe,
+ * a redirect); the bundled example when none is named and stdin is a terminal — said in the report.
+ */
+export function chooseInputs(named: readonly string[], stdinIsTty: boolean): { files: string[]; notes: string[] } {
+  if (named.length > 0) return { files: [...named], notes: [] };
+  if (!stdinIsTty) return { files: ['-'], notes: [] };
+  const dir = path.join(packageRoot(), EXAMPLE_DIR);
+  return { files: exampleFiles(dir), notes: [`No file named and stdin is a terminal: this is the bundled example, ${dir} (the documented VirtualBox 5.0 case). Name files to analyse your own: clockdoctor analyze VBox.log dmesg.txt, or pipe them in.`] };
 }
 
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
@@ -70,18 +79,14 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
 /** Run analyze: read the inputs, diagnose, print, set the exit code. */
 export async function runAnalyze(argv: AnalyzeArgs): Promise<void> {
   const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);
-  let files = argv.file ?? [];
-  if (files.length === 0) {
-    const dir = path.join(packageRoot(), EXAMPLE_DIR);
-    files = exampleFiles(dir);
-    process.stderr.write(`clockdoctor: no file named; analysing the bundled example ${dir}\n`);
-  }
+  const { files, notes } = chooseInputs(argv.file ?? [], process.stdin.isTTY === true);
+  for (const n of notes) process.stderr.write(`clockdoctor: ${n}\n`);
   const tty = process.stderr.isTTY === true;
   const opts = hostTscHz !== undefined ? { hostTscHz } : {};
-  const { facts, inputs, sources } = await readInputs(files, { ...opts, onProgress: tty ? (m) => process.stderr.write(`clockdoctor: ${printable(m)}\n`) : undefined });
-  const result = diagnose(facts, { inputs, sources });
+  const { subjects, inputs, sources } = await readInputs(files, { ...opts, onProgress: tty ? (m: string) => process.stderr.write(`clockdoctor: ${printable(m)}\n`) : undefined });
+  const result = diagnoseSubjects(subjects, { inputs, sources, notes });
   for (const i of inputs) {
-    if (i.status === 'failed' || i.status === 'not-recognised') process.stderr.write(`clockdoctor: ${printable(i.path)}: ${printable(i.message ?? i.status)}\n`);
+    if (i.status === 'failed' || i.status === 'not-recognised' || i.status === 'no-evidence') process.stderr.write(`clockdoctor: ${printable(i.path)}: ${printable(i.message ?? i.status)}\n`);
   }
   if (argv.json) process.stdout.write(renderJson(result));
   // Nothing was read: the one line per input on stderr says it all; an empty report is noise.

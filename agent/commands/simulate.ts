@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { EXIT } from '../exit-codes.js';
 import { InputError, UsageError } from '../errors.js';
-import { readInputs } from '../inputs.js';
+import { readInputs } from '../gather/index.js';
 import { inputExitCode } from '../diagnose.js';
 import { printable } from '../util/sanitize.js';
 import { renderOffsetPlot } from '../outputs/svg-plot.js';
@@ -372,12 +372,14 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       let heading = 'clockdoctor simulate';
       if (files.length > 0) {
         const hostTscHz = hzFlag('host-tsc-hz', argv['host-tsc-hz']) ?? hzFlag('true-tsc-hz', argv['true-tsc-hz']);
-        const { facts, inputs } = await readInputs(files, hostTscHz !== undefined ? { hostTscHz } : {});
+        const { subjects, inputs } = await readInputs(files, hostTscHz !== undefined ? { hostTscHz } : {});
         for (const i of inputs) {
           // The same 66/65 as analyze gives (diagnose.ts), not a guess from the message's words.
           const code = inputExitCode(i);
           if (code !== null) throw new InputError(i.message ?? i.status, code, i.path);
         }
+        if (subjects.length > 1) throw new UsageError(`the evidence is about ${subjects.length} machines (${subjects.map((s) => s.inputs.join(' + ')).join('; ')}); simulate one at a time`);
+        const facts = subjects[0]!.facts;
         const pf = paramsFromFacts(facts);
         if (!pf.usable) throw new InputError('nothing in the evidence identifies the platform (no VBox.log, no hypervisor in the kernel log); give --hypervisor and friends instead', EXIT.dataErr);
         base = { ...pf.params, durationSeconds: 300 };

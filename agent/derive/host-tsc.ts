@@ -33,10 +33,26 @@
  *    claim and is preferred when it agrees with the nominal GHz.
  */
 import type { Facts, VboxFacts } from '../facts.js';
-import type { HostTscCandidate, HostTscEstimate } from '../../simulator/prediction.js';
 // Not toLocaleString: the first call loads ICU, ~8 ms of a one-shot analyze.
 import { fmtGhz, fmtHz, rateErrorPpm } from '../../analyzers/util.js';
 import { median } from '../util/stats.js';
+
+/** The true host TSC rate, estimated from every independent source the evidence offers. */
+export interface HostTscCandidate {
+  source: 'user' | 'cpuid-leaf-0x15' | 'gip-consensus' | 'cTSCTicksPerSecondHost' | 'cpuid-inferred-crystal' | 'brand-nominal' | 'cpuid-leaf-0x16';
+  hz: number;
+  /** `strong` = a measurement or enumerated value; `hint` = nominal or inferred. */
+  strength: 'strong' | 'hint';
+  text: string;
+}
+
+export interface HostTscEstimate {
+  /** Best value, or null when there is no source at all. */
+  hz: number | null;
+  source: HostTscCandidate['source'] | null;
+  strength: 'strong' | 'hint' | null;
+  candidates: HostTscCandidate[];
+}
 
 /** Per-CPU GIP spread (ppm) above which the GIP calibration is not trusted (formats.md §4.7.1: 0.1 %). */
 export const GIP_SPREAD_UNRELIABLE_PPM = 1000;

@@ -15,6 +15,7 @@
  */
 import type { LineParser } from './text/lines.js';
 import type { Source } from '../sources/source.js';
+import type { Hint } from './hints.js';
 
 /** Where a fact was read: 1-based line number in the input and the raw line (trimmed, at most 400 chars). */
 export interface LineRef {
@@ -29,6 +30,14 @@ export interface SectionBase {
   path: string | null;
   /** Line references for scalar facts, keyed by the fact's name in this section. */
   refs: Record<string, LineRef>;
+}
+
+/** One quoted piece of evidence in a finding. `source` is the kind's name (`vbox`, `kernel-log`, …) or `user`. */
+export interface EvidenceItem {
+  source: string;
+  path?: string;
+  line?: number;
+  excerpt: string;
 }
 
 /** A Guest Additions (VBoxService) time-sync line, forwarded into VBox.log or a guest kernel log. */
@@ -60,6 +69,11 @@ export interface LineContext {
 export interface KindParser<F> extends LineParser<F> {
   /** Lines understood so far as this kind's own. Zero after the last line means: not in this file. */
   recognised(): number;
+  /**
+   * A shell prompt line (`$ ls /sys/class/ptp`): the command whose output the next lines are. Kinds
+   * that read command output may claim it (a listing with no output is evidence too); others omit this.
+   */
+  prompt?(command: string, host: string | null, lineNo: number, line: string): void;
 }
 
 /** How a kind is collected from a live machine or a capture directory. */
@@ -95,6 +109,8 @@ export interface EvidenceKind<N extends string, K extends string, F extends Sect
   keyFacts(f: F): string[];
   /** Its collector, or null when the kind only comes from files a user names (VBox.log). */
   collector: CollectorSpec<F, R> | null;
+  /** What the section says about the machine as a whole (hints.ts); agent/derive/ weighs every kind's. */
+  hints?(f: F): Hint[];
 }
 
 /** Identity helper that keeps the literal types of `name` and `key` (the registry derives `Facts` from them). */

@@ -15,12 +15,27 @@ export interface JsonDocument {
   tool: AnalysisResult['tool'];
   /** The exit code the command returns, so a consumer of the file alone knows the verdict. */
   exitCode: number;
-  inputs: { path: string; kind: string | null; status: string; message: string | null; lines: number | null }[];
+  inputs: { path: string; kind: string | null; kinds: string[]; status: string; message: string | null; lines: number | null; subject: string | null }[];
   sources: AnalysisResult['sources'];
+  /** Every machine the evidence is about; the first one's facts, derived values and prediction are the top level. */
+  subjects: JsonSubject[];
   facts: Record<string, unknown>;
+  derived: unknown;
   prediction: AnalysisResult['prediction'];
   findings: AnalysisResult['findings'];
   skipped: AnalysisResult['skipped'];
+  notes: string[];
+}
+
+/** One subject: its id, label and inputs; the second and later ones also carry their own diagnosis. */
+export interface JsonSubject {
+  id: string;
+  label: string;
+  inputs: string[];
+  facts?: Record<string, unknown>;
+  derived?: unknown;
+  prediction?: AnalysisResult['prediction'];
+  skipped?: AnalysisResult['skipped'];
 }
 
 /** `undefined` → `null` recursively, so no key of a present object silently disappears from JSON. */
@@ -48,12 +63,17 @@ export function toJsonDocument(result: AnalysisResult): JsonDocument {
     schemaVersion: 1,
     tool: result.tool,
     exitCode: exitCodeFor(result),
-    inputs: result.inputs.map((i) => ({ path: i.path, kind: i.kind, status: i.status, message: i.message ?? null, lines: i.lines ?? null })),
+    inputs: result.inputs.map((i) => ({ path: i.path, kind: i.kind, kinds: i.kinds, status: i.status, message: i.message ?? null, lines: i.lines ?? null, subject: i.subject ?? null })),
     sources: result.sources,
+    subjects: result.subjects.map((s, k) => (k === 0
+      ? { id: s.id, label: s.label, inputs: s.inputs }
+      : { id: s.id, label: s.label, inputs: s.inputs, facts: factsJson(s.facts), derived: nullify(s.derived), prediction: nullify(s.prediction) as AnalysisResult['prediction'], skipped: s.skipped })),
     facts: factsJson(result.facts),
+    derived: nullify(result.derived),
     prediction: nullify(result.prediction) as AnalysisResult['prediction'],
     findings: nullify(result.findings) as AnalysisResult['findings'],
     skipped: result.skipped,
+    notes: result.notes,
   };
 }
 

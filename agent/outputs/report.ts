@@ -5,7 +5,7 @@
  */
 import type { Facts } from '../facts.js';
 import type { Finding, Severity } from '../findings.js';
-import type { AnalysisResult } from '../result.js';
+import type { AnalysisResult, SubjectResult } from '../result.js';
 import type { Prediction } from '../../simulator/prediction.js';
 import { printable } from '../util/sanitize.js';
 import { groupDigits } from '../util/format.js';
@@ -61,9 +61,10 @@ function inputsBlock(result: AnalysisResult, p: Paint): string[] {
   const out = [p('bold', 'Inputs')];
   const w = Math.min(60, Math.max(...result.inputs.map((i) => printable(i.path).length)));
   for (const i of result.inputs) {
-    const state = i.status === 'ok' ? p('green', 'ok') : i.status === 'skipped' ? p('dim', 'skipped') : p('red', i.status);
+    const state = i.status === 'ok' ? p('green', 'ok') : i.status === 'skipped' || i.status === 'no-evidence' ? p('dim', i.status) : p('red', i.status);
     const extra = [i.lines !== undefined ? `${groupDigits(i.lines)} lines` : '', i.message ?? ''].filter((x) => x.length > 0).join('; ');
-    out.push(`  ${printable(i.path).padEnd(w)}  ${(i.kind ?? '-').padEnd(21)}  ${state}${extra.length > 0 ? ` (${printable(extra)})` : ''}`);
+    const kinds = i.kinds.length > 1 && i.kind !== 'capture-dir' ? i.kinds.join('+') : i.kind ?? '-';
+    out.push(`  ${printable(i.path).padEnd(w)}  ${kinds.padEnd(21)}  ${state}${extra.length > 0 ? ` (${printable(extra)})` : ''}`);
   }
   return out;
 }
@@ -122,29 +123,42 @@ function findingBlock(f: Finding, width: number, p: Paint): string[] {
   return out;
 }
 
+/** Key facts, prediction, findings and skips of one machine. */
+function subjectBlocks(sub: SubjectResult, findings: readonly Finding[], width: number, p: Paint): string[][] {
+  const blocks: string[][] = [];
+  const facts = keyFacts(sub.facts).map((l) => `  ${printable(l)}`);
+  blocks.push(facts.length > 0 ? [p('bold', 'Key facts'), ...facts] : [p('bold', 'Key facts'), '  none: no input was understood']);
+  const pred = predictionBlock(sub.prediction, p, width);
+  if (pred.length > 0) blocks.push(pred);
+  const n = (s: Severity): number => findings.filter((f) => f.severity === s).length;
+  if (findings.length === 0) {
+    blocks.push([p('bold', 'Findings'), '  none: nothing in this evidence points to a clock problem']);
+  } else {
+    blocks.push([`${p('bold', 'Findings')} (${n('critical')} critical, ${n('warning')} warning, ${n('info')} info)`]);
+    for (const f of findings) blocks.push(findingBlock(f, width, p));
+  }
+  if (sub.skipped.length > 0) {
+    blocks.push([p('dim', `Not checked: ${sub.skipped.map((s) => `${s.analyzer} (${s.reason})`).join('; ')}`)]);
+  }
+  return blocks;
+}
+
 export function renderReport(result: AnalysisResult, opts: ReportOptions): string {
   const width = Math.max(60, opts.width ?? 100);
   const p: Paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_s, text) => text;
   const blocks: string[][] = [];
   blocks.push([`${p('bold', 'clockdoctor')} ${result.tool.version}`]);
+  if (result.notes.length > 0) blocks.push([p('bold', 'Note'), ...result.notes.flatMap((n) => wrap(printable(n), width, '  '))]);
   const inputs = inputsBlock(result, p);
   if (inputs.length > 0) blocks.push(inputs);
-  const facts = keyFacts(result.facts).map((l) => `  ${printable(l)}`);
-  blocks.push(facts.length > 0 ? [p('bold', 'Key facts'), ...facts] : [p('bold', 'Key facts'), '  none: no input was understood']);
-  const pred = predictionBlock(result.prediction, p, width);
-  if (pred.length > 0) blocks.push(pred);
-  const n = (s: Severity): number => result.findings.filter((f) => f.severity === s).length;
-  if (result.findings.length === 0) {
-    blocks.push([p('bold', 'Findings'), '  none: nothing in this evidence points to a clock problem']);
-  } else {
-    blocks.push([`${p('bold', 'Findings')} (${n('critical')} critical, ${n('warning')} warning, ${n('info')} info)`]);
-    for (const f of result.findings) blocks.push(findingBlock(f, width, p));
-  }
-  if (result.skipped.length > 0) {
-    blocks.push([p('dim', `Not checked: ${result.skipped.map((s) => `${s.analyzer} (${s.reason})`).join('; ')}`)]);
-  }
+  const many = result.subjects.length > 1;
+  result.subjects.forEach((sub, k) => {
+    if (many) blocks.push([p('bold', `Machine ${k + 1} of ${result.subjects.length} (${sub.id}): ${printable(sub.label)}`), ...wrap(`from ${sub.inputs.map(printable).join(', ')}`, width, '  ')]);
+    const own = result.findings.filter((f) => (f.subject ?? 's1') === sub.id);
+    blocks.push(...subjectBlocks(sub, own, width, p));
+  });
   const code = exitCodeFor(result);
-  const verdict = code === 0 ? p('green', 'healthy') : code === 1 ? p('yellow', 'warnings') : code === 2 ? p('red', 'critical') : p('red', code === 66 ? (result.inputs.length === 0 ? 'no collector could read anything: nothing to diagnose' : 'an input is missing or unreadable') : 'an input was not understood');
+  const verdict = code === 0 ? p('green', 'healthy') : code === 1 ? p('yellow', 'warnings') : code === 2 ? p('red', 'critical') : p('red', code === 66 ? (result.inputs.length === 0 ? 'no collector could read anything: nothing to diagnose' : 'an input is missing or unreadable') : 'no input was understood');
   blocks.push([`Verdict: ${verdict} (exit ${code})`]);
   return `${blocks.map((b) => b.join('\n')).join('\n\n')}\n`;
 }

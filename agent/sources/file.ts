@@ -26,7 +26,7 @@ function fsError(path: string, err: unknown): InputError {
 }
 
 /** Open a regular file for reading, with its size, or throw an InputError (missing, directory, unreadable). */
-function openRegular(path: string): { fd: number; size: number } {
+export function openRegular(path: string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -93,4 +93,56 @@ export function parseFile<F>(path: string, parser: LineParser<F>): { facts: F; s
     fs.closeSync(fd);
   }
   return { facts: parser.finish(), stats: splitter.stats };
+}
+
+/** Feed a splitter everything left on `fd` (a pipe, stdin, or a file after its head), in chunks. */
+export function feedRest(fd: number, splitter: LineSplitter, label: string, maxBytes = Number.POSITIVE_INFINITY): void {
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let total = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, CHUNK, null);
+    } catch (err) {
+      // A non-blocking stdin with nothing yet to read: wait for it, as a pipe reader does.
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
+      throw fsError(label, err);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > maxBytes) throw new InputError(`more than ${maxBytes} bytes`, EXIT.dataErr, label);
+    splitter.write(buf, 0, n);
+  }
+}
+
+/** Read up to `max` bytes from the current position of `fd` (fewer at its end). */
+export function readUpTo(fd: number, max: number, label: string): Buffer {
+  const buf = Buffer.allocUnsafe(max);
+  let total = 0;
+  while (total < max) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, total, max - total, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
+      throw fsError(label, err);
+    }
+    if (n === 0) break;
+    total += n;
+  }
+  return buf.subarray(0, total);
+}
+
+/** Everything left on `fd` after `head`, as one buffer of at most `max` bytes (archives, UTF-16 text). */
+export function readAllFrom(fd: number, head: Buffer, max: number, label: string): Buffer {
+  const parts: Buffer[] = [head];
+  let total = head.length;
+  for (;;) {
+    const chunk = readUpTo(fd, CHUNK, label);
+    if (chunk.length === 0) break;
+    total += chunk.length;
+    if (total > max) throw new InputError(`larger than the ${max}-byte limit for archives and re-encoded text`, EXIT.dataErr, label);
+    parts.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(parts, total);
 }

@@ -13,7 +13,7 @@ describe('runAnalyzers', () => {
 
   it('a throwing analyzer is reported, not fatal', () => {
     const bad: Analyzer = { id: 'bad', needs: [], run: () => { throw new Error('boom'); } };
-    expect(runAnalyzers(facts(), [bad]).skipped).toEqual([{ analyzer: 'bad', reason: 'failed: boom' }]);
+    expect(runAnalyzers(facts(), undefined, [bad]).skipped).toEqual([{ analyzer: 'bad', reason: 'failed: boom' }]);
   });
 
   it('every finding carries evidence and at least one fix', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationUnreliable, claimedRate, guestRateDiffers, hostRateSourcesDisagree, savedStateTscChanged, tscFrequencyMismatch, tscRateClamped, tscSettings } from '../../analyzers/vbox-tsc.js';
+import { claimedTsc } from '../../agent/derive/tsc.js';
+import { calibrationUnreliable, guestRateDiffers, hostRateSourcesDisagree, savedStateTscChanged, tscFrequencyMismatch, tscRateClamped, tscSettings } from '../../analyzers/vbox-tsc.js';
 import { documentedVbox, facts, kernelLog, vbox } from './helpers.js';
 
 describe('VBOX_TSC_FREQUENCY_MISMATCH', () => {
@@ -71,7 +72,7 @@ describe('VBOX_TSC_FREQUENCY_MISMATCH', () => {
 
   it('works from the guest kernel log alone on a VirtualBox KVM guest', () => {
     const k = kernelLog({ hypervisor: 'KVM', kvmClock: true, dmi: 'innotek GmbH VirtualBox/VirtualBox, BIOS VirtualBox 12/01/2006', tscDetectedKhz: 3_478_274, tscCalibration: 'kvm-clock', refs: { tscDetectedKhz: { line: 12, excerpt: 'tsc: Detected 3478.274 MHz processor' } } });
-    expect(claimedRate(facts({ kernelLog: k }))).toMatchObject({ hz: 3_478_274_000, from: 'kernel-log' });
+    expect(claimedTsc(facts({ kernelLog: k }))).toMatchObject({ hz: 3_478_274_000, from: 'kernel-log' });
     const [f] = tscFrequencyMismatch(facts({ kernelLog: k, user: { hostTscHz: 3_400_109_000 } }));
     expect(f!.data!.driftPpm as number).toBeCloseTo(-22_472, -1);
     expect(f!.evidence[0]).toMatchObject({ source: 'kernel-log', line: 12 });

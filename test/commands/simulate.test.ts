@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli, type CliRun } from '../helpers/cli.js';
@@ -175,11 +176,16 @@ describe('from evidence', () => {
     expect(r.code).toBe(66);
   });
 
-  it('an input it cannot read (a pipe) → 66, as analyze says, whatever the message words', () => {
-    const fifo = path.join(tmp, 'VBox.fifo');
-    execFileSync('mkfifo', [fifo]);
-    const r = run([fifo]);
-    expect(r.stderr).toMatch(/pipe/);
-    expect(r.code).toBe(66);
+  it('an input it cannot read (a socket) → 66, as analyze says, whatever the message words', async () => {
+    const sock = path.join(tmp, 'VBox.sock');
+    const server = net.createServer().listen(sock);
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const r = run([sock]);
+      expect(r.stderr).toMatch(/socket/);
+      expect(r.code).toBe(66);
+    } finally {
+      server.close();
+    }
   });
 });

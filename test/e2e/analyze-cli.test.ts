@@ -14,8 +14,15 @@ const EXAMPLE = path.join(ROOT, 'examples', 'virtualbox-5.0-kvm-drift', 'VBox.lo
 const HEALTHY = path.join(ROOT, 'test', 'fixtures', 'vbox', 'v6.1.38-linux-intel-kvm-virttsc-mdmostafizur.log');
 let tmp = '';
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  return runCli('analyze', args, { env: { ...process.env, NO_COLOR: undefined, ...env } });
+function run(args: string[], env: NodeJS.ProcessEnv = {}, input?: string | Buffer): CliRun {
+  return runCli('analyze', args, { env: { ...process.env, NO_COLOR: undefined, ...env }, ...(input !== undefined ? { input } : {}) });
+}
+
+/** Run with a terminal on stdin (script(1) gives the command a pseudo-terminal), output captured. */
+function runOnTerminal(args: string[]): { code: number | null; out: string } {
+  const cmd = [process.execPath, CLI, 'analyze', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' }, input: '' });
+  return { code: r.status, out: r.stdout };
 }
 
 beforeAll(() => {
@@ -27,11 +34,29 @@ afterAll(() => {
 });
 
 describe('the documented case', () => {
-  it('without a file: analyses the bundled example and says so on stderr; 2.3 % above nominal is a warning (exit 1)', () => {
-    const r = run([]);
-    expect(r.stderr).toContain('bundled example');
+  it('without a file and a terminal on stdin: analyses the bundled example and the report says so; 2.3 % above nominal is a warning (exit 1)', () => {
+    const r = runOnTerminal([]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('2.3 % above the CPU\'s nominal 3.40 GHz');
+    expect(r.out).toMatch(/Note\s+No file named and stdin is a terminal: this is the bundled example/);
+    expect(r.out).toContain('2.3 % above the CPU\'s nominal 3.40 GHz');
+  });
+
+  it('without a file and stdin a pipe: reads stdin, not the example (cat VBox.log | clockdoctor analyze)', () => {
+    const r = run(['--json'], {}, fs.readFileSync(EXAMPLE));
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.inputs).toEqual([expect.objectContaining({ path: 'stdin', kind: 'vbox', status: 'ok' })]);
+    expect(j.notes).toEqual([]);
+    expect(j.facts.vbox.tscTicksPerSecond).toBe(3478274491);
+  });
+
+  it('- reads stdin beside named files', () => {
+    const dmesg = path.join(ROOT, 'test', 'fixtures', 'dmesg', 'vbox-kvm-paravirt-ubuntu-5.4-vagrant.txt');
+    const r = run(['--json', '-', dmesg], {}, fs.readFileSync(EXAMPLE));
+    const j = JSON.parse(r.stdout);
+    expect(j.inputs.map((i: { path: string; status: string }) => [i.path, i.status])).toEqual([['stdin', 'ok'], [dmesg, 'ok']]);
+    expect(j.facts.vbox).not.toBeNull();
+    expect(j.facts.kernelLog).not.toBeNull();
   });
 
   it('with --host-tsc-hz 3400109000: −22 472 ppm, 5:00 reads as 4:53 (293.26 s), the fix alone on its line (exit 2)', () => {
@@ -49,7 +74,7 @@ describe('the documented case', () => {
     expect(r.code).toBe(2);
     const j = JSON.parse(r.stdout);
     expect(j.schemaVersion).toBe(1);
-    expect(j.inputs).toEqual([{ path: EXAMPLE, kind: 'vbox-log', status: 'ok', message: null, lines: expect.any(Number) }]);
+    expect(j.inputs).toEqual([{ path: EXAMPLE, kind: 'vbox', kinds: ['vbox'], status: 'ok', message: null, lines: expect.any(Number), subject: 's1' }]);
     for (const k of ['version', 'vmName', 'tscTicksPerSecond', 'hostTscTicksPerSecond', 'cpuidTscTicksPerSecond', 'tscMode', 'switchedToRealTscOffset', 'paravirtProvider']) expect(j.facts.vbox).toHaveProperty(k);
     expect(j.facts.vbox).toMatchObject({ version: '5.0.6', tscTicksPerSecond: 3478274491, tscMode: 'Dynamic', switchedToRealTscOffset: true, paravirtProvider: 'KVM', cpuidTscTicksPerSecond: null });
     expect(j.facts.kernelLog).toBeNull();
@@ -92,12 +117,11 @@ describe('exit codes', () => {
 
 describe('bad inputs: one clear line naming the file, the right exit code, no stack trace', () => {
   const cases: [string, (p: string) => void, number, string][] = [
-    ['empty', (p) => fs.writeFileSync(p, ''), 65, 'empty file'],
+    ['empty', (p) => fs.writeFileSync(p, ''), 65, 'empty'],
     ['binary', (p) => fs.writeFileSync(p, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919 + 13) % 256))), 65, 'binary'],
-    ['directory', (p) => fs.mkdirSync(p), 66, 'is a directory'],
+    ['empty directory', (p) => fs.mkdirSync(p), 65, 'empty directory'],
     ['missing', () => undefined, 66, 'no such file'],
-    ['fifo', (p) => spawnSync('mkfifo', [p]), 66, 'is a pipe'],
-    ['10 MB line without newline', (p) => fs.writeFileSync(p, 'x'.repeat(10 * 1024 * 1024)), 65, 'not recognised'],
+    ['10 MB line without newline', (p) => fs.writeFileSync(p, 'x'.repeat(10 * 1024 * 1024)), 65, 'no clock evidence'],
   ];
   it.each(cases)('%s', (name, make, code, message) => {
     const p = path.join(tmp, name.replace(/\W+/g, '-'));
@@ -120,7 +144,7 @@ describe('bad inputs: one clear line naming the file, the right exit code, no st
     const r = run([p, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.inputs[0]).toMatchObject({ kind: 'vbox-log', status: 'ok' });
+    expect(j.inputs[0]).toMatchObject({ kind: 'vbox', status: 'ok' });
     expect(j.facts.vbox.version).toBe('5.0.6');
   });
 
@@ -136,12 +160,26 @@ describe('bad inputs: one clear line naming the file, the right exit code, no st
     expect(j.facts.kernelLog.finalClocksource).toBe('kvm-clock');
   });
 
-  it('a second file of a kind already given is skipped, not merged', () => {
+  it('two VBox.logs of two VMs are two subjects, each diagnosed, none skipped', () => {
     const r = run([EXAMPLE, HEALTHY, '--json']);
     const j = JSON.parse(r.stdout);
-    expect(j.inputs[1]).toMatchObject({ status: 'skipped', kind: 'vbox-log' });
+    expect(j.inputs.map((i: { status: string; subject: string }) => [i.status, i.subject])).toEqual([['ok', 's1'], ['ok', 's2']]);
+    expect(j.subjects).toHaveLength(2);
     expect(j.facts.vbox.version).toBe('5.0.6');
+    expect(j.subjects[1].facts.vbox.version).toBe('6.1.38');
+    expect(j.findings.every((f: { subject?: string }) => f.subject === 's1' || f.subject === 's2')).toBe(true);
     expect(r.code).toBe(1);
+    const text = run([EXAMPLE, HEALTHY]).stdout;
+    expect(text).toContain('Machine 1 of 2 (s1)');
+    expect(text).toContain('Machine 2 of 2 (s2)');
+  });
+
+  it('a pipe (process substitution) is read like a file', () => {
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} analyze --json <(cat ${JSON.stringify(EXAMPLE)})`;
+    const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 60_000 });
+    const j = JSON.parse(r.stdout);
+    expect(j.inputs[0]).toMatchObject({ kind: 'vbox', status: 'ok' });
+    expect(r.status).toBe(1);
   });
 
   it('a large random file is refused from its head, in bounded time', () => {

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readInputs } from '../../agent/inputs.js';
-import { diagnose } from '../../agent/diagnose.js';
+import { readInputs } from '../../agent/gather/index.js';
+import { diagnoseSubjects } from '../../agent/diagnose.js';
 import { renderJson } from '../../agent/outputs/json.js';
 import { renderReport } from '../../agent/outputs/report.js';
 import { expectGolden } from '../helpers/golden.js';
@@ -47,22 +47,21 @@ describe('analyze golden outputs', () => {
   it.each(fixtureCases().map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     process.chdir(ROOT); // paths in the output stay repo-relative
     try {
-      const { facts, inputs, sources } = await readInputs(c.files, c.hostTscHz !== undefined ? { hostTscHz: c.hostTscHz } : {});
-      const result = diagnose(facts, { inputs, sources });
+      const { subjects, inputs, sources } = await readInputs(c.files, c.hostTscHz !== undefined ? { hostTscHz: c.hostTscHz } : {});
+      const result = diagnoseSubjects(subjects, { inputs, sources });
       // Durations of capture collectors vary run to run; they are not part of what a golden pins.
       result.sources = Object.fromEntries(Object.entries(result.sources).map(([k, s]) => [k, { ...s, durationMs: 0 }]));
       // The model's prose is pinned by the model's own goldens; here its numbers and tags are, so a
       // rewording there does not churn every analyze golden.
-      if (result.prediction !== null) {
-        const p = result.prediction;
-        result.prediction = {
-          ...p,
-          explanation: [],
-          assumptions: [],
-          perClocksource: p.perClocksource.map((c) => ({ ...c, contributions: c.contributions.map((x) => ({ ...x, text: '' })) })),
-          corrected: p.corrected === null ? null : { ...p.corrected, text: '' },
-        };
-      }
+      const strip = (p: typeof result.prediction): typeof result.prediction => (p === null ? null : {
+        ...p,
+        explanation: [],
+        assumptions: [],
+        perClocksource: p.perClocksource.map((x) => ({ ...x, contributions: x.contributions.map((y) => ({ ...y, text: '' })) })),
+        corrected: p.corrected === null ? null : { ...p.corrected, text: '' },
+      });
+      result.prediction = strip(result.prediction);
+      result.subjects = result.subjects.map((sub) => ({ ...sub, prediction: strip(sub.prediction) }));
       check(`${c.name}.json`, renderJson(result));
       check(`${c.name}.txt`, renderReport(result, { color: false, width: 100 }));
       expect(inputs.every((i) => i.status === 'ok')).toBe(true);

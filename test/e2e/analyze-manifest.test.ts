@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readInputs } from '../../agent/inputs.js';
+import { readInputs } from '../../agent/gather/index.js';
 import { diagnose } from '../../agent/diagnose.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -28,8 +28,9 @@ describe('analyze agrees with the corpus MANIFEST', () => {
   const rows = manifest().filter((r) => (r.file ?? '').startsWith('vbox/') && fs.existsSync(path.join(ROOT, 'test', 'fixtures', 'vbox', path.basename(r.file ?? ''))));
   it('has rows to check', () => expect(rows.length).toBeGreaterThan(20));
   it.each(rows.map((r) => [path.basename(r.file ?? ''), r] as const))('%s', async (name, r) => {
-    const { facts, inputs } = await readInputs([path.join(ROOT, 'test', 'fixtures', 'vbox', name)]);
-    expect(inputs[0]).toMatchObject({ kind: 'vbox-log', status: 'ok' });
+    const { subjects, inputs } = await readInputs([path.join(ROOT, 'test', 'fixtures', 'vbox', name)]);
+    expect(inputs[0]).toMatchObject({ kind: 'vbox', status: 'ok' });
+    const facts = subjects[0]!.facts;
     const v = facts.vbox!;
     const tsc = num(r.cTSCTicksPerSecond);
     if (tsc !== null) expect(v.tscTicksPerSecond).toBe(tsc);

@@ -14,7 +14,7 @@ import type { InputStatus } from '../../agent/result.js';
 import { documentedVbox, facts } from '../analyzers/helpers.js';
 
 const f = (id: string, severity: Finding['severity']): Finding => ({ id, severity, title: id, evidence: [{ source: 'vbox', excerpt: 'x' }], fixes: [{ where: 'host', summary: 's' }] });
-const input = (status: InputStatus['status'], kind: InputStatus['kind'] = 'vbox-log'): InputStatus => ({ path: `/x/${status}`, kind, status });
+const input = (status: InputStatus['status'], kind: InputStatus['kind'] = 'vbox'): InputStatus => ({ path: `/x/${status}`, kind, kinds: kind === null ? [] : [kind as never], status });
 
 describe('diagnose', () => {
   it('sorts critical, warning, info, then by id', () => {
@@ -28,13 +28,16 @@ describe('diagnose', () => {
     expect(exitCodeFor(r)).toBe(2);
   });
 
-  it('exit codes: 66 (missing) > 65 (not understood) > findings', () => {
+  it('exit codes: 66 (missing) > 65 (nothing understood at all) > findings', () => {
     const base = diagnose(facts({ vbox: documentedVbox(), user: { hostTscHz: 3_400_109_000 } }));
     const withInputs = (inputs: InputStatus[]) => exitCodeFor({ ...base, inputs });
     expect(withInputs([input('ok')])).toBe(2);
     expect(withInputs([input('ok'), input('skipped')])).toBe(2);
-    expect(withInputs([input('ok'), input('not-recognised', null)])).toBe(65);
-    expect(withInputs([input('ok'), input('failed', 'kernel-log')])).toBe(65);
+    // One input without evidence beside one with it does not stop the diagnosis (issue 11).
+    expect(withInputs([input('ok'), input('not-recognised', null)])).toBe(2);
+    expect(withInputs([input('ok'), input('no-evidence', null)])).toBe(2);
+    expect(withInputs([input('ok'), input('failed', 'kernel-log')])).toBe(2);
+    expect(withInputs([input('no-evidence', null), input('failed', 'kernel-log')])).toBe(65);
     expect(withInputs([input('not-recognised', null), input('failed', null)])).toBe(66);
     expect(exitCodeFor({ ...base, findings: [f('A', 'warning'), f('B', 'info')] })).toBe(1);
     expect(exitCodeFor({ ...base, findings: [f('B', 'info')] })).toBe(0);
@@ -54,7 +57,7 @@ describe('JSON document', () => {
 });
 
 describe('report', () => {
-  const result = diagnose(facts({ vbox: documentedVbox(), user: { hostTscHz: 3_400_109_000 } }), { inputs: [{ path: 'VBox.log', kind: 'vbox-log', status: 'ok', lines: 1491 }] });
+  const result = diagnose(facts({ vbox: documentedVbox(), user: { hostTscHz: 3_400_109_000 } }), { inputs: [{ path: 'VBox.log', kind: 'vbox', kinds: ['vbox'], status: 'ok', lines: 1491 }] });
 
   it('quotes evidence as file:line: excerpt and puts each command alone on its line', () => {
     const text = renderReport(result, { color: false });

@@ -17,13 +17,14 @@ export interface CliRun {
 }
 
 /** Run `clockdoctor COMMAND ARGS...` from dist and wait for it (env: the whole environment, default ours). */
-export function runCli(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): CliRun {
+export function runCli(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number; input?: string | Buffer } = {}): CliRun {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [CLI, command, ...args], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: opts.timeout ?? 60_000,
     ...(opts.env !== undefined ? { env: opts.env } : {}),
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
 }

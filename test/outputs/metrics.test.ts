@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Registry } from 'prom-client';
 import { collectSnapshot } from '../../agent/collect.js';
 import { diagnose } from '../../agent/diagnose.js';
-import { readInputs } from '../../agent/inputs.js';
+import { readInputs } from '../../agent/gather/index.js';
 import { rootsFromCapture } from '../../agent/roots.js';
 import { freezeSnapshot, type Snapshot } from '../../agent/snapshot.js';
 import { Exposition, createMetricsRegistry } from '../../agent/outputs/metrics.js';
@@ -60,11 +60,11 @@ describe('metrics golden', () => {
   });
 
   it('VirtualBox 5.0 KVM-provider case: the model predicts −22 472 ppm and a finding fires', async () => {
-    const { facts } = await readInputs(
+    const { subjects: [first] } = await readInputs(
       [path.join(ROOT, 'test/fixtures/vbox/virtualbox-5.0-kvm-drift.log'), path.join(ROOT, 'test/fixtures/dmesg/vbox-kvm-paravirt-ubuntu-5.4-vagrant.txt')],
       { hostTscHz: 3_400_109_000 },
     );
-    const snapshot = freezeSnapshot({ takenAt: TAKEN_AT, facts, sources: {} });
+    const snapshot = freezeSnapshot({ takenAt: TAKEN_AT, facts: first!.facts, sources: {} });
     const text = await render(viewOf(snapshot));
     golden('virtualbox-5.0-kvm-drift.prom', text);
     const ratio = Number(series(text, 'clockdoctor_predicted_drift_ratio')[0]?.split(' ')[1]);

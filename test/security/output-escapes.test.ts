@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyFacts } from '../../agent/facts.js';
+import { diagnose } from '../../agent/diagnose.js';
 import type { AnalysisResult } from '../../agent/result.js';
 import { renderJson } from '../../agent/outputs/json.js';
 import { renderReport } from '../../agent/outputs/report.js';
@@ -18,14 +19,10 @@ const NAME = 'evil\nname\u009b31m\u202e;$(touch x)';
 
 function resultWith(command: string, title: string): AnalysisResult {
   return {
-    schemaVersion: 1,
+    ...diagnose(emptyFacts()),
     tool: { name: 'clockdoctor', version: 'test' },
-    inputs: [],
-    sources: {},
-    facts: emptyFacts(),
     prediction: null,
     findings: [{ id: 'TEST', severity: 'warning', title, evidence: [{ source: 'vbox', excerpt: title }], fixes: [{ summary: 'do it', command, where: 'host' }] }],
-    skipped: [],
   };
 }
 

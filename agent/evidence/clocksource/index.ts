@@ -3,6 +3,8 @@ import { defineKind, conflicts, fillMerge } from '../kind.js';
 import { createClocksourceParser, parseClocksource } from './parser.js';
 import { clocksourceSource } from './source.js';
 import type { ClocksourceFacts } from './facts.js';
+import type { Hint } from '../hints.js';
+import { plainEvidence, refEvidence } from '../quote.js';
 
 function keyFacts(cs: ClocksourceFacts): string[] {
   return [`clocksource: current ${cs.current ?? '?'}${cs.available.length > 0 ? `; available ${cs.available.join(' ')}` : ''}`];
@@ -17,6 +19,14 @@ function merge(a: ClocksourceFacts, b: ClocksourceFacts): ClocksourceFacts | nul
   return { ...m, current, available, devices: [{ device: '0', current, available }] };
 }
 
+function hints(cs: ClocksourceFacts): Hint[] {
+  const current = refEvidence('clocksource', cs, 'current');
+  return [
+    { about: 'clocksource', current: cs.current, available: [], rank: 3, evidence: current.length > 0 || cs.current === null ? current : [plainEvidence('clocksource', `current_clocksource: ${cs.current}`, cs.path)] },
+    { about: 'clocksource', current: null, available: cs.available, rank: 3, evidence: refEvidence('clocksource', cs, 'available') },
+  ];
+}
+
 export const clocksourceKind = defineKind({
   name: 'clocksource',
   key: 'clocksource',
@@ -24,6 +34,7 @@ export const clocksourceKind = defineKind({
   createParser: createClocksourceParser,
   merge,
   keyFacts,
+  hints,
   collector: {
     help: 'current and available clocksource of every clocksourceN (sysfs)',
     defaultOn: true,

@@ -96,15 +96,15 @@ export function createClocksourceParser(path: string | null = null): KindParser<
     return kind === null ? null : { which: kind === 'current-clocksource' ? 'current' : 'available', ...only };
   };
   return {
+    prompt(command) {
+      nonEmpty++;
+      pending = fileOfCommand(command);
+      if (pending !== null) prompts++;
+    },
     push(line, lineNo, ctx) {
       if (line.trim() === '') return;
       nonEmpty++;
       if (nonEmpty === 1) only = { text: line, line: lineNo };
-      if (ctx?.prompt === true) {
-        pending = fileOfCommand(ctx.command);
-        if (pending !== null) prompts++;
-        return;
-      }
       const which = pending ?? fileOfCommand(ctx?.command ?? null);
       pending = null;
       if (which !== null && names(line).length > 0 && names(line).length === line.trim().split(/\s+/).length) take(which, line, lineNo);

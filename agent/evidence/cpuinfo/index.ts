@@ -3,9 +3,21 @@ import { defineKind, identityMerge } from '../kind.js';
 import { createCpuinfoParser, parseCpuinfo } from './parser.js';
 import { cpuinfoSource } from './source.js';
 import type { CpuinfoFacts } from './facts.js';
+import type { Hint } from '../hints.js';
+import { refEvidence } from '../quote.js';
 
 function keyFacts(c: CpuinfoFacts): string[] {
   return [`cpuinfo: ${c.processors ?? '?'} processors${c.modelName ? `, ${c.modelName}` : ''}; TSC flags ${c.tscFlags === null ? 'not listed' : c.tscFlags.join(' ') || 'none'}${c.hypervisorFlag ? '; hypervisor flag' : ''}`];
+}
+
+/** The `hypervisor` CPUID flag is set by every x86 hypervisor for its guests, and never on hardware. */
+function hints(c: CpuinfoFacts): Hint[] {
+  const out: Hint[] = [];
+  const flag = refEvidence('cpuinfo', c, 'hypervisorFlag');
+  if (c.hypervisorFlag === true) out.push({ about: 'role', role: 'guest', strength: 'strong', why: 'the CPU has the hypervisor flag', evidence: flag });
+  if (c.hypervisorFlag === false && c.architecture === 'x86') out.push({ about: 'role', role: 'bare-metal', strength: 'weak', why: 'the CPU lacks the hypervisor flag', evidence: flag });
+  if (c.architecture !== null) out.push({ about: 'arch', arch: c.architecture === 'arm' ? 'arm' : c.architecture, evidence: refEvidence('cpuinfo', c, 'vendor', 'modelName') });
+  return out;
 }
 
 export const cpuinfoKind = defineKind({
@@ -15,6 +27,7 @@ export const cpuinfoKind = defineKind({
   createParser: createCpuinfoParser,
   merge: identityMerge<CpuinfoFacts>(['modelName', 'vendor', 'processors', 'architecture', 'tscFlags']),
   keyFacts,
+  hints,
   collector: {
     help: 'cpuinfo (procfs): TSC flags, hypervisor flag, cpu MHz',
     defaultOn: true,

@@ -45,7 +45,8 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
       const key = raw.slice(0, colon).trim().toLowerCase();
       const value = raw.slice(colon + 1).trim();
       const ref = (): LineRef => ({ line: lineNo, excerpt: excerpt(raw) });
-      if (KNOWN_KEYS.has(key)) recognisedLines++;
+      // cpuinfo pads its keys (`flags\t\t: …`); a kernel message `microcode: …` has no blank before the colon.
+      if (KNOWN_KEYS.has(key) && /\s$/.test(raw.slice(0, colon))) recognisedLines++;
       switch (key) {
         case 'processor':
           // ARM 32-bit also has a legacy `Processor : ARMv7 …` line (a name, not an index).

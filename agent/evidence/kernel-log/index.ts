@@ -7,6 +7,7 @@ import { parseText } from '../text/lines.js';
 import { createKernelLogParser } from './parser.js';
 import { kernelLogSource } from './source.js';
 import type { KernelLogFacts } from './facts.js';
+import { kernelLogHints } from './hints.js';
 
 const khzAsMhz = (k: number): string => `${(k / 1000).toFixed(3)} MHz`;
 
@@ -51,6 +52,7 @@ export const kernelLogKind = defineKind({
   createParser: createKernelLogParser,
   merge,
   keyFacts,
+  hints: kernelLogHints,
   collector: {
     help: 'kernel log: /dev/kmsg, else dmesg, else journalctl -k -b (needs CAP_SYSLOG when kernel.dmesg_restrict=1)',
     defaultOn: true,

@@ -7,6 +7,8 @@ import { defineKind, fillMerge, conflicts } from '../kind.js';
 import { groupDigits } from '../../util/format.js';
 import { createVboxParser } from './parser.js';
 import type { VboxFacts } from './facts.js';
+import type { Hint } from '../hints.js';
+import { lineEvidence, refEvidence } from '../quote.js';
 
 const hz = (n: number | null): string => (n === null ? '?' : `${groupDigits(n)} Hz`);
 
@@ -35,6 +37,18 @@ function merge(a: VboxFacts, b: VboxFacts): VboxFacts | null {
   return identity.some((k) => conflicts(a[k], b[k])) ? null : fillMerge(a, b);
 }
 
+/** A VBox.log is about one VirtualBox VM: the guest whose host wrote it. */
+function hints(v: VboxFacts): Hint[] {
+  const evidence = refEvidence('vbox', v, 'version', 'tscTicksPerSecond');
+  const out: Hint[] = [
+    { about: 'hypervisor', name: 'virtualbox', label: `VirtualBox${v.version !== null ? ` ${v.version}` : ''}`, strength: 'strong', evidence },
+    { about: 'role', role: 'guest', strength: 'strong', why: 'its VirtualBox host log is given', evidence },
+  ];
+  const sync = v.timeSync[0];
+  if (sync !== undefined) out.push({ about: 'time-sync', daemon: 'VBoxService', state: 'seen', evidence: [lineEvidence('vbox', v, sync)] });
+  return out;
+}
+
 export const vboxKind = defineKind({
   name: 'vbox',
   key: 'vbox',
@@ -42,5 +56,6 @@ export const vboxKind = defineKind({
   createParser: createVboxParser,
   merge,
   keyFacts,
+  hints,
   collector: null,
 });

@@ -1,0 +1,34 @@
+/**
+ * What a kind's facts say about the machine as a whole — which hypervisor, which role, which
+ * clocksource is in use — as typed hints with their evidence. Each kind states its own hints (its
+ * descriptor's `hints`); agent/derive/ weighs them all once per diagnosis, so no analyzer and no part
+ * of the model ever re-reads the raw facts to decide "is this a VM?" in a way of its own.
+ */
+import type { EvidenceItem } from './kind.js';
+
+/** Hypervisors by what they are, not by product name. */
+export type HypervisorName =
+  | 'virtualbox' | 'kvm' | 'vmware' | 'hyperv' | 'xen' | 'haxm' | 'hvf' | 'qemu' | 'parallels' | 'bhyve' | 'firecracker' | 'other';
+
+/** What the machine the evidence is about is: a VM, a machine that runs VMs, or plain hardware. */
+export type Role = 'guest' | 'host' | 'bare-metal';
+
+/** How much a hint is worth: `strong` names it outright; `weak` only points to it. */
+export type HintStrength = 'strong' | 'weak';
+
+export type Hint =
+  /** The machine runs under this hypervisor (or is described by its log, for VBox.log and vmware.log). */
+  | { about: 'hypervisor'; name: HypervisorName; label: string; strength: HintStrength; evidence: EvidenceItem[] }
+  /** The machine's role, and why. */
+  | { about: 'role'; role: Role; strength: HintStrength; why: string; evidence: EvidenceItem[] }
+  /** This machine hosts VMs with this hypervisor (its modules are loaded): `kvm`, `virtualbox`, `vmware`, `xen`. */
+  | { about: 'hosts'; name: string; evidence: EvidenceItem[] }
+  /** CPU architecture. */
+  | { about: 'arch'; arch: 'x86' | 'arm64' | 'arm' | 'other'; evidence: EvidenceItem[] }
+  /**
+   * The clocksource in use, or the ones available. `rank` orders sources of the same fact: sysfs (3)
+   * beats the kernel log's last switch (2) beats a guess (1).
+   */
+  | { about: 'clocksource'; current: string | null; available: string[]; rank: number; evidence: EvidenceItem[] }
+  /** A time-sync daemon or service seen, and what it is doing. */
+  | { about: 'time-sync'; daemon: string; state: 'running' | 'synchronised' | 'unsynchronised' | 'stepped' | 'disabled' | 'seen'; evidence: EvidenceItem[] };

@@ -1,0 +1,57 @@
+/**
+ * Shell prompts in pasted evidence: `$ chronyc sources`, `[root@db1 ~]# dmesg | grep -i tsc`,
+ * `azureuser@vm:~$ ls /sys/class/ptp`, `guest:# lscpu`, `❯ uname -a`, `PS C:\> bcdedit`. A prompt names
+ * the command whose output follows, which is often the only thing that says what a line is (`ptp0`
+ * under `ls /sys/class/ptp`, one word under `cat …/current_clocksource`). Pure.
+ */
+
+/** What a prompt line says. */
+export interface Prompt {
+  /** The command as typed, trimmed (`dmesg | grep -i tsc`); a leading `sudo` is kept. */
+  command: string;
+  /** The host the prompt names (`db1` in `[root@db1 ~]#`), or null. */
+  host: string | null;
+}
+
+// An optional `(22:49:31)` clock some shells print, then the user@host part (bracketed or not), then the sigil.
+const CLOCK = String.raw`(?:\(\d\d:\d\d(?::\d\d)?\)\s*)?`;
+const BRACKETED = String.raw`\[?[^\s\[\]$#%>]{0,64}(?:[ :][^\s\[\]$#%>]{0,64}){0,2}\]`;
+const BARE = String.raw`[\w.@-]{0,64}(?::[^\s$#%>]{0,64})?`;
+const UNIX = new RegExp(String.raw`^\s*${CLOCK}(${BRACKETED}|${BARE})\s?([$#%❯➜λ])\s*(\S.*)$`);
+const POWERSHELL = /^\s*(?:PS )?[A-Za-z]:\\[^>]{0,200}>\s*(\S.*)$/;
+
+/** Commands a `#` prompt (root) may run — `#` also starts comments, which are not prompts. */
+const ROOT_COMMANDS = new RegExp(String.raw`^(?:sudo\s+)?(?:cat|ls|dmesg|journalctl|grep|egrep|zgrep|chronyc|chronyd|timedatectl|ntpq|ntpdc|ntpstat|ntpdate|sntp|uname|lscpu|lsmod|modinfo|hwclock|date|rpm|dpkg|apt|yum|dnf|systemctl|service|VBoxManage|vmware-toolbox-cmd|vmtoolsd|virt-what|systemd-detect-virt|hostnamectl|head|tail|less|more|zcat|sed|awk|echo|printf|while|for|watch|sysctl|phc_ctl|phc2sys|ethtool|cpuid|find|tree|stat|readlink|adjtimex|tuned-adm|xl|xm|virsh|qemu-\S+|kvm|lima|limactl|colima|docker|docker-machine|multipass|wsl|uptime|ps|pgrep|top|perf|cpupower|turbostat|rdmsr|wrmsr)\b`);
+
+/** Host from the user@host part: `root@db1 ~`, `fg@rac1 hv`, `azureuser@yaron-test:~`, `guest`, `crystal: ~`. */
+function hostOf(who: string): string | null {
+  const inner = who.replace(/^\[|\]$/g, '').trim();
+  if (inner === '') return null;
+  const at = inner.indexOf('@');
+  const rest = at >= 0 ? inner.slice(at + 1) : inner;
+  const host = rest.split(/[\s:]/)[0] ?? '';
+  return /^[A-Za-z0-9][\w.-]{0,63}$/.test(host) && !/^~/.test(host) ? host : null;
+}
+
+/** The prompt a line is, or null. A `#` prompt with no user@host part must run a known command. */
+export function parsePrompt(line: string): Prompt | null {
+  const ps = POWERSHELL.exec(line);
+  if (ps !== null) return { command: ps[1]!.trim(), host: null };
+  const m = UNIX.exec(line);
+  if (m === null) return null;
+  const who = m[1] ?? '';
+  const sigil = m[2]!;
+  const command = m[3]!.trim();
+  // A sigil with words right before it is prose or a config line (`cost: 5 $ per month`), not a prompt.
+  if (who !== '' && !/[@\]:]/.test(who) && !/^[\w.-]+$/.test(who)) return null;
+  if (sigil === '#' && (who === '' || !/[@:\]]/.test(who)) && !ROOT_COMMANDS.test(command)) return null;
+  if (sigil === '%' && who === '') return null;
+  // `<tag>$ …` with a bare word before the sigil is only a prompt when that word is a host-like name.
+  if (who !== '' && !/[@\]:]/.test(who) && sigil !== '#' && sigil !== '❯' && !ROOT_COMMANDS.test(command)) return null;
+  return { command, host: hostOf(who) };
+}
+
+/** True when the command reads the kernel log through a filter (`dmesg | grep -i tsc`): absent lines prove nothing. */
+export function isFiltered(command: string | null): boolean {
+  return command !== null && /\|\s*(?:e|z)?grep\b|\bgrep\b.*\b(?:kern\.log|messages|syslog|dmesg)\b|journalctl\b.*\s(?:-g|--grep)\b/.test(command);
+}

@@ -1,0 +1,178 @@
+/**
+ * Reads a text a user handed over (a file, stdin, an archive member) line by line and offers every
+ * line to every kind of evidence, so one paste may hold several kinds (VBox.log lines beside guest
+ * kernel lines, a prompt and its `chronyc sources` table) and a file no kind understood is known as
+ * such. It is one LineParser for the splitter (lines.ts), so a file is still read in one pass.
+ *
+ * What it does to a line before the kinds see it:
+ * - paste decoration is removed once: `> ` quote markers (any depth) and a container log's
+ *   `name_1  | ` column; indentation stays (it is part of some formats);
+ * - a shell prompt (prompt.ts) sets the context every following line carries, until the next prompt;
+ * - a line with VirtualBox's elapsed-time shape (`HH:MM:SS.ffffff `) is VBox.log's alone, so the
+ *   VBox.log screen may skip such lines in bulk in WebAssembly (line-scan.ts) and stays exact.
+ */
+import type { KindParser, LineContext } from '../kind.js';
+import type { LineParser, LineScreen } from './lines.js';
+import { parsePrompt } from './prompt.js';
+
+/** A kind as the router needs it: its name and a fresh parser for this text. */
+export interface RoutedKind {
+  name: string;
+  parser: KindParser<unknown>;
+}
+
+/** One kind found in the text. */
+export interface RoutedSection {
+  name: string;
+  facts: unknown;
+  /** Lines the kind understood. */
+  recognised: number;
+}
+
+/** What the router found: the kinds with at least one line understood, and the ones whose facts failed. */
+export interface RouterResult {
+  sections: RoutedSection[];
+  /** A kind recognised lines but could not make facts of them (its ParseError or other error). */
+  errors: { name: string; error: unknown }[];
+  /** Prompt lines seen (commands users ran), for messages. */
+  commands: string[];
+}
+
+const GT = 62;
+const SP = 32;
+const TAB = 9;
+const PIPE = 124;
+
+/** Offset of the first byte after `> ` quote markers, or `start` when the line is not quoted. */
+function afterQuotes(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let quoted = start;
+  for (;;) {
+    let j = i;
+    while (j < end && (buf[j] === SP || buf[j] === TAB)) j++;
+    if (j >= end || buf[j] !== GT) return quoted;
+    j++;
+    if (j < end && buf[j] === SP) j++;
+    i = j;
+    quoted = j;
+  }
+}
+
+const isWordByte = (b: number): boolean => (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b === 95 || b === 45 || b === 46;
+
+/** Offset after a container log column (`ntp_1  | `, `web.1 | `), or `start`. */
+function afterContainerColumn(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end && i - start < 64 && isWordByte(buf[i]!)) i++;
+  if (i === start || i >= end || (buf[i] !== SP && buf[i] !== TAB)) return start;
+  while (i < end && (buf[i] === SP || buf[i] === TAB)) i++;
+  if (i + 1 >= end || buf[i] !== PIPE || buf[i + 1] !== SP) return start;
+  return i + 2;
+}
+
+/** Where the line's own text starts once paste decoration is removed. */
+export function contentStart(buf: Uint8Array, start: number, end: number): number {
+  return afterContainerColumn(buf, afterQuotes(buf, start, end), end);
+}
+
+/** The same on a string (a line given to `push` without `wants`, or a test). */
+function stripDecoration(line: string): string {
+  const buf = Buffer.from(line, 'utf8');
+  const at = contentStart(buf, 0, buf.length);
+  return at === 0 ? line : buf.toString('utf8', at);
+}
+
+const DIGIT = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
+
+/**
+ * VirtualBox's elapsed-time shape at `p`, exactly as the WebAssembly screen tests it: `HH:MM:SS.fff `
+ * or `HH:MM:SS.ffffff ` (two-digit fields, then a space). Lines of this shape go to VBox.log alone.
+ */
+export function vboxShaped(buf: Uint8Array, p: number, end: number): boolean {
+  if (end - p < 13) return false;
+  if (!(DIGIT(buf[p]) && DIGIT(buf[p + 1]) && buf[p + 2] === 58 && DIGIT(buf[p + 3]) && DIGIT(buf[p + 4]) && buf[p + 5] === 58
+    && DIGIT(buf[p + 6]) && DIGIT(buf[p + 7]) && buf[p + 8] === 46 && DIGIT(buf[p + 9]) && DIGIT(buf[p + 10]) && DIGIT(buf[p + 11]))) return false;
+  if (buf[p + 12] === SP) return true;
+  return end - p >= 16 && DIGIT(buf[p + 12]) && DIGIT(buf[p + 13]) && DIGIT(buf[p + 14]) && buf[p + 15] === SP;
+}
+
+/** Could these bytes be a shell prompt? Cheap: a prompt sigil among the first bytes. */
+function mayBePrompt(buf: Uint8Array, p: number, end: number): boolean {
+  const lim = Math.min(end, p + 160);
+  for (let i = p; i < lim; i++) {
+    const b = buf[i];
+    if (b === 36 /* $ */ || b === 35 /* # */ || b === 37 /* % */ || b === 0xe2 /* ❯ ➜ */ || b === 0xce /* λ */ || (b === GT && i > p)) return true;
+  }
+  return false;
+}
+
+/**
+ * The router over `kinds` (fresh parsers for one text). `vbox` names the kind that owns VirtualBox's
+ * elapsed-time shape and whose screen the splitter may run.
+ */
+export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineParser<RouterResult> {
+  const parsers = kinds.map((k) => k.parser);
+  const ownerIndex = kinds.findIndex((k) => k.name === vbox);
+  const owner = ownerIndex >= 0 ? parsers[ownerIndex]! : null;
+  /** Which kinds `wants` accepted for the line `push` gets next; `decided` false: push must ask itself. */
+  const wanted = new Uint8Array(parsers.length);
+  let decided = false;
+  let context: LineContext = { command: null, host: null, prompt: false };
+  const commands: string[] = [];
+
+  /** Fill `wanted` for one line; true when any kind wants it. */
+  const route = (buf: Uint8Array, start: number, end: number): boolean => {
+    const p = contentStart(buf, start, end);
+    wanted.fill(0);
+    if (owner !== null && vboxShaped(buf, p, end)) {
+      if (owner.wants === undefined || owner.wants(buf, p, end)) wanted[ownerIndex] = 1;
+      return wanted[ownerIndex] === 1;
+    }
+    let any = false;
+    for (let i = 0; i < parsers.length; i++) {
+      const w = parsers[i]!.wants;
+      if (w === undefined || w(buf, p, end)) { wanted[i] = 1; any = true; }
+    }
+    return any;
+  };
+
+  const screen: LineScreen | undefined = owner?.screen;
+  return {
+    wants(buf, start, end) {
+      decided = true;
+      return route(buf, start, end) || mayBePrompt(buf, contentStart(buf, start, end), end);
+    },
+    push(raw, lineNo) {
+      if (!decided) {
+        const b = Buffer.from(raw, 'utf8');
+        route(b, 0, b.length);
+      }
+      decided = false;
+      const line = stripDecoration(raw);
+      const prompt = parsePrompt(line);
+      if (prompt !== null) {
+        if (commands.length < 100) commands.push(prompt.command);
+        context = { command: prompt.command, host: prompt.host, prompt: false };
+        for (const p of parsers) p.prompt?.(prompt.command, prompt.host, lineNo, line);
+        return;
+      }
+      for (let i = 0; i < parsers.length; i++) if (wanted[i] === 1) parsers[i]!.push(line, lineNo, context);
+    },
+    finish() {
+      const sections: RoutedSection[] = [];
+      const errors: RouterResult['errors'] = [];
+      for (const k of kinds) {
+        const n = k.parser.recognised();
+        if (n === 0) continue;
+        try {
+          sections.push({ name: k.name, facts: k.parser.finish(), recognised: n });
+        } catch (error) {
+          errors.push({ name: k.name, error });
+        }
+      }
+      return { sections, errors, commands };
+    },
+    ...(screen !== undefined ? { screen } : {}),
+  };
+}
+
