@@ -4,7 +4,7 @@
  */
 import type { Facts, VboxCatchUpGiveUp } from '../agent/facts.js';
 import type { Analyzer, EvidenceItem, Finding } from '../agent/findings.js';
-import { VBOX_CATCH_UP_GIVE_UP_SECONDS } from '../simulator/constants.js';
+import { VBOX_CATCH_UP_GIVE_UP_SECONDS } from '../agent/util/timekeeping.js';
 import { fmtDuration, lineEvidence, refEvidence, vmNameArg } from './util.js';
 
 const MAX_EVIDENCE_LINES = 4;

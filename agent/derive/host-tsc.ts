@@ -34,7 +34,7 @@
  */
 import type { Facts, VboxFacts } from '../facts.js';
 // Not toLocaleString: the first call loads ICU, ~8 ms of a one-shot analyze.
-import { fmtGhz, fmtHz, rateErrorPpm } from '../../analyzers/util.js';
+import { fmtGhz, fmtHz, rateErrorPpm } from '../util/rates.js';
 import { median } from '../util/stats.js';
 
 /** The true host TSC rate, estimated from every independent source the evidence offers. */
