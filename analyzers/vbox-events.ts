@@ -31,7 +31,7 @@ export function catchUpGivenUp(facts: Facts): Finding[] {
     id: 'VBOX_CATCH_UP_GIVEN_UP',
     severity: real.length > 0 ? 'warning' : 'info',
     title: `VirtualBox gave up catching up guest time ${events.length} time${events.length === 1 ? '' : 's'}: the guest lost ${fmtDuration(totalNs / 1e9)} in total (largest lag ${fmtDuration(maxLag.lagNs / 1e9)})`,
-    detail: 'When the VM cannot run for a while (host overloaded, paused, a slow disk, the host asleep), VirtualBox\'s virtual clock falls behind and is then run faster to catch up; '
+    detail: `When the VM cannot run for a while (host overloaded, paused, a slow disk, the host asleep${v.nem?.active === true ? ', and here above all VirtualBox running through Hyper-V (NEM), see VBOX_NEM_HYPERV' : ''}), VirtualBox's virtual clock falls behind and is then run faster to catch up; `
       + `beyond a ${VBOX_CATCH_UP_GIVE_UP_SECONDS} s lag it gives up and the time is dropped for good. Guest clocks driven by virtual time (acpi_pm, hpet, timer ticks) stay behind until a time-sync service steps them.`
       + (real.length === 0 ? ' Here it happened only on VM reset, which is harmless.' : ''),
     evidence,
@@ -71,8 +71,44 @@ export function hostSuspend(facts: Facts): Finding[] {
   }];
 }
 
+/** Windows commands for the host: run in an elevated Command Prompt (no quoting needed, nothing from the log in them). */
+const BCDEDIT_OFF = 'bcdedit /set hypervisorlaunchtype off';
+const MEMORY_INTEGRITY_OFF = 'reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control\\DeviceGuard\\Scenarios\\HypervisorEnforcedCodeIntegrity" /v Enabled /t REG_DWORD /d 0 /f';
+
+/**
+ * VBOX_NEM_HYPERV: VirtualBox fell back from its own VT-x/AMD-V engine to Hyper-V's API (NEM) because
+ * Hyper-V holds the hardware (Hyper-V, VBS / Memory Integrity, WSL2, Windows Sandbox). Every VM exit is
+ * then a round trip through the Windows hypervisor: the vCPUs get scheduled late, timer interrupts pile
+ * up and VirtualBox's catch-up gives up, and the guest TSC is Hyper-V's (TSC mode NativeApi).
+ */
+export function nemOnHyperV(facts: Facts): Finding[] {
+  const v = facts.vbox;
+  if (v === null || v.nem === null || !v.nem.active) return [];
+  const lost = v.catchUpGiveUps.filter((g) => g.kind !== 'aborted-on-reset');
+  const jumps = v.timeSync.filter((t) => t.kind === 'radical-host-change' || t.kind === 'radical-guest-change' || t.kind === 'time-set');
+  const symptoms = lost.length > 0 || jumps.length > 0;
+  const evidence = [...refEvidence('vbox', v, 'nem', 'tscMode'), ...lost.slice(0, 2).map((g) => lineEvidence('vbox', v, g)), ...jumps.slice(0, 2).map((t) => lineEvidence('vbox', v, t))];
+  return [{
+    id: 'VBOX_NEM_HYPERV',
+    severity: symptoms ? 'warning' : 'info',
+    title: `VirtualBox runs this VM through Hyper-V (NEM, "snail mode"${v.nem.fallbackReason ? `: ${v.nem.fallbackReason}` : ''}), which starves its vCPUs and its timers`
+      + (symptoms ? `; the log shows the cost (${[lost.length > 0 ? `${lost.length} catch-up give-up${lost.length === 1 ? '' : 's'}` : '', jumps.length > 0 ? `${jumps.length} guest time jump${jumps.length === 1 ? '' : 's'}` : ''].filter((x) => x).join(', ')})` : ''),
+    detail: 'When Hyper-V runs on the Windows host (the Hyper-V role, Virtualization-Based Security / Memory Integrity, WSL2, Windows Sandbox, Docker Desktop) '
+      + 'it owns VT-x/AMD-V, and VirtualBox falls back to the Windows Hypervisor Platform API (NEM). Every exit is then a round trip through Hyper-V: vCPUs run late, timer '
+      + 'interrupts arrive in bursts, VirtualBox\'s catch-up of guest time gives up after 60 s of lag, and the guest clock falls behind until a time-sync service steps it. '
+      + 'The TSC mode is NativeApi: the guest TSC is Hyper-V\'s. The cure is on the host: let VirtualBox have VT-x again.',
+    evidence,
+    fixes: [
+      { where: 'host', summary: 'Turn the Windows hypervisor off (elevated Command Prompt, then reboot). WSL2, Docker Desktop and Windows Sandbox need it and stop working; undo with `bcdedit /set hypervisorlaunchtype auto`.', command: BCDEDIT_OFF },
+      { where: 'host', summary: 'If Memory Integrity (Windows Security → Device security → Core isolation) or VBS keeps Hyper-V on, switch Memory Integrity off (elevated Command Prompt, then reboot), or in that settings page.', command: MEMORY_INTEGRITY_OFF },
+      { where: 'host', summary: 'If Hyper-V must stay, give the VM fewer vCPUs and keep a time-sync service in the guest that steps (VBoxService with a 10 s set-threshold, or chrony makestep).', command: setThresholdCommand(vmNameArg(v).arg) },
+    ],
+    data: { fallbackReason: v.nem.fallbackReason, catchUpGiveUps: lost.length, timeJumps: jumps.length },
+  }];
+}
+
 export const vboxEventsAnalyzer: Analyzer = {
   id: 'vbox-events',
   needs: ['vbox'],
-  run: (facts) => [...catchUpGivenUp(facts), ...hostSuspend(facts)],
+  run: (facts) => [...catchUpGivenUp(facts), ...hostSuspend(facts), ...nemOnHyperV(facts)],
 };

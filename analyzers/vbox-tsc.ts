@@ -286,7 +286,8 @@ export function tscSettings(facts: Facts, d: Derived = derive(facts)): Finding[]
   if (v === null) return [];
   const out: Finding[] = [];
   const vm = vmNameArg(v);
-  if (v.tscMode === 'NativeApi' || v.tscModeSwitches.some((s) => s.to === 'NativeApi')) {
+  // With the NEM lines in the log, VBOX_NEM_HYPERV (vbox-events.ts) says this and more.
+  if ((v.tscMode === 'NativeApi' || v.tscModeSwitches.some((s) => s.to === 'NativeApi')) && v.nem?.active !== true) {
     out.push({
       id: 'VBOX_NATIVE_API',
       severity: 'info',

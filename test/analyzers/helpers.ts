@@ -14,7 +14,7 @@ export function vbox(over: Partial<VboxFacts> = {}): VboxFacts {
     tscModeSwitchAllowed: true, tscMultiplier: null, tscTiedToExecution: false, stateLoadTscTicksPerSecond: null,
     stateLoadTscIncompatible: false, paravirtProvider: 'KVM', gimKvmSystemTime: [],
     extradata: { tscTicksPerSecond: null, tscMode: null, getHostTimeDisabled: null, warpDrivePercentage: null },
-    catchUpGiveUps: [], hostPowerEvents: [], guestAdditionsVersion: null, timeSync: [], lastSeconds: null,
+    catchUpGiveUps: [], hostPowerEvents: [], guestAdditionsVersion: null, timeSync: [], nem: null, lastSeconds: null,
     ...over,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catchUpGivenUp, hostSuspend } from '../../analyzers/vbox-events.js';
-import { facts, kernelLog, vbox } from './helpers.js';
+import { documentedVbox, facts, kernelLog, vbox } from './helpers.js';
 
 const giveUp = (line: number, lagS: number, totalS: number) => ({ line, excerpt: `TM: Giving up catch-up attempt at a ${lagS} s lag`, atSeconds: line, kind: 'gave-up' as const, lagNs: lagS * 1e9, totalNs: totalS * 1e9 });
 
@@ -35,5 +35,21 @@ describe('VBOX_HOST_SUSPEND', () => {
 
   it('is a warning when the guest also marked its TSC unstable (R11)', () => {
     expect(hostSuspend(facts({ vbox: v, kernelLog: kernelLog({ tscUnstable: true }) }))[0]!.severity).toBe('warning');
+  });
+});
+
+describe('VBOX_NEM_HYPERV', () => {
+  it('names Hyper-V as what starves the VM, a warning when the log shows lost time, with host fixes only', async () => {
+    const { nemOnHyperV } = await import('../../analyzers/vbox-events.js');
+    const nem = { active: true, fallbackReason: 'VT-x is not available', snailMode: true };
+    const quiet = nemOnHyperV(facts({ vbox: documentedVbox({ nem, tscMode: 'NativeApi' }) }));
+    expect(quiet).toHaveLength(1);
+    expect(quiet[0]).toMatchObject({ id: 'VBOX_NEM_HYPERV', severity: 'info' });
+    expect(quiet[0]!.fixes.every((f) => f.where === 'host')).toBe(true);
+    expect(quiet[0]!.fixes[0]!.command).toBe('bcdedit /set hypervisorlaunchtype off');
+    const lost = nemOnHyperV(facts({ vbox: documentedVbox({ nem, catchUpGiveUps: [{ line: 9, excerpt: 'TM: Giving up catch-up attempt at a 60 001 005 410 ns lag', atSeconds: 1, kind: 'gave-up', lagNs: 60_001_005_410, totalNs: null }] }) }));
+    expect(lost[0]!.severity).toBe('warning');
+    expect(nemOnHyperV(facts({ vbox: documentedVbox({ nem: { active: false, fallbackReason: null, snailMode: false } }) }))).toEqual([]);
+    expect(nemOnHyperV(facts({ vbox: documentedVbox() }))).toEqual([]);
   });
 });

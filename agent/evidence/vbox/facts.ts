@@ -112,6 +112,18 @@ export interface VboxFacts extends SectionBase {
   hostPowerEvents: VboxHostPowerEvent[];
   guestAdditionsVersion: string | null;
   timeSync: TimeSyncLogLine[];
+  /**
+   * VirtualBox runs the VM through Hyper-V's API (NEM, "native API" / "snail mode") instead of its own
+   * VT-x/AMD-V engine, because Hyper-V (or VBS, Memory Integrity, WSL2) holds the hardware; null when the
+   * log says nothing either way.
+   */
+  nem: {
+    active: boolean;
+    /** Why HM fell back to NEM, as logged (`VT-x is not available`). */
+    fallbackReason: string | null;
+    /** `NEMR3Init: Snail execution mode is active!` */
+    snailMode: boolean;
+  } | null;
   /** Seconds of the last timestamped line (how long the VM ran in this log). */
   lastSeconds: number | null;
 }

@@ -14,6 +14,8 @@ const GIM = ascii('GIM');
 const GST = ascii('Gst:');
 const GUEST_OS = ascii('Guest OS type');
 const HST = ascii('Hst:');
+const HM_INIT = ascii('HM: HMR3Init:');
+const NEM_INIT = ascii('NEM: NEMR3Init:');
 const FULL_NAME = ascii('Full Name');
 const VIRTUALBOX = ascii('VirtualBox ');
 const VMMDEV_GUEST = ascii('VMMDev: Guest ');
@@ -116,6 +118,8 @@ export const DONE_TIED = 1024;
 export const DONE_INIT_FINALIZE = 2048;
 /** The GIM KVM system-time list is full (MAX_VBOX_EVENTS): later such lines cannot be kept anyway. */
 export const DONE_KVM_LIST = 4096;
+/** Both NEM lines (the fall-back and the NEMR3Init mode) are read. */
+export const DONE_NEM = 8192;
 
 /** A fresh pre-filter state. */
 export function prefilterState(): PrefilterState {
@@ -214,7 +218,7 @@ function skipBlank(buf: Uint8Array, start: number, end: number): number {
 
 /** First bytes of the messages the parser reads (`T`, `G`, `H`, `F`, `V`, `L`, `O`, `E`, `P`, `R`, `*`, `[`, space). */
 const FIRST = new Uint8Array(256);
-for (const c of 'TGHFVLOEPR*[ ') FIRST[c.charCodeAt(0)] = 1;
+for (const c of 'TGHFVLOEPRN*[ ') FIRST[c.charCodeAt(0)] = 1;
 
 /** The whole pre-filter for one line: find the message, then decide on its bytes. */
 export function wantsLine(buf: Uint8Array, start: number, end: number, state: PrefilterState): boolean {
@@ -240,8 +244,10 @@ function wantsMessage(buf: Uint8Array, p: number, end: number, state: PrefilterS
       if (at(buf, p, end, GIM)) return ((state.done & DONE_GIM_PROVIDER) === 0 && at(buf, p + 5, end, USING)) || ((state.done & DONE_KVM_LIST) === 0 && at(buf, p + 5, end, KVM_VCPU));
       if (at(buf, p, end, GST)) return !state.cpuidDone;
       return (state.done & DONE_GUEST_OS) === 0 && at(buf, p, end, GUEST_OS);
-    case 72: // H
-      return !state.cpuidDone && at(buf, p, end, HST);
+    case 72: // H: `Hst:` CPUID rows, `HM: HMR3Init: … fall back to NEM`
+      return (!state.cpuidDone && at(buf, p, end, HST)) || ((state.done & DONE_NEM) === 0 && at(buf, p, end, HM_INIT));
+    case 78: // N: `NEM: NEMR3Init: …`
+      return (state.done & DONE_NEM) === 0 && at(buf, p, end, NEM_INIT);
     case 70: // F
       return (state.done & DONE_FULL_NAME) === 0 && at(buf, p, end, FULL_NAME);
     case 86: // V: header, `VMMDev: Guest Additions information report`, forwarded time-sync lines
@@ -294,6 +300,7 @@ export function screenPrefixes(state: PrefilterState): string[] {
   const p = ['TM', 'VMMD', 'Extr', 'Paus', 'Resu', '  VB', '*'];
   if (not(DONE_GIM_PROVIDER) || not(DONE_KVM_LIST)) p.push('GIM');
   if (!state.cpuidDone) p.push('Gst:', 'Hst:');
+  if (not(DONE_NEM)) p.push('HM: ', 'NEM:');
   if (not(DONE_GUEST_OS)) p.push('Gues');
   if (not(DONE_FULL_NAME)) p.push('Full');
   if (not(DONE_HEADER)) p.push('Virt');
