@@ -61,7 +61,8 @@ describe('the checks themselves', () => {
   });
 });
 
-describe('real cases', () => {
+// Declared only when cases are ported (vitest refuses an empty suite); each ported case is one test.
+if (slugs.length > 0) describe('real cases', () => {
   it.each(slugs)('%s', (slug) => {
     const c = JSON.parse(fs.readFileSync(path.join(DIR, slug, 'case.json'), 'utf8')) as { evidence: string[]; checks: Checks };
     const files = c.evidence.map((f) => path.join(DIR, slug, f));
