@@ -45,7 +45,7 @@ afterAll(async () => {
 
 describe('agent against hostile clients', () => {
   it.each(hostileRequests().map((h) => [h.name, h] as const))('%s → 4xx or closed, never a 5xx or a leak', async (_name, h) => {
-    const r = await rawRequest(agent.port, h.raw, 60_000);
+    const r = await rawRequest(agent.port, h.raw, 30_000);
     expect(h.expect(r.status), `status ${r.status}: ${r.text.slice(0, 200)}`).toBe(true);
     if (h.bodyMustNotMatch) expect(r.text).not.toMatch(h.bodyMustNotMatch);
   });
