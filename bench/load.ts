@@ -143,8 +143,11 @@ export interface ScrapeStats {
   max: number;
 }
 
-/** `total` scrapes of /metrics, `concurrency` at a time; a scrape is ok when 200 and it has our metrics. */
-export async function scrapes(base: string, total: number, concurrency: number, path = '/metrics'): Promise<ScrapeStats> {
+/**
+ * `total` scrapes of /metrics, `concurrency` at a time; a scrape is ok when 200 and it has our metrics
+ * within `timeoutMs` (a test on a loaded machine passes a long one: it waits, it does not time).
+ */
+export async function scrapes(base: string, total: number, concurrency: number, path = '/metrics', timeoutMs = 15_000): Promise<ScrapeStats> {
   const lat: number[] = [];
   const errors: string[] = [];
   let next = 0;
@@ -152,7 +155,7 @@ export async function scrapes(base: string, total: number, concurrency: number, 
     while (next < total) {
       next++;
       try {
-        const r = await get(`${base}${path}`, 15_000);
+        const r = await get(`${base}${path}`, timeoutMs);
         if (r.status === 200 && r.body.includes('clockdoctor_build_info')) lat.push(r.ms);
         else errors.push(`status ${r.status}`);
       } catch (err) {

@@ -7,7 +7,7 @@ const BENCHES: Record<string, { file: string; what: string }> = {
   analyze: { file: './analyze.js', what: 'analyze a 270 MB VBox.log vs grep -c (ratio ≤ 1.5, RSS < 150 MB)' },
   simulate: { file: './simulate.js', what: 'one simulated year with a corrector and lost ticks (≤ 100 ms)' },
   'parsers-linear': { file: './parsers-linear.js', what: 'parser time grows linearly with input size' },
-  measure: { file: './measure.js', what: 'measure precision against duration on a loopback NTP server' },
+  measure: { file: './measure.js', what: 'measure precision against duration on a loopback NTP server, idle and beside 2 CPU hogs' },
   agent: { file: './agent.js', what: 'scrape latency vs node_exporter, RSS over 10 000 scrapes, idle wake-ups' },
   load: { file: './load.js', what: 'agent under hundreds of concurrent and hostile clients' },
   soak: { file: './soak.js', what: 'long soak: refresh cycles with failing collectors; RSS and fds' },

@@ -120,7 +120,20 @@ export async function refreshNow(agent: AgentProcess, after: number | null, time
 export async function soakScenario(
   agent: AgentProcess,
   dir: string,
-  opts: { seconds: number; refreshMs: number; scrapesPerCycle: number; /** Refresh with SIGHUP after each mutation instead of waiting for the schedule. */ hup?: boolean; minCycles?: number },
+  opts: {
+    seconds: number;
+    refreshMs: number;
+    scrapesPerCycle: number;
+    /** Refresh with SIGHUP after each mutation instead of waiting for the schedule. */
+    hup?: boolean;
+    minCycles?: number;
+    /**
+     * How long a refresh and a scrape may take before they count as failed, ms (default 5 000 and
+     * 10 000). A test on a loaded machine passes long limits: it waits for the event, it does not time it.
+     */
+    refreshTimeoutMs?: number;
+    scrapeTimeoutMs?: number;
+  },
 ): Promise<SoakReport> {
   const t0 = Date.now();
   const n = MUTATIONS.length;
@@ -140,13 +153,13 @@ export async function soakScenario(
     m.apply(dir);
     cycles++;
     if (opts.hup) {
-      if (!(await refreshNow(agent, lastTs))) failed++;
+      if (!(await refreshNow(agent, lastTs, opts.refreshTimeoutMs))) failed++;
     } else {
       await sleep(opts.refreshMs + 200);
     }
     for (let i = 0; i < opts.scrapesPerCycle; i++) {
       scrapeCount++;
-      const r = await get(`${agent.base}/metrics`, 10_000).catch(() => null);
+      const r = await get(`${agent.base}/metrics`, opts.scrapeTimeoutMs ?? 10_000).catch(() => null);
       if (r === null || r.status !== 200 || !r.body.includes('clockdoctor_build_info')) {
         failed++;
         continue;

@@ -98,26 +98,25 @@ describe('one collector failing never fails the others', () => {
     const bin = path.join(tmp, 'bin');
     fs.mkdirSync(bin);
     const pidFile = path.join(tmp, 'dmesg.pid');
-    fs.writeFileSync(path.join(bin, 'dmesg'), `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 60\n`, { mode: 0o755 });
+    // Hangs for 10 minutes: the collection ending at all (in this test's time) shows the timeout fired.
+    fs.writeFileSync(path.join(bin, 'dmesg'), `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 600\n`, { mode: 0o755 });
     const dir = path.join(tmp, 'hang');
     fs.cpSync(CORPUS, dir, { recursive: true });
     const roots: Roots = { procfs: path.join(dir, 'proc'), sysfs: path.join(dir, 'sys'), rootfs: dir, commands: null };
-    const t0 = Date.now();
     const s = await collectSnapshot(roots, {
       live: true,
       timeoutMs: 800,
       collectors: new Set(['kernel-log', 'clocksource', 'cpuinfo']),
       env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
     });
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect(s.sources['kernel-log']?.state).toBe('failed');
     expect(s.sources['kernel-log']?.error).toMatch(/timed out after 800 ms/);
     expect(s.sources['kernel-log']?.durationMs).toBeGreaterThanOrEqual(790);
     expect(s.sources.clocksource?.state).toBe('ok');
     expect(s.sources.cpuinfo?.state).toBe('ok');
-    // The child is gone (SIGTERM, SIGKILL after 500 ms at worst).
+    // The child is gone (SIGTERM, SIGKILL after 500 ms at worst): wait for it, however busy the machine.
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 30_000;
     let alive = true;
     while (alive && Date.now() < deadline) {
       try {
@@ -134,12 +133,11 @@ describe('one collector failing never fails the others', () => {
     const ac = new AbortController();
     const bin = path.join(tmp, 'bin2');
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'dmesg'), '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'dmesg'), '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
     const roots: Roots = { procfs: path.join(tmp, 'none'), sysfs: path.join(tmp, 'none'), rootfs: path.join(tmp, 'none'), commands: null };
-    const t0 = Date.now();
     setTimeout(() => ac.abort(), 200);
-    const s = await collectSnapshot(roots, { live: true, timeoutMs: 30_000, signal: ac.signal, collectors: new Set(['kernel-log']), env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // A 10-minute hang and a 10-minute collector timeout: only the abort can end this within the test.
+    const s = await collectSnapshot(roots, { live: true, timeoutMs: 600_000, signal: ac.signal, collectors: new Set(['kernel-log']), env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
     expect(s.sources['kernel-log']?.state).toBe('failed');
     expect(s.sources['kernel-log']?.error).toBe('cancelled');
   });

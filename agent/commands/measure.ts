@@ -12,7 +12,7 @@ import { InputError, UsageError } from '../errors.js';
 import type { Facts } from '../facts.js';
 import type { Prediction } from '../../simulator/prediction.js';
 import { REFERENCE_FORMS, openReference } from '../measure/open-reference.js';
-import { runMeasurement, type RunOutcome } from '../measure/run.js';
+import { runMeasurement, type RunOptions, type RunOutcome } from '../measure/run.js';
 import { exitCodeFor, formatReport, MEASURE_EXIT, progressLine, type MeasureReport } from '../measure/report.js';
 import { absorbCheck, compareWithModel, tscFix } from '../measure/verdict.js';
 import { printable } from '../util/sanitize.js';
@@ -50,6 +50,8 @@ export interface MeasureIO {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown; isTTY?: boolean };
   signal?: AbortSignal;
+  /** For tests: the clock and the reference of the run (simulated time and server); see RunOptions. */
+  run?: Pick<RunOptions, 'clock' | 'open'>;
 }
 
 async function modelFor(opts: MeasureOptions): Promise<{ facts: Facts | null; prediction: Prediction | null; note: string | null }> {
@@ -71,7 +73,7 @@ async function modelFor(opts: MeasureOptions): Promise<{ facts: Facts | null; pr
 /** Run `measure` with validated options; returns the exit code. Never throws for a reference's misbehaviour. */
 export async function runMeasureCommand(opts: MeasureOptions, io: MeasureIO): Promise<number> {
   // Fail on a malformed --reference before spending a minute on anything.
-  openReference(opts.reference, { roots: opts.roots }).close();
+  (io.run?.open ?? openReference)(opts.reference, { roots: opts.roots }).close();
   const tty = io.stderr.isTTY === true;
   let lastLen = 0;
   // Collect before sampling, not alongside: the collectors (the clock-read-cost one spins on the
@@ -86,6 +88,7 @@ export async function runMeasureCommand(opts: MeasureOptions, io: MeasureIO): Pr
     timeoutMs: opts.timeoutMs,
     roots: opts.roots,
     signal: io.signal,
+    ...io.run,
     onProgress: tty
       ? (p) => {
           const line = progressLine(p.elapsedSeconds, p.durationSeconds, p.measurement);

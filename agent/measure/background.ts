@@ -41,8 +41,10 @@ export interface BackgroundMeasurerOptions {
   /** Per-comparison time limit, ms (default min(interval, 2 s)). */
   timeoutMs?: number;
   roots?: OpenReferenceOptions['roots'];
-  /** For tests: a clock to read. */
+  /** For tests: a clock to read and to wait on (simulated time). */
   clock?: LocalClock;
+  /** For tests: turns `reference` into a Reference (a simulated server). Default: openReference. */
+  open?: (spec: string, opts: OpenReferenceOptions) => Reference;
 }
 
 const MAX_BACKOFF = 64;
@@ -52,8 +54,9 @@ export class BackgroundMeasurer {
   private readonly ref: Reference | null;
   private readonly sampler: Sampler | null;
   private readonly openError: string | null;
-  private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Ends the wait between comparisons when stop() is called. */
+  private stopper: AbortController | null = null;
   private inFlight: AbortController | null = null;
   private backoff = 1;
   private snapshot: MeasureState;
@@ -63,7 +66,7 @@ export class BackgroundMeasurer {
     let ref: Reference | null = null;
     let openError: string | null = null;
     try {
-      ref = openReference(opts.reference, { roots: opts.roots, timeoutMs: opts.timeoutMs ?? Math.min(this.intervalMs, 2000) });
+      ref = (opts.open ?? openReference)(opts.reference, { roots: opts.roots, timeoutMs: opts.timeoutMs ?? Math.min(this.intervalMs, 2000) });
     } catch (err) {
       openError = err instanceof Error ? err.message : String(err);
     }
@@ -87,14 +90,15 @@ export class BackgroundMeasurer {
   start(): void {
     if (this.running || !this.sampler) return;
     this.running = true;
-    this.schedule(0);
+    this.stopper = new AbortController();
+    void this.loop(this.sampler, this.stopper.signal);
   }
 
   /** Stop measuring and release the reference (idempotent). */
   stop(): void {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.stopper?.abort();
+    this.stopper = null;
     this.inFlight?.abort();
     this.ref?.close();
   }
@@ -104,16 +108,24 @@ export class BackgroundMeasurer {
     return this.snapshot;
   }
 
-  private schedule(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-    this.timer.unref();
+  /**
+   * One comparison per interval (times the backoff), measured on the sampler's clock from the start of
+   * one comparison to the next. The waits do not keep the process alive: the agent's server does.
+   */
+  private async loop(sampler: Sampler, stopped: AbortSignal): Promise<void> {
+    let delayMs = 0;
+    for (;;) {
+      await sampler.clock.sleep(delayMs, { signal: stopped, ref: false });
+      if (stopped.aborted) return;
+      const started = sampler.clock.monoNs();
+      await this.tick(sampler);
+      if (stopped.aborted) return;
+      const elapsedMs = Number(sampler.clock.monoNs() - started) / 1e6;
+      delayMs = Math.max(0, this.intervalMs * this.backoff - elapsedMs);
+    }
   }
 
-  private async tick(): Promise<void> {
-    const sampler = this.sampler;
-    if (!this.running || !sampler) return;
-    const started = Date.now();
+  private async tick(sampler: Sampler): Promise<void> {
     this.inFlight = new AbortController();
     try {
       const r = await sampler.poll(this.inFlight.signal);
@@ -138,8 +150,6 @@ export class BackgroundMeasurer {
     } finally {
       this.inFlight = null;
     }
-    const elapsed = Date.now() - started;
-    this.schedule(Math.max(0, this.intervalMs * this.backoff - elapsed));
   }
 
   /** Why the reference could not be opened (bad `--measure.reference`), else null. */

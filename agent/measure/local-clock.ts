@@ -11,6 +11,8 @@
  * W is a step of the wall clock, seen here whatever the reference says.
  */
 
+import { setTimeout as timerSleep } from 'node:timers/promises';
+
 /** A wall-clock step smaller than this is indistinguishable from the W estimate's own noise. */
 export const LOCAL_STEP_MIN_NS = 1_000_000n;
 /** A millisecond edge is only trusted when the two `Date.now()` calls around it were this close. */
@@ -19,15 +21,35 @@ const EDGE_TRIES = 5;
 /** Slack of the cheap step check around its (−1 ms, 0] window (W's own error, a slow read). */
 const QUICK_TOLERANCE_NS = 300_000n;
 
-/** Reads of the local clocks; injectable so tests can simulate steps. */
+/** How a wait on a clock may end early, and whether it keeps the process alive. */
+export interface SleepOptions {
+  /** Ends the wait early (it then resolves; it never rejects). */
+  signal?: AbortSignal;
+  /** false: the wait alone does not keep Node running (the agent's background loop). Default true. */
+  ref?: boolean;
+}
+
+/**
+ * Reads of the local clocks, and waits measured on them; injectable so tests can step the wall clock
+ * or run a whole measurement on simulated time (the reads and the waits must be on one clock, or a
+ * simulated run would wait for real).
+ */
 export interface ClockSource {
   monoNs(): bigint;
   realtimeMs(): number;
+  /** Wait `ms` of this clock's monotonic time. Default: Node's timers. */
+  sleep?(ms: number, opts?: SleepOptions): Promise<void>;
+}
+
+/** Node's timers; an aborted wait resolves at once. */
+export function timerWait(ms: number, opts: SleepOptions = {}): Promise<void> {
+  return timerSleep(Math.max(0, ms), undefined, { signal: opts.signal, ref: opts.ref ?? true }).catch(() => undefined);
 }
 
 export const systemClockSource: ClockSource = {
   monoNs: () => process.hrtime.bigint(),
   realtimeMs: () => Date.now(),
+  sleep: timerWait,
 };
 
 /** A wall-clock step seen as a jump of W. `sizeNs` > 0: the wall clock jumped forward. */
@@ -38,11 +60,18 @@ export interface LocalStep {
 
 export class LocalClock {
   private w: bigint | null = null;
+  private wError: bigint | null = null;
 
   constructor(private readonly src: ClockSource = systemClockSource) {}
 
   monoNs(): bigint {
     return this.src.monoNs();
+  }
+
+  /** Wait `ms` on this clock (simulated time when the source is simulated). Never rejects. */
+  sleep(ms: number, opts: SleepOptions = {}): Promise<void> {
+    if (opts.signal?.aborted) return Promise.resolve();
+    return this.src.sleep ? this.src.sleep(ms, opts) : timerWait(ms, opts);
   }
 
   /** CLOCK_REALTIME at a monotonic instant, using the latest W (calibrate() first). */
@@ -54,6 +83,15 @@ export class LocalClock {
   /** The current W = REALTIME − MONOTONIC in ns, or null before the first calibration. */
   get offsetNs(): bigint | null {
     return this.w;
+  }
+
+  /**
+   * How far W can be off, ns: half the bracket around the millisecond edge it came from (µs), or
+   * about a millisecond when no clean edge could be caught (a busy or preempted vCPU); null before
+   * the first calibration.
+   */
+  get offsetErrorNs(): bigint | null {
+    return this.wError;
   }
 
   /**
@@ -70,16 +108,18 @@ export class LocalClock {
       const d = BigInt(this.src.realtimeMs()) * 1_000_000n - (mono + this.w);
       if (d > -QUICK_TOLERANCE_NS - 1_000_000n && d < QUICK_TOLERANCE_NS) return null;
     }
-    const w = this.estimateW();
-    if (w === null) return null;
+    const est = this.estimateW();
+    if (est === null) return null;
     const prev = this.w;
     if (prev === null) {
-      this.w = w;
+      this.w = est.w;
+      this.wError = est.errorNs;
       return null;
     }
-    const d = w - prev;
+    const d = est.w - prev;
     if (d >= LOCAL_STEP_MIN_NS || d <= -LOCAL_STEP_MIN_NS) {
-      this.w = w;
+      this.w = est.w;
+      this.wError = est.errorNs;
       return { monoNs: this.src.monoNs(), sizeNs: d };
     }
     // Keep the first estimate of a run: W is constant between steps, and re-using it keeps the
@@ -87,7 +127,7 @@ export class LocalClock {
     return null;
   }
 
-  private estimateW(): bigint | null {
+  private estimateW(): { w: bigint; errorNs: bigint } | null {
     for (let attempt = 0; attempt < EDGE_TRIES; attempt++) {
       let before = this.src.monoNs();
       let ms = this.src.realtimeMs();
@@ -100,8 +140,9 @@ export class LocalClock {
         if (m !== ms) {
           // The edge lies between the previous read and this one.
           if (m - ms === 1 && a - before <= EDGE_BRACKET_MAX_NS) {
+            // The edge is somewhere in [before, a]: the estimate is at most half of that away.
             const edgeMono = (before + after + b + a) / 4n;
-            return BigInt(m) * 1_000_000n - edgeMono;
+            return { w: BigInt(m) * 1_000_000n - edgeMono, errorNs: (a - before + 1n) / 2n + 1n };
           }
           break;
         }
@@ -114,7 +155,10 @@ export class LocalClock {
     // Could not catch a clean edge (a busy or preempted vCPU): fall back to a coarse estimate only
     // when nothing better is known, never to replace a good one.
     if (this.w !== null) return null;
-    const mono = this.src.monoNs();
-    return BigInt(this.src.realtimeMs()) * 1_000_000n + 500_000n - mono;
+    const before = this.src.monoNs();
+    const ms = this.src.realtimeMs();
+    const after = this.src.monoNs();
+    // REALTIME was in [ms, ms + 1) at some instant in [before, after]: ±0.5 ms plus that bracket.
+    return { w: BigInt(ms) * 1_000_000n + 500_000n - (before + after) / 2n, errorNs: 500_000n + (after - before + 1n) / 2n + 1n };
   }
 }

@@ -37,6 +37,12 @@ export interface RateServerOptions {
   jumpSeconds?: number;
   /** Port to bind (0 = any free one). */
   port?: number;
+  /**
+   * The clock to serve from. Pass the client's own LocalClock and both sides share one estimate of
+   * REALTIME − MONOTONIC: then the served offset is exactly 0 at rate 0, and a sample's offset error is
+   * bounded by half its round trip — what a test can assert on a machine of any speed.
+   */
+  clock?: LocalClock;
 }
 
 export interface RateServer {
@@ -50,7 +56,7 @@ export interface RateServer {
 export async function startRateServer(opts: RateServerOptions = {}): Promise<RateServer> {
   const ratePpm = opts.ratePpm ?? 0;
   const mode = opts.mode ?? 'normal';
-  const clock = new LocalClock();
+  const clock = opts.clock ?? new LocalClock();
   clock.calibrate();
   const mono0 = clock.monoNs();
   const s0 = clock.realtimeNs(mono0);

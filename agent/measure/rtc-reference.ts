@@ -11,7 +11,6 @@
  * independent — such writes show up as reference steps.
  */
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalClock } from './local-clock.js';
 import { ReferenceFailure, type Reference, type ReferenceSample } from './reference.js';
 import { sysPath, type Roots } from '../roots.js';
@@ -65,7 +64,7 @@ export class RtcReference implements Reference {
       const since = start - this.lastEdgeMono;
       const next = this.lastEdgeMono + (since / 1_000_000_000n + 1n) * 1_000_000_000n;
       const wakeNs = next - SPIN_BEFORE_NS - clock.monoNs();
-      if (wakeNs > 0n) await sleep(Number(wakeNs / 1_000_000n), undefined, { signal }).catch(() => undefined);
+      if (wakeNs > 0n) await clock.sleep(Number(wakeNs / 1_000_000n), { signal });
       value = this.read();
       let prevMono = clock.monoNs();
       const spinEnd = next + SPIN_AFTER_NS;
@@ -81,7 +80,7 @@ export class RtcReference implements Reference {
     value = this.read();
     while (clock.monoNs() < limit) {
       if (signal?.aborted) throw new ReferenceFailure('aborted', 'timeout');
-      await sleep(COARSE_POLL_MS);
+      await clock.sleep(COARSE_POLL_MS);
       const v = this.read();
       const m = clock.monoNs();
       if (v !== value) return this.edge(clock, v, value, prevMono, m);

@@ -2,9 +2,8 @@
  * One measurement run for `clockdoctor measure` and the benchmark: poll the reference every interval
  * for the duration, give up early when the reference is clearly not there, and return the measurement.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { openReference, type OpenReferenceOptions } from './open-reference.js';
-import type { ReferenceFailure } from './reference.js';
+import type { Reference, ReferenceFailure } from './reference.js';
 import { Sampler, type FailureCounts, type Measurement } from './sampler.js';
 import type { LocalClock } from './local-clock.js';
 
@@ -20,7 +19,10 @@ export interface RunOptions {
   timeoutMs?: number;
   roots?: OpenReferenceOptions['roots'];
   signal?: AbortSignal;
+  /** The clock to measure and to wait on (tests: simulated time). Default: this machine's. */
   clock?: LocalClock;
+  /** Turns `reference` into a Reference (tests: a simulated server). Default: openReference. */
+  open?: (spec: string, opts: OpenReferenceOptions) => Reference;
   /** Called after every poll. */
   onProgress?: (p: RunProgress) => void;
 }
@@ -47,7 +49,7 @@ export interface RunOutcome {
 }
 
 export async function runMeasurement(opts: RunOptions): Promise<RunOutcome> {
-  const ref = openReference(opts.reference, { roots: opts.roots, timeoutMs: opts.timeoutMs ?? Math.min(Math.max(opts.intervalMs, 200), 2000) });
+  const ref = (opts.open ?? openReference)(opts.reference, { roots: opts.roots, timeoutMs: opts.timeoutMs ?? Math.min(Math.max(opts.intervalMs, 200), 2000) });
   const sampler = new Sampler(ref, { clock: opts.clock });
   let intervalMs = opts.intervalMs;
   let failure: RunOutcome['failure'] = null;
@@ -81,7 +83,7 @@ export async function runMeasurement(opts: RunOptions): Promise<RunOutcome> {
       next += BigInt(intervalMs) * 1_000_000n;
       if (next > endNs) break;
       const waitMs = Number(next - sampler.clock.monoNs()) / 1e6;
-      if (waitMs > 0) await sleep(waitMs, undefined, { signal: opts.signal }).catch(() => undefined);
+      if (waitMs > 0) await sampler.clock.sleep(waitMs, { signal: opts.signal });
     }
     const measurement = sampler.measure();
     const interrupted = opts.signal?.aborted === true;

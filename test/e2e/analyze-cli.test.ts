@@ -182,17 +182,19 @@ describe('bad inputs: one clear line naming the file, the right exit code, no st
     expect(r.status).toBe(1);
   });
 
-  it('a large random file is refused from its head, in bounded time', () => {
+  it('a large random file is refused from its head, without reading the rest', () => {
+    // 4 MB of binary, then a sparse hole to 1 TB: reading all of it would take far longer than this
+    // test may run on any machine, so finishing at all shows the verdict came from the head (no stopwatch).
     const p = path.join(tmp, 'random.bin');
     const fd = fs.openSync(p, 'w');
     const chunk = Buffer.alloc(4 * 1024 * 1024);
     for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24;
-    for (let i = 0; i < 16; i++) fs.writeSync(fd, chunk);
+    fs.writeSync(fd, chunk);
+    fs.ftruncateSync(fd, 2 ** 40);
     fs.closeSync(fd);
     const r = run([p]);
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('binary');
-    expect(r.ms).toBeLessThan(10_000);
   });
 });
 

@@ -13,17 +13,21 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-const cli = (args: string[]) => execa('node', [CLI, 'measure', ...args], { reject: false, timeout: 30_000 });
+const cli = (args: string[]) => execa('node', [CLI, 'measure', ...args], { reject: false, timeout: 60_000 });
 
 describe.concurrent('clockdoctor measure (CLI)', () => {
   it('measures a server 250 ppm fast and prints JSON', async () => {
     const s = await startRateServer({ ratePpm: 250 });
     servers.push(s);
-    const r = await cli(['--reference', s.url, '--duration', '4s', '--interval', '250ms', '--json', '--no-model', '--max-drift-ppm', '1000']);
+    // --timeout 5s: a reply this machine was slow to read is noise to the fit, not a lost sample.
+    const r = await cli(['--reference', s.url, '--duration', '4s', '--interval', '250ms', '--timeout', '5s', '--json', '--no-model', '--max-drift-ppm', '1000']);
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout) as MeasureReport;
     const truth = (1 / (1 + 250e-6) - 1) * 1e6;
-    expect(Math.abs(j.driftPpm! - truth)).toBeLessThanOrEqual(Math.max(j.uncertaintyPpm!, 5));
+    // What this real run proves: the truth inside the interval it prints, from enough samples.
+    expect(Number.isFinite(j.uncertaintyPpm)).toBe(true);
+    expect(Math.abs(j.driftPpm! - truth), JSON.stringify(j)).toBeLessThanOrEqual(j.uncertaintyPpm!);
+    expect(j.samples).toBeGreaterThanOrEqual(j.attempts / 2);
     expect(j.exitCode).toBe(0);
     expect(r.exitCode).toBe(0);
   });
@@ -47,7 +51,7 @@ describe.concurrent('clockdoctor measure (CLI)', () => {
   it('exit 69 for kiss-o-death DENY', async () => {
     const s = await startRateServer({ mode: 'kod-deny' });
     servers.push(s);
-    const r = await cli(['--reference', s.url, '--no-model']);
+    const r = await cli(['--reference', s.url, '--timeout', '10s', '--no-model']);
     expect(r.exitCode).toBe(69);
     expect(r.stderr).toMatch(/kiss-o'-death DENY: the server refuses to serve us/);
   });

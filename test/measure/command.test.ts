@@ -1,13 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { measureOptionsFrom, runMeasureCommand } from '../../agent/commands/measure.js';
+import { describe, expect, it } from 'vitest';
+import { measureOptionsFrom, runMeasureCommand, type MeasureOptions } from '../../agent/commands/measure.js';
 import { UsageError } from '../../agent/errors.js';
 import { formatReport, MEASURE_EXIT, type MeasureReport } from '../../agent/measure/report.js';
-import { startRateServer, type RateServer } from '../../agent/measure/rate-server.js';
-
-const servers: RateServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
+import { SimClock } from '../helpers/sim-clock.js';
+import { SimReference, truthPpm, type SimServerOptions } from '../helpers/sim-reference.js';
 
 function io(tty = false): { out: () => string; err: () => string; io: Parameters<typeof runMeasureCommand>[1] } {
   let o = '';
@@ -37,66 +33,82 @@ describe('measure options', () => {
   });
 });
 
-describe.concurrent('measure exit codes and output', () => {
+/** Run the command on simulated time against a simulated server (the command's logic, not the network). */
+async function simCommand(server: SimServerOptions, opts: Partial<MeasureOptions> & { durationMs: number; intervalMs: number }, c: ReturnType<typeof io>, abortAtMs?: number): Promise<number> {
+  const sim = new SimClock();
+  const ref = new SimReference(sim, { timeoutMs: opts.timeoutMs ?? 150, ...server });
+  const ac = new AbortController();
+  if (abortAtMs !== undefined) void sim.sleep(abortAtMs).then(() => ac.abort());
+  return sim.drive(
+    runMeasureCommand(
+      { reference: ref.name, json: false, model: false, maxDriftPpm: null, ...opts },
+      { ...c.io, signal: ac.signal, run: { clock: sim.localClock(), open: () => ref } },
+    ),
+  );
+}
+
+describe('measure exit codes and output (simulated time)', () => {
   it('69 when the reference never answers, with the reason on stderr and in the JSON', async () => {
-    const s = await startRateServer({ mode: 'silent' });
-    servers.push(s);
     const c = io();
-    const code = await runMeasureCommand({ reference: s.url, durationMs: 30_000, intervalMs: 200, timeoutMs: 150, json: true, model: false, maxDriftPpm: null }, c.io);
+    const code = await simCommand({ behaviour: () => 'silent' }, { durationMs: 30_000, intervalMs: 200, timeoutMs: 150, json: true }, c);
     expect(code).toBe(MEASURE_EXIT.unavailable);
     const r = JSON.parse(c.out()) as MeasureReport;
-    expect(r).toMatchObject({ driftPpm: null, exitCode: 69 });
+    expect(r).toMatchObject({ driftPpm: null, exitCode: 69, attempts: 3, failedPolls: { timeout: 3 } });
     expect(r.error).toMatch(/no reply/);
-    expect(c.err()).toMatch(/^clockdoctor: measure: no reply from ntp:\/\/127\.0\.0\.1:\d+/);
+    expect(c.err()).toMatch(/^clockdoctor: measure: no reply from ntp:\/\/sim\.invalid:123 within 150 ms/);
   });
 
   it('76 when the reference answers with nothing usable', async () => {
-    const s = await startRateServer({ mode: 'wrong-mode' });
-    servers.push(s);
     const c = io();
-    const code = await runMeasureCommand({ reference: s.url, durationMs: 30_000, intervalMs: 200, timeoutMs: 150, json: false, model: false, maxDriftPpm: null }, c.io);
+    const code = await simCommand({ behaviour: () => 'reject' }, { durationMs: 30_000, intervalMs: 200, timeoutMs: 150 }, c);
     expect(code).toBe(MEASURE_EXIT.protocol);
     expect(c.out()).toMatch(/no drift measured: .*wrong mode 3/);
   });
 
+  it('1 for a drift beyond what is absorbed, 0 within --max-drift-ppm; the JSON agrees with itself', async () => {
+    const c = io();
+    const code = await simCommand({ ratePpm: 37, seed: 9 }, { durationMs: 30_000, intervalMs: 500, json: true }, c);
+    const r = JSON.parse(c.out()) as MeasureReport;
+    expect(Math.abs(r.driftPpm! - truthPpm(37))).toBeLessThanOrEqual(r.uncertaintyPpm!);
+    expect(r).toMatchObject({ samples: 61, attempts: 61, failedPolls: {}, steps: [], error: null });
+    // −37 ppm with nothing correcting it (--no-model: no daemon known) is beyond → exit 1.
+    expect(code).toBe(1);
+    expect(r.exitCode).toBe(1);
+    expect(r.secondsPerDay!).toBeCloseTo((r.driftPpm! * 86400) / 1e6, 9);
+    expect(c.err()).toBe('');
+    const within = io();
+    expect(await simCommand({ ratePpm: 37, seed: 9 }, { durationMs: 30_000, intervalMs: 500, maxDriftPpm: 40 }, within)).toBe(0);
+    expect(within.out()).toMatch(/within --max-drift-ppm 40/);
+  });
+
   it('0 within --max-drift-ppm; a text report and a progress bar on a TTY', async () => {
-    const s = await startRateServer({ ratePpm: 20 });
-    servers.push(s);
     const c = io(true);
-    const code = await runMeasureCommand({ reference: s.url, durationMs: 3000, intervalMs: 250, json: false, model: false, maxDriftPpm: 1000 }, c.io);
+    const code = await simCommand({ ratePpm: 20, seed: 3 }, { durationMs: 3000, intervalMs: 250, maxDriftPpm: 1000 }, c);
     expect(code).toBe(0);
     expect(c.err()).toMatch(/\r\[#+-*\] \d+\/3 s {2}\d+ samples/);
     // The bar is erased at the end so the report starts clean.
     expect(c.err().endsWith('\r')).toBe(true);
-    expect(c.out()).toMatch(/^clockdoctor measure — ntp:\/\/127\.0\.0\.1:\d+: \d+ sample\(s\)/);
+    expect(c.out()).toMatch(/^clockdoctor measure — ntp:\/\/sim\.invalid:123: 13 sample\(s\)/);
     expect(c.out()).toMatch(/drift +-\d+\.\d+ ± \d+\.\d+ ppm \(3σ\) — this clock runs slow/);
     expect(c.out()).toMatch(/within --max-drift-ppm 1000/);
     expect(c.out()).toMatch(/model +not compared \(--no-model\)/);
   });
 
   it('130 when interrupted before a drift; a far-off reference gets a note', async () => {
-    const s = await startRateServer();
-    servers.push(s);
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 300);
     const c = io();
-    const code = await runMeasureCommand({ reference: s.url, durationMs: 30_000, intervalMs: 1000, json: false, model: false, maxDriftPpm: null }, { ...c.io, signal: ac.signal });
+    const code = await simCommand({ seed: 1 }, { durationMs: 30_000, intervalMs: 1000 }, c, 300);
     expect(code).toBe(MEASURE_EXIT.interrupted);
     expect(c.err()).toMatch(/interrupted after 1 valid sample\(s\): a drift needs 3/);
 
-    const years = await startRateServer({ mode: 'jump', jumpAfter: 0 });
-    servers.push(years);
     const d = io();
-    await runMeasureCommand({ reference: years.url, durationMs: 1000, intervalMs: 250, json: false, model: false, maxDriftPpm: null }, d.io);
+    await simCommand({ seed: 2, jump: { after: 0, seconds: 3 * 365 * 86400 } }, { durationMs: 1000, intervalMs: 250 }, d);
     expect(d.out()).toMatch(/offset now +\+3\.00 years \(this clock is behind the reference\)/);
     expect(d.out()).toMatch(/differ by more than 1000 s: one of them is badly wrong/);
   });
 
   it('no progress output when stderr is not a TTY', async () => {
-    const s = await startRateServer();
-    servers.push(s);
     const c = io(false);
-    await runMeasureCommand({ reference: s.url, durationMs: 1000, intervalMs: 250, json: true, model: false, maxDriftPpm: null }, c.io);
+    await simCommand({ seed: 4 }, { durationMs: 1000, intervalMs: 250, json: true }, c);
     expect(c.err()).toBe('');
   });
 });

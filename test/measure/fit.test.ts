@@ -128,12 +128,15 @@ describe('fitDrift', () => {
     expect(Math.abs(without.driftPpm - 10)).toBeGreaterThan(Math.abs(withBreak.driftPpm - 10));
   });
 
-  it('stays bounded on long windows by sampling Theil–Sen pairs', () => {
+  it('on long windows, sampling Theil–Sen pairs (maxPairs) keeps the answer right and reproducible', () => {
+    // Its speed is a bench number (npm run bench -- measure), not a test: here, that bounding the pairs
+    // costs no correctness and that the sampling is seeded (the same window gives the same fit).
     const s = series(-5e-6, 2000, 1, 20e-6, 11);
-    const t0 = performance.now();
     const f = fitDrift(s, { maxPairs: 20_000 })!;
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(Math.abs(f.driftPpm + 5)).toBeLessThan(f.uncertaintyPpm!);
+    expect(fitDrift(s, { maxPairs: 20_000 })).toEqual(f);
+    const more = fitDrift(s, { maxPairs: 100_000 })!;
+    expect(Math.abs(f.driftPpm - more.driftPpm)).toBeLessThan(f.uncertaintyPpm!);
   });
 
   it('t3sigma tends to 3 and grows for few degrees of freedom', () => {

@@ -63,11 +63,11 @@ describe('hostile lines stay linear', () => {
     'quoting prefixes': `${'> '.repeat(30_000)}00:00:00.000000 TM: x`,
   };
   it.each(Object.entries(cases))('%s', (_name, text) => {
+    // Backtracking blow-ups on these lines take minutes to forever; a linear parser takes milliseconds.
+    // The test's own limit tells them apart on any machine; the speed itself is `npm run bench -- parsers-linear`.
     const lines = `${text}\n`.repeat(20);
-    const started = Date.now();
     parseText(createVboxParser(), lines);
     looksLikeVboxLog(lines.slice(0, 64 * 1024));
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 

@@ -25,9 +25,9 @@ describe('FIFOs under the roots', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('fails those collectors quickly with a reason and still serves the rest', async () => {
-    const started = Date.now();
-    const snap = await collectSnapshot(rootsFromCapture(dir), { live: false, timeoutMs: 5000 });
-    expect(Date.now() - started).toBeLessThan(4000);
+    // A 10-minute collector timeout: the collection ending within this test at all shows no read
+    // blocked on a pipe (and the errors below say why, not "timed out").
+    const snap = await collectSnapshot(rootsFromCapture(dir), { live: false, timeoutMs: 600_000 });
     for (const name of ['timer-list', 'cpuinfo', 'cmdline']) {
       expect(snap.sources[name]?.state, name).toBe('failed');
       expect(snap.sources[name]?.error, name).toMatch(/not a regular file/);
