@@ -1,6 +1,11 @@
 /**
  * The only place that names /proc, /sys and / . Every path the agent reads is built from Roots, so a
  * test (or `--from DIR`) can point the whole agent at a captured tree.
+ *
+ * Each root is also a fence: a file read under a root must really be inside it, after every symbolic
+ * link is followed (agent/sources/io.ts `openInside`). Live sysfs is full of links that stay inside
+ * (`/sys/class/rtc/rtc0` → `../../devices/…`), which is fine; a capture whose
+ * `sys/class/dmi/id/sys_vendor` links to `/etc/shadow` is not read.
  */
 import path from 'node:path';
 
@@ -16,6 +21,9 @@ export interface Roots {
   commands: string | null;
 }
 
+/** Which root a relative path hangs off. `commands` is the capture's command-output folder. */
+export type Area = 'procfs' | 'sysfs' | 'rootfs' | 'commands';
+
 export const DEFAULT_ROOTS: Roots = { procfs: '/proc', sysfs: '/sys', rootfs: '/', commands: null };
 
 /** Roots of a capture directory written by `clockdoctor collect` (files at their original paths). */
@@ -26,6 +34,20 @@ export function rootsFromCapture(dir: string): Roots {
     rootfs: dir,
     commands: path.join(dir, 'commands'),
   };
+}
+
+/** The directory an area's paths are confined to; null for `commands` on a live system (nothing captured). */
+export function areaRoot(roots: Roots, area: Area): string | null {
+  switch (area) {
+    case 'procfs':
+      return roots.procfs;
+    case 'sysfs':
+      return roots.sysfs;
+    case 'rootfs':
+      return roots.rootfs;
+    case 'commands':
+      return roots.commands;
+  }
 }
 
 export const procPath = (roots: Roots, ...parts: string[]): string => path.join(roots.procfs, ...parts);
