@@ -53,3 +53,11 @@ export function areaRoot(roots: Roots, area: Area): string | null {
 export const procPath = (roots: Roots, ...parts: string[]): string => path.join(roots.procfs, ...parts);
 export const sysPath = (roots: Roots, ...parts: string[]): string => path.join(roots.sysfs, ...parts);
 export const rootPath = (roots: Roots, ...parts: string[]): string => path.join(roots.rootfs, ...parts);
+
+/**
+ * The kernel's own name for one of this process's open descriptors: `/proc/self/fd/N`. Always the
+ * real /proc (not --path.procfs): it is about this process, not the system being read. Paths below
+ * it resolve from the very file or directory that was opened, whatever its path names later — the
+ * way to get openat(2) semantics from an API that takes paths.
+ */
+export const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;

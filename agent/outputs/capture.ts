@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Snapshot } from '../snapshot.js';
 import { createExclusiveSync, type Area, type RecordedFile } from '../sources/io.js';
+import { fdPath } from '../roots.js';
 import { UsageError } from '../errors.js';
 
 /** Where each area lives inside a capture (the inverse of roots.ts `rootsFromCapture`). */
@@ -120,7 +121,7 @@ export function prepareCaptureDir(dir: string, force: boolean): CaptureDir {
     if (why !== null) throw new CaptureError(why, dir);
     // mkdir's mode passes through the umask; the directory must be 0700 whatever the umask.
     if (created) fs.fchmodSync(fd, 0o700);
-    const viaFd = `/proc/self/fd/${fd}`;
+    const viaFd = fdPath(fd);
     const base = fs.existsSync(viaFd) ? viaFd : fs.realpathSync(abs);
     if (!force && fs.readdirSync(base).length > 0) {
       throw new UsageError(`${dir}: directory is not empty; choose a new one or pass --force to write into it`);

@@ -16,6 +16,7 @@ import fs from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { createExclusive } from '../sources/io.js';
+import { fdPath } from '../roots.js';
 
 export const TEXTFILE_NAME = 'clockdoctor.prom';
 
@@ -30,7 +31,7 @@ export function textfileTempName(): string {
 /** Open DIR once; paths under `/proc/self/fd/N` then name exactly that directory. */
 async function openDir(dir: string): Promise<{ base: string; close: () => Promise<void>; sync: () => Promise<void> }> {
   const fh = await fs.open(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
-  const viaFd = `/proc/self/fd/${fh.fd}`;
+  const viaFd = fdPath(fh.fd);
   const usable = await fs.access(viaFd).then(() => true, () => false);
   return {
     base: usable ? viaFd : dir,

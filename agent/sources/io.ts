@@ -11,7 +11,7 @@
 import fs from 'node:fs/promises';
 import fsSync, { constants as fsConstants, type Stats } from 'node:fs';
 import path from 'node:path';
-import { areaRoot, procPath, rootPath, sysPath, type Area, type Roots } from '../roots.js';
+import { areaRoot, fdPath, procPath, rootPath, sysPath, type Area, type Roots } from '../roots.js';
 
 export type { Area } from '../roots.js';
 
@@ -360,7 +360,7 @@ function wrongKind(p: string, st: Stats, wantDir: boolean): NodeJS.ErrnoExceptio
 /** The path the kernel gives an open descriptor, or null where /proc is not mounted. */
 async function descriptorPath(fd: number): Promise<string | null> {
   try {
-    return await fs.readlink(`/proc/self/fd/${fd}`);
+    return await fs.readlink(fdPath(fd));
   } catch {
     return null;
   }
@@ -384,7 +384,7 @@ export async function openInside(root: string, rel: string, opts: InsideOptions 
     const same = where !== null ? isInside(realRoot, where) : stat.dev === before.dev && stat.ino === before.ino;
     if (!same) throw outside(path.join(root, rel), root, where ?? real);
     if (wantDir ? !stat.isDirectory() : !stat.isFile()) throw wrongKind(real, stat, wantDir);
-    return { fh, real, stat, viaFd: where !== null ? `/proc/self/fd/${fh.fd}` : null };
+    return { fh, real, stat, viaFd: where !== null ? fdPath(fh.fd) : null };
   } catch (err) {
     await fh.close();
     throw err;
