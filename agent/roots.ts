@@ -19,6 +19,12 @@ export interface Roots {
    * where commands are run instead.
    */
   commands: string | null;
+  /**
+   * A capture's directory, when reading one: then every read is confined to it as a whole (a link
+   * from `sys/…` to `proc/…` of the same capture is fine; `proc` itself linking to the live /proc is
+   * not). Absent or null for a live system, where each root is its own fence.
+   */
+  capture?: string | null;
 }
 
 /** Which root a relative path hangs off. `commands` is the capture's command-output folder. */
@@ -33,10 +39,11 @@ export function rootsFromCapture(dir: string): Roots {
     sysfs: path.join(dir, 'sys'),
     rootfs: dir,
     commands: path.join(dir, 'commands'),
+    capture: dir,
   };
 }
 
-/** The directory an area's paths are confined to; null for `commands` on a live system (nothing captured). */
+/** The directory an area's paths hang off; null for `commands` on a live system (nothing captured). */
 export function areaRoot(roots: Roots, area: Area): string | null {
   switch (area) {
     case 'procfs':
@@ -48,6 +55,17 @@ export function areaRoot(roots: Roots, area: Area): string | null {
     case 'commands':
       return roots.commands;
   }
+}
+
+/**
+ * Where a path of an area is fenced: the capture directory with the path relative to it, or (live)
+ * the area's own root. Null when the area has no root.
+ */
+export function fenceOf(roots: Roots, area: Area, rel: string): { root: string; rel: string } | null {
+  const base = areaRoot(roots, area);
+  if (base === null) return null;
+  if (roots.capture === undefined || roots.capture === null) return { root: base, rel };
+  return { root: roots.capture, rel: path.relative(roots.capture, path.join(base, rel)) || '.' };
 }
 
 export const procPath = (roots: Roots, ...parts: string[]): string => path.join(roots.procfs, ...parts);

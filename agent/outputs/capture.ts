@@ -101,7 +101,9 @@ function openDir(dir: string): number {
     return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
   } catch (err) {
     const c = code(err);
-    if (c === 'ELOOP') throw new CaptureError('is a symbolic link; collect writes only into a real directory (give the directory it points to, if it is yours)', dir);
+    // O_DIRECTORY|O_NOFOLLOW on a link is ENOTDIR on Linux (ELOOP elsewhere): ask lstat which it was.
+    const link = (c === 'ELOOP' || c === 'ENOTDIR') && fs.lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+    if (link) throw new CaptureError('is a symbolic link; collect writes only into a real directory (give the directory it points to, if it is yours)', dir);
     if (c === 'ENOTDIR') throw new UsageError(`${dir}: exists and is not a directory`);
     throw new CaptureError(`cannot open it: ${c ?? String(err)}`, dir);
   }

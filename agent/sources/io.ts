@@ -11,7 +11,7 @@
 import fs from 'node:fs/promises';
 import fsSync, { constants as fsConstants, type Stats } from 'node:fs';
 import path from 'node:path';
-import { areaRoot, fdPath, procPath, rootPath, sysPath, type Area, type Roots } from '../roots.js';
+import { fdPath, fenceOf, procPath, rootPath, sysPath, type Area, type Roots } from '../roots.js';
 
 export type { Area } from '../roots.js';
 
@@ -144,18 +144,21 @@ export class SourceIO {
     this.recorded.push({ area, rel, content: buf });
   }
 
-  /** The area's root and its real path; a missing root (or `commands` on a live system) is ENOENT. */
-  private async fence(area: Area): Promise<{ root: string; realRoot: string }> {
-    const root = areaRoot(this.roots, area);
-    if (root === null) throw errnoError('ENOENT', `${area}: nothing captured`);
-    let real = this.realRoots.get(root);
+  /**
+   * The fence of `rel` in `area` (see roots.ts `fenceOf`) and the fence's real path; a missing root
+   * (or `commands` on a live system) is ENOENT.
+   */
+  private async fence(area: Area, rel: string): Promise<{ root: string; rel: string; realRoot: string }> {
+    const f = fenceOf(this.roots, area, rel);
+    if (f === null) throw errnoError('ENOENT', `${area}: nothing captured`);
+    let real = this.realRoots.get(f.root);
     if (real === undefined) {
-      real = fs.realpath(root);
+      real = fs.realpath(f.root);
       // A root that is missing now may appear later (a test creating it); only successes are kept.
-      real.catch(() => this.realRoots.delete(root));
-      this.realRoots.set(root, real);
+      real.catch(() => this.realRoots.delete(f.root));
+      this.realRoots.set(f.root, real);
     }
-    return { root, realRoot: await real };
+    return { ...f, realRoot: await real };
   }
 
   /** Remember a refused link for the collector's status, and pass the error on. */
@@ -173,8 +176,8 @@ export class SourceIO {
   async readText(area: Area, rel: string, opts: { signal?: AbortSignal; record?: boolean; maxBytes?: number } = {}): Promise<ReadResult> {
     const p = this.resolve(area, rel);
     try {
-      const { root, realRoot } = await this.fence(area);
-      const buf = await readCapped(root, rel, realRoot, opts.maxBytes ?? MAX_FILE_BYTES, opts.signal);
+      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+      const buf = await readCapped(root, inRoot, realRoot, opts.maxBytes ?? MAX_FILE_BYTES, opts.signal);
       if (opts.record !== false) this.record(area, rel, buf);
       return { state: 'ok', text: buf.toString('utf8'), path: p };
     } catch (err) {
@@ -188,8 +191,8 @@ export class SourceIO {
     const p = this.resolve(area, rel);
     let fh: fs.FileHandle | undefined;
     try {
-      const { root, realRoot } = await this.fence(area);
-      ({ fh } = await openInside(root, rel, { realRoot }));
+      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+      ({ fh } = await openInside(root, inRoot, { realRoot }));
       const buf = Buffer.alloc(n);
       const { bytesRead } = await fh.read(buf, 0, n, 0);
       const out = buf.subarray(0, bytesRead);
@@ -207,8 +210,8 @@ export class SourceIO {
   async listDir(area: Area, rel: string): Promise<{ state: 'ok'; names: string[]; path: string } | Exclude<ReadResult, { state: 'ok' }>> {
     const p = this.resolve(area, rel);
     try {
-      const { root, realRoot } = await this.fence(area);
-      const names = await readDirInside(root, rel, { realRoot });
+      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+      const names = await readDirInside(root, inRoot, { realRoot });
       return { state: 'ok', names, path: p };
     } catch (err) {
       this.noteRefusal(p, err);
@@ -219,8 +222,8 @@ export class SourceIO {
   /** Whether a directory exists inside its root (recorded as an empty directory when it does). */
   async dirExists(area: Area, rel: string): Promise<boolean> {
     try {
-      const { root, realRoot } = await this.fence(area);
-      const st = await fs.stat(await resolveInside(root, rel, { realRoot }));
+      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+      const st = await fs.stat(await resolveInside(root, inRoot, { realRoot }));
       if (st.isDirectory()) this.record(area, rel, null);
       return st.isDirectory();
     } catch (err) {
