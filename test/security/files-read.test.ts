@@ -18,7 +18,7 @@ import { openInside, readDirInside, resolveInside } from '../../agent/sources/io
 import { checkCommand } from '../../agent/commands/check.js';
 import { collectCommand } from '../../agent/commands/collect.js';
 import { runCommand } from '../helpers/run-command.js';
-import { get, startAgent } from '../daemon/processes.js';
+import { get, startAgent, waitFor } from '../daemon/processes.js';
 
 const CAPTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'captures', 'firecracker-kvm-6.18-collected');
 const MARK = `SECRET-${randomBytes(8).toString('hex')}`;
@@ -76,9 +76,12 @@ describe('a link to a file outside the capture', () => {
     const dir = plant('agent', 'sys/class/dmi/id/sys_vendor', path.join(outside, 'secret'));
     const a = await startAgent(['--from', dir]);
     try {
-      const m = await get(`${a.url}/metrics`);
+      // Listening comes before the first refresh ends: wait for the snapshot's series.
+      const m = await waitFor('the first snapshot', async () => {
+        const r = await get(`${a.url}/metrics`);
+        return /clockdoctor_collector_success\{collector="hypervisor"\}/.test(r.text) ? r : null;
+      });
       expect(m.status).toBe(200);
-      expect(m.text).toMatch(/clockdoctor_collector_success\{collector="hypervisor"\}/);
       expect(m.text).not.toContain(MARK);
     } finally {
       await a.stop();
