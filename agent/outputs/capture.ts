@@ -147,11 +147,6 @@ export function captureRel(f: Pick<RecordedFile, 'area' | 'rel'>): string {
   return rel === '.' ? '' : rel.replace(/\/$/, '');
 }
 
-/** Path of a recorded file inside the capture DIR (for tools that want the full path). */
-export function capturePath(dir: string, f: Pick<RecordedFile, 'area' | 'rel'>): string {
-  return path.join(path.resolve(dir), captureRel(f));
-}
-
 /** Create (0700) or check every directory of `relDir` under the capture: real directories, ours, not writable by others. */
 function ensureDirs(cap: CaptureDir, relDir: string): void {
   let rel = '';
