@@ -40,11 +40,25 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function runOne(c: Collector, io: SourceIO, opts: CollectOptions, timeoutMs: number): Promise<Outcome> {
+/**
+ * The status text: the source's own reason or note, plus every link the collector's reads refused to
+ * follow out of its root (a source may carry on without such a file; the user still hears why it is
+ * missing). Undefined when there is nothing to say.
+ */
+function statusText(error: string | undefined, refused: readonly string[]): string | undefined {
+  const extra = refused.filter((r) => error === undefined || !error.includes(r));
+  if (extra.length === 0) return error;
+  const text = `refused: ${extra.join('; ')}`;
+  return error === undefined ? text : `${error}; ${text}`;
+}
+
+async function runOne(c: Collector, shared: SourceIO, opts: CollectOptions, timeoutMs: number): Promise<Outcome> {
   const t0 = performance.now();
+  const io = shared.child();
   const ms = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
-  const done = (state: SourceStatus['state'], path: string | null, error?: string, facts: unknown = null): Outcome => {
+  const done = (state: SourceStatus['state'], path: string | null, reason?: string, facts: unknown = null): Outcome => {
     const status: SourceStatus = { state, durationMs: ms() };
+    const error = statusText(reason, io.refused);
     if (error !== undefined) status.error = error;
     if (path !== null) status.path = path;
     return { status, factKey: c.factKey, facts };

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { collectRecorded, collectSnapshot } from '../agent/collect.js';
 import { DEFAULT_ROOTS, rootsFromCapture, sysPath, procPath } from '../agent/roots.js';
-import { prepareCaptureDir, writeCapture } from '../agent/outputs/capture.js';
+import { closeCaptureDir, prepareCaptureDir, writeCapture } from '../agent/outputs/capture.js';
 import type { Facts } from '../agent/facts.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cd-live-'));
@@ -56,8 +56,12 @@ describe('live collection on this machine', () => {
   it('a capture written by collect reads back to the same facts', async () => {
     const { snapshot, files } = await collectRecorded(DEFAULT_ROOTS, { live: true });
     const dir = path.join(tmp, 'capture');
-    prepareCaptureDir(dir, false);
-    writeCapture(dir, files, snapshot, { toolVersion: 'test', kernelVersion: null, hostname: null, command: 'test' });
+    const cap = prepareCaptureDir(dir, false);
+    try {
+      writeCapture(cap, files, snapshot, { toolVersion: 'test', kernelVersion: null, hostname: null, command: 'test' });
+    } finally {
+      closeCaptureDir(cap);
+    }
     const back = await collectSnapshot(rootsFromCapture(dir), { live: false });
     for (const [name, st] of Object.entries(snapshot.sources)) {
       if (name === 'clock-read-cost') continue;

@@ -2,11 +2,11 @@
  * `clockdoctor collect --out DIR`: write a capture of this machine (or re-write one given with --from)
  * that a user can send and a developer can turn into a fixture; `check --from DIR` reads it back.
  */
-import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { collectRecorded } from '../collect.js';
-import { procPath } from '../roots.js';
-import { prepareCaptureDir, writeCapture } from '../outputs/capture.js';
+import { SourceIO } from '../sources/io.js';
+import { CaptureError, closeCaptureDir, prepareCaptureDir, writeCapture } from '../outputs/capture.js';
+import { located } from '../errors.js';
 import { printable } from '../util/sanitize.js';
 import { VERSION } from '../version.js';
 import { withCollectorOptions, collectorSetup, type CollectorArgs } from './collector-options.js';
@@ -26,18 +26,27 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
       .example('$0 collect --out /tmp/clock-capture', 'capture this machine')
       .example('$0 check --from /tmp/clock-capture', 'diagnose a capture, here or on another machine') as never,
   handler: async (argv) => {
-    const setup = collectorSetup(argv);
-    prepareCaptureDir(argv.out, argv.force);
-    const { snapshot, files } = await collectRecorded(setup.roots, setup.collect);
-    let kernelVersion: string | null = null;
     try {
-      const buf = fs.readFileSync(procPath(setup.roots, 'version'));
-      kernelVersion = buf.toString('utf8');
-      files.push({ area: 'procfs', rel: 'version', content: buf });
-    } catch {
-      // No /proc/version (a capture without it): the SOURCE note says "unknown".
+      await runCollect(argv);
+    } catch (err) {
+      if (!(err instanceof CaptureError)) throw err;
+      process.stderr.write(`clockdoctor: ${printable(located(err.path, null, err.message))}\n`);
+      process.exitCode = err.exitCode;
     }
-    const n = writeCapture(argv.out, files, snapshot, {
+  },
+};
+
+async function runCollect(argv: CollectArgs): Promise<void> {
+  const setup = collectorSetup(argv);
+  // Checked (and created) before collecting: a DIR that cannot be used safely fails in milliseconds.
+  const cap = prepareCaptureDir(argv.out, argv.force);
+  try {
+    const { snapshot, files } = await collectRecorded(setup.roots, setup.collect);
+    // procfs `version` for the SOURCE note, read through the same fence as every collector's file.
+    const version = await new SourceIO(setup.roots).readText('procfs', 'version', { record: false });
+    const kernelVersion = version.state === 'ok' ? version.text : null;
+    if (version.state === 'ok') files.push({ area: 'procfs', rel: 'version', content: Buffer.from(version.text, 'utf8') });
+    const n = writeCapture(cap, files, snapshot, {
       toolVersion: VERSION,
       kernelVersion,
       hostname: null,
@@ -48,5 +57,7 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
       if (s.state !== 'ok') lines.push(`  ${name}: ${s.state}${s.error ? ` — ${printable(s.error)}` : ''}`);
     }
     process.stderr.write(`${lines.join('\n')}\n`);
-  },
-};
+  } finally {
+    closeCaptureDir(cap);
+  }
+}

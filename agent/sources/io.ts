@@ -2,14 +2,18 @@
  * The one door sources go through to the outside world: small pseudo-files, directory listings and
  * commands, all rooted at Roots. Every successful read can be recorded, so `clockdoctor collect` writes
  * exactly what the collectors saw, at the same paths, and `check --from DIR` replays it unchanged.
+ *
+ * Nothing is read through a symbolic link that leaves its root (see `openInside`): a capture is
+ * someone else's directory, and root reading it must not turn into root reading /etc/shadow. The
+ * same primitives (`openInside`, `readDirInside`, `createExclusive`) serve every other reader and
+ * writer of untrusted trees (captures, archives, the textfile directory).
  */
 import fs from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
+import fsSync, { constants as fsConstants, type Stats } from 'node:fs';
 import path from 'node:path';
-import { procPath, rootPath, sysPath, type Roots } from '../roots.js';
+import { fdPath, fenceOf, procPath, rootPath, sysPath, type Area, type Roots } from '../roots.js';
 
-/** Which root a relative path hangs off. `commands` is the capture's command-output folder. */
-export type Area = 'procfs' | 'sysfs' | 'rootfs' | 'commands';
+export type { Area } from '../roots.js';
 
 /** One thing a source read, kept for writing a capture. `content: null` is a directory that exists. */
 export interface RecordedFile {
@@ -54,7 +58,7 @@ function errCode(err: unknown): string | null {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? null;
 }
 
-/** A short human reason for an fs error code. */
+/** A short human reason for an fs error code (the confined helpers add EOUTSIDE and ENOTREG). */
 function describeFsError(code: string | null, fallback: unknown): string {
   switch (code) {
     case 'ENOENT':
@@ -67,6 +71,10 @@ function describeFsError(code: string | null, fallback: unknown): string {
       return 'is a directory';
     case 'ENOTREG':
       return 'not a regular file (a pipe, socket or device under the roots is never read)';
+    case 'ELOOP':
+      return 'symbolic link loop';
+    case 'EOUTSIDE':
+      return fallback instanceof Error ? fallback.message : 'links out of its root; not read';
     default:
       return code ?? (fallback instanceof Error ? fallback.message : String(fallback));
   }
@@ -85,23 +93,35 @@ function notRead(p: string, err: unknown, signal?: AbortSignal): Exclude<ReadRes
 
 /**
  * One per collection: resolves paths under Roots, reads, runs commands, and (when recording) keeps a
- * copy of everything read for the capture writer.
+ * copy of everything read for the capture writer. `child()` gives each collector its own view (its
+ * own list of refused links) over the same recording.
  */
 export class SourceIO {
   /** Files read so far (only when recording). */
   readonly recorded: RecordedFile[] | null;
+  /** Paths this view refused to read because they link out of their root (for the collector's status). */
+  readonly refused: string[] = [];
   /** Environment for commands (default: this process's). */
   private readonly env: NodeJS.ProcessEnv | undefined;
+  /** Real path of each root, resolved once per collection (shared with children). */
+  private readonly realRoots: Map<string, Promise<string>>;
 
   constructor(
     readonly roots: Roots,
     opts: { record?: boolean; env?: NodeJS.ProcessEnv } = {},
+    shared?: { recorded: RecordedFile[] | null; realRoots: Map<string, Promise<string>> },
   ) {
-    this.recorded = opts.record ? [] : null;
+    this.recorded = shared ? shared.recorded : opts.record ? [] : null;
     this.env = opts.env;
+    this.realRoots = shared?.realRoots ?? new Map();
   }
 
-  /** Absolute path of `rel` under an area. */
+  /** A view for one collector: same roots, recording and caches; its own `refused` list. */
+  child(): SourceIO {
+    return new SourceIO(this.roots, this.env ? { env: this.env } : {}, { recorded: this.recorded, realRoots: this.realRoots });
+  }
+
+  /** Absolute path of `rel` under an area (lexical: links are not followed here). */
   resolve(area: Area, rel: string): string {
     switch (area) {
       case 'procfs':
@@ -125,16 +145,43 @@ export class SourceIO {
   }
 
   /**
-   * Read a small text file whole. Missing → `absent`; permission denied → `failed` with code EACCES.
+   * The fence of `rel` in `area` (see roots.ts `fenceOf`) and the fence's real path; a missing root
+   * (or `commands` on a live system) is ENOENT.
+   */
+  private async fence(area: Area, rel: string): Promise<{ root: string; rel: string; realRoot: string }> {
+    const f = fenceOf(this.roots, area, rel);
+    if (f === null) throw errnoError('ENOENT', `${area}: nothing captured`);
+    let real = this.realRoots.get(f.root);
+    if (real === undefined) {
+      real = fs.realpath(f.root);
+      // A root that is missing now may appear later (a test creating it); only successes are kept.
+      real.catch(() => this.realRoots.delete(f.root));
+      this.realRoots.set(f.root, real);
+    }
+    return { ...f, realRoot: await real };
+  }
+
+  /** Remember a refused link for the collector's status, and pass the error on. */
+  private noteRefusal(p: string, err: unknown): void {
+    if (errCode(err) !== 'EOUTSIDE') return;
+    const line = `${p}: ${(err as Error).message}`;
+    if (!this.refused.includes(line)) this.refused.push(line);
+  }
+
+  /**
+   * Read a small text file whole. Missing → `absent`; permission denied → `failed` with code EACCES;
+   * a link out of the root → `failed` with code EOUTSIDE (and nothing read).
    * `record: false` for files looked at only to decide (e.g. every process's `comm`).
    */
   async readText(area: Area, rel: string, opts: { signal?: AbortSignal; record?: boolean; maxBytes?: number } = {}): Promise<ReadResult> {
     const p = this.resolve(area, rel);
     try {
-      const buf = await readCapped(p, opts.maxBytes ?? MAX_FILE_BYTES, opts.signal);
+      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+      const buf = await readCapped(root, inRoot, realRoot, opts.maxBytes ?? MAX_FILE_BYTES, opts.signal);
       if (opts.record !== false) this.record(area, rel, buf);
       return { state: 'ok', text: buf.toString('utf8'), path: p };
     } catch (err) {
+      this.noteRefusal(p, err);
       return notRead(p, err, opts.signal);
     }
   }
@@ -144,13 +191,15 @@ export class SourceIO {
     const p = this.resolve(area, rel);
     let fh: fs.FileHandle | undefined;
     try {
-      fh = await openRegularNonBlocking(p);
+      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+      ({ fh } = await openInside(root, inRoot, { realRoot }));
       const buf = Buffer.alloc(n);
       const { bytesRead } = await fh.read(buf, 0, n, 0);
       const out = buf.subarray(0, bytesRead);
       this.record(area, rel, out);
       return { state: 'ok', buf: out, path: p };
     } catch (err) {
+      this.noteRefusal(p, err);
       return notRead(p, err);
     } finally {
       await fh?.close();
@@ -161,20 +210,24 @@ export class SourceIO {
   async listDir(area: Area, rel: string): Promise<{ state: 'ok'; names: string[]; path: string } | Exclude<ReadResult, { state: 'ok' }>> {
     const p = this.resolve(area, rel);
     try {
-      const names = await fs.readdir(p);
+      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+      const names = await readDirInside(root, inRoot, { realRoot });
       return { state: 'ok', names, path: p };
     } catch (err) {
+      this.noteRefusal(p, err);
       return notRead(p, err);
     }
   }
 
-  /** Whether a directory exists (recorded as an empty directory when it does). */
+  /** Whether a directory exists inside its root (recorded as an empty directory when it does). */
   async dirExists(area: Area, rel: string): Promise<boolean> {
     try {
-      const st = await fs.stat(this.resolve(area, rel));
+      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+      const st = await fs.stat(await resolveInside(root, inRoot, { realRoot }));
       if (st.isDirectory()) this.record(area, rel, null);
       return st.isDirectory();
-    } catch {
+    } catch (err) {
+      this.noteRefusal(this.resolve(area, rel), err);
       return false;
     }
   }
@@ -223,28 +276,137 @@ export class SourceIO {
   }
 }
 
-/**
- * Open for reading without ever blocking: a FIFO (or device) planted under the roots would otherwise
- * hang a libuv thread forever, and four of them freeze every file read of the process.
- */
-async function openRegularNonBlocking(p: string): Promise<fs.FileHandle> {
-  const fh = await fs.open(p, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  const st = await fh.stat().catch(async (err: unknown) => {
-    await fh.close();
-    throw err;
-  });
-  if (!st.isFile()) {
-    await fh.close();
-    const err = new Error(st.isDirectory() ? 'is a directory' : 'not a regular file') as NodeJS.ErrnoException;
-    err.code = st.isDirectory() ? 'EISDIR' : 'ENOTREG';
-    throw err;
-  }
-  return fh;
+
+// ---------------------------------------------------------------------------------------------------
+// Confined file primitives. Node has no openat(2)/openat2(RESOLVE_BENEATH), so confinement is done in
+// three steps that together leave no window an attacker can use to read elsewhere:
+//   1. realpath(ROOT/rel) follows every link; a result outside realpath(ROOT) is refused (EOUTSIDE);
+//   2. that real path is lstat'ed and must be a regular file (or a directory when listing), so a FIFO,
+//      socket or device is refused before it is opened (opening one can block, or act: a watchdog);
+//   3. it is opened with O_NOFOLLOW|O_NONBLOCK|O_NOCTTY, and the descriptor itself is checked: the
+//      kernel's /proc/self/fd/N names what was really opened, which must still be inside the root
+//      (a parent directory swapped for a link between steps 1 and 3 is caught here). Where /proc is not
+//      mounted, the descriptor's device and inode must equal those of step 2.
+// ---------------------------------------------------------------------------------------------------
+
+/** An errno-style error carrying `code` (and `path`), as fs errors do. */
+function errnoError(code: string, message: string, p?: string): NodeJS.ErrnoException {
+  const err = new Error(message) as NodeJS.ErrnoException;
+  err.code = code;
+  if (p !== undefined) err.path = p;
+  return err;
 }
 
-/** Read at most `max` bytes; works for pseudo-files whose stat size is 0 or 4096. */
-async function readCapped(p: string, max: number, signal?: AbortSignal): Promise<Buffer> {
-  const fh = await openRegularNonBlocking(p);
+/** True when `p` is `root` itself or below it (both absolute and normalised, as realpath gives them). */
+export function isInside(root: string, p: string): boolean {
+  if (p === root) return true;
+  return p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/** `root/rel` joined, refusing a `rel` whose `..` climbs above root before any link is looked at. */
+function joinInside(root: string, rel: string): string {
+  const joined = path.join(root, rel);
+  if (!isInside(path.resolve(root), path.resolve(joined))) {
+    throw errnoError('EOUTSIDE', `climbs out of ${root}; not read`, joined);
+  }
+  return joined;
+}
+
+/** The error for a path whose real location is outside its root. */
+function outside(p: string, root: string, target: string): NodeJS.ErrnoException {
+  return errnoError('EOUTSIDE', `links out of ${root} (to ${target}); not read`, p);
+}
+
+/** Options of the confined helpers. */
+export interface InsideOptions {
+  /** realpath(root), when the caller already has it (saves one system call per file). */
+  realRoot?: string;
+}
+
+/**
+ * The real path of `rel` under `root`, every symbolic link followed; throws EOUTSIDE when that leaves
+ * `root` (links that stay inside, as sysfs's do, are fine), ENOENT when it does not exist (a dangling
+ * link included) and ELOOP for a link loop.
+ */
+export async function resolveInside(root: string, rel: string, opts: InsideOptions = {}): Promise<string> {
+  const lexical = joinInside(root, rel);
+  const realRoot = opts.realRoot ?? (await fs.realpath(root));
+  const real = await fs.realpath(lexical);
+  if (!isInside(realRoot, real)) throw outside(lexical, root, real);
+  return real;
+}
+
+/** A file opened inside its root. */
+export interface OpenedInside {
+  /** Open for reading (O_RDONLY|O_NONBLOCK|O_NOFOLLOW|O_NOCTTY); the caller closes it. */
+  fh: fs.FileHandle;
+  /** Where it really is (inside the root). */
+  real: string;
+  /** fstat of the descriptor. */
+  stat: Stats;
+  /**
+   * `/proc/self/fd/N` for this descriptor when /proc shows it, else null. Paths below it (for a
+   * directory) resolve from the very directory that was checked, whatever its path names later.
+   */
+  viaFd: string | null;
+}
+
+const READ_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW | fsConstants.O_NOCTTY;
+
+/** What kind of thing a non-regular file is, as an ENOTREG/EISDIR/ENOTDIR error. */
+function wrongKind(p: string, st: Stats, wantDir: boolean): NodeJS.ErrnoException {
+  if (wantDir) return errnoError('ENOTDIR', 'not a directory', p);
+  if (st.isDirectory()) return errnoError('EISDIR', 'is a directory', p);
+  return errnoError('ENOTREG', 'not a regular file', p);
+}
+
+/** The path the kernel gives an open descriptor, or null where /proc is not mounted. */
+async function descriptorPath(fd: number): Promise<string | null> {
+  try {
+    return await fs.readlink(fdPath(fd));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Open `rel` under `root` for reading without following any link out of `root` (see the steps above).
+ * Refuses (before opening) anything that is not a regular file — or not a directory with
+ * `directory: true`. Errors are errno-style: ENOENT, EACCES, ELOOP, EISDIR, ENOTDIR, ENOTREG, EOUTSIDE.
+ */
+export async function openInside(root: string, rel: string, opts: InsideOptions & { directory?: boolean } = {}): Promise<OpenedInside> {
+  const realRoot = opts.realRoot ?? (await fs.realpath(root));
+  const real = await resolveInside(root, rel, { realRoot });
+  const wantDir = opts.directory === true;
+  const before = await fs.lstat(real);
+  if (wantDir ? !before.isDirectory() : !before.isFile()) throw wrongKind(real, before, wantDir);
+  const fh = await fs.open(real, READ_FLAGS | (wantDir ? fsConstants.O_DIRECTORY : 0));
+  try {
+    const stat = await fh.stat();
+    const where = await descriptorPath(fh.fd);
+    const same = where !== null ? isInside(realRoot, where) : stat.dev === before.dev && stat.ino === before.ino;
+    if (!same) throw outside(path.join(root, rel), root, where ?? real);
+    if (wantDir ? !stat.isDirectory() : !stat.isFile()) throw wrongKind(real, stat, wantDir);
+    return { fh, real, stat, viaFd: where !== null ? fdPath(fh.fd) : null };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+/** Names in the directory `rel` under `root`, never listing a directory reached through a link out of it. */
+export async function readDirInside(root: string, rel: string, opts: InsideOptions = {}): Promise<string[]> {
+  const dir = await openInside(root, rel, { ...opts, directory: true });
+  try {
+    return await fs.readdir(dir.viaFd ?? dir.real);
+  } finally {
+    await dir.fh.close();
+  }
+}
+
+/** Read at most `max` bytes of `rel` under `root`; works for pseudo-files whose stat size is 0 or 4096. */
+async function readCapped(root: string, rel: string, realRoot: string, max: number, signal?: AbortSignal): Promise<Buffer> {
+  const { fh } = await openInside(root, rel, { realRoot });
   try {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -255,14 +417,46 @@ async function readCapped(p: string, max: number, signal?: AbortSignal): Promise
       if (bytesRead === 0) break;
       chunks.push(buf.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > max) {
-        const err = new Error(`larger than ${max} bytes`) as NodeJS.ErrnoException;
-        err.code = 'EFBIG';
-        throw err;
-      }
+      if (total > max) throw errnoError('EFBIG', `larger than ${max} bytes`);
     }
     return Buffer.concat(chunks, total);
   } finally {
     await fh.close();
   }
+}
+
+const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
+
+/**
+ * Create `file`, which must not exist in any form — a symbolic link (even a dangling one) is EEXIST,
+ * never followed — open for writing, with exactly `mode` (set with fchmod, so the umask does not
+ * narrow it; 0644 for node_exporter's textfile directory, 0600 for a capture). The caller closes it.
+ */
+export async function createExclusive(file: string, mode: number): Promise<fs.FileHandle> {
+  const fh = await fs.open(file, CREATE_FLAGS, mode & 0o777);
+  try {
+    await fh.chmod(mode);
+  } catch (err) {
+    await fh.close();
+    await fs.unlink(file).catch(() => undefined);
+    throw err;
+  }
+  return fh;
+}
+
+/** `createExclusive`, synchronously: returns the descriptor. */
+export function createExclusiveSync(file: string, mode: number): number {
+  const fd = fsSync.openSync(file, CREATE_FLAGS, mode & 0o777);
+  try {
+    fsSync.fchmodSync(fd, mode);
+  } catch (err) {
+    fsSync.closeSync(fd);
+    try {
+      fsSync.unlinkSync(file);
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
+  return fd;
 }

@@ -15,7 +15,8 @@ import { CLI, ROOT } from '../helpers/cli.js';
 
 const UNIT = path.join(ROOT, 'systemd/clockdoctor.service');
 const DROPINS = path.join(ROOT, 'systemd/clockdoctor.service.d');
-const INSTALLED = '/usr/local/bin/clockdoctor';
+/** The unit names the binary bare: systemd (>= 239) finds it in /usr/local/bin or /usr/bin, whatever npm's prefix. */
+const INSTALLED = 'ExecStart=clockdoctor ';
 
 let tmp: string;
 
@@ -24,7 +25,7 @@ function unitCopy(extra = ''): string {
   const dir = fs.mkdtempSync(path.join(tmp, 'u-'));
   const shim = path.join(dir, 'clockdoctor');
   fs.writeFileSync(shim, `#!/bin/sh\nexec node ${CLI} "$@"\n`, { mode: 0o755 });
-  const text = `${fs.readFileSync(UNIT, 'utf8')}\n${extra}`.replaceAll(INSTALLED, shim);
+  const text = `${fs.readFileSync(UNIT, 'utf8')}\n${extra}`.replaceAll(INSTALLED, `ExecStart=${shim} `);
   const file = path.join(dir, 'clockdoctor.service');
   fs.writeFileSync(file, text);
   return file;
@@ -38,8 +39,8 @@ afterAll(() => {
 });
 
 describe('systemd unit', () => {
-  it('ExecStart is where the README install puts the binary', () => {
-    expect(fs.readFileSync(UNIT, 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/clockdoctor agent \$CLOCKDOCTOR_ARGS$/m);
+  it('ExecStart names the binary bare (any npm prefix on the fixed search path) and every drop-in variable, the user\'s last', () => {
+    expect(fs.readFileSync(UNIT, 'utf8')).toMatch(/^ExecStart=clockdoctor agent (\$CLOCKDOCTOR_EXTRA_ARGS_[A-Z_]+ )+\$CLOCKDOCTOR_ARGS$/m);
   });
 
   it('systemd-analyze verify passes', async () => {
