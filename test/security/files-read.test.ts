@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectSnapshot } from '../../agent/collect.js';
-import { readInputs } from '../../agent/inputs.js';
+import { readInputs } from '../../agent/gather/index.js';
 import { DEFAULT_ROOTS, rootsFromCapture } from '../../agent/roots.js';
 import { openInside, readDirInside, resolveInside } from '../../agent/sources/io.js';
 import { checkCommand } from '../../agent/commands/check.js';
