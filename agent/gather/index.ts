@@ -103,7 +103,7 @@ async function readCapture(ctx: Ctx, dir: string, display: string): Promise<void
 }
 
 async function readDirectory(ctx: Ctx, dir: string, display: string, depth: number): Promise<void> {
-  if (isCapture(dir)) return readCapture(ctx, dir, display);
+  if (isCapture(dir)) return readCapture(ctx, dir, display.endsWith(':') ? display.slice(0, -1) : display);
   let names: string[];
   try {
     names = fs.readdirSync(dir).sort();
@@ -114,7 +114,8 @@ async function readDirectory(ctx: Ctx, dir: string, display: string, depth: numb
   const before = ctx.inputs.length;
   for (const name of names) {
     const full = path.join(dir, name);
-    const shown = `${display}/${name}`;
+    // An archive's members are shown as `archive.tgz:member`.
+    const shown = display.endsWith(':') ? `${display}${name}` : `${display}/${name}`;
     let st: fs.Stats;
     try {
       st = fs.lstatSync(full);
@@ -145,10 +146,6 @@ async function readArchive(ctx: Ctx, buf: Buffer, type: 'gzip' | 'zip' | 'tar', 
   try {
     for (const s of extracted.skipped) ctx.inputs.push({ path: `${display}:${s.name}`, kind: null, kinds: [], status: 'skipped', message: s.reason });
     await readDirectory(ctx, extracted.root, `${display}:`, depth + 1);
-    // Members are shown as `archive.tgz:member`, not `archive.tgz:/member`.
-    for (const i of ctx.inputs) if (i.path.startsWith(`${display}:/`)) i.path = `${display}:${i.path.slice(display.length + 2)}`;
-    for (const g of ctx.groups) if (g.input.startsWith(`${display}:/`)) g.input = `${display}:${g.input.slice(display.length + 2)}`;
-    for (const g of ctx.groups) for (const p of g.parts) if (p.facts.path?.startsWith(`${display}:/`)) p.facts = { ...p.facts, path: `${display}:${p.facts.path.slice(display.length + 2)}` };
   } finally {
     extracted.cleanup();
   }

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ArchiveError, gunzipLimited, tarEntries, zipEntries, type ArchiveEntry, type ArchiveLimits } from './entries.js';
 import { isTarHeader } from '../../evidence/text/detect.js';
+import { createExclusiveSync } from '../../sources/io.js';
 
 /** Default limits: a generous capture is a few MB; a VBox.log of days is a few hundred. */
 export const ARCHIVE_LIMITS: ArchiveLimits = { maxEntries: 10_000, maxMemberBytes: 1024 * 1024 * 1024, maxTotalBytes: 2 * 1024 * 1024 * 1024 };
@@ -37,8 +38,6 @@ export function safeMemberPath(name: string): { segments: string[] } | { reason:
   return { segments };
 }
 
-const O_NEW = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | (fs.constants.O_NOFOLLOW ?? 0);
-
 /** Create the directories of `segments` under `root` (mode 0700); refuses anything that is not a plain directory we made. */
 function mkdirsUnder(root: string, segments: readonly string[]): string {
   let dir = root;
@@ -56,7 +55,7 @@ function mkdirsUnder(root: string, segments: readonly string[]): string {
 
 function writeMember(root: string, segments: string[], data: Buffer): void {
   const dir = mkdirsUnder(root, segments.slice(0, -1));
-  const fd = fs.openSync(path.join(dir, segments[segments.length - 1]!), O_NEW, 0o600);
+  const fd = createExclusiveSync(path.join(dir, segments[segments.length - 1]!), 0o600);
   try {
     fs.writeSync(fd, data);
   } finally {
