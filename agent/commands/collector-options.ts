@@ -65,7 +65,7 @@ export function withCollectorOptions<T>(y: Argv<T>): Argv<T & CollectorArgs> {
  */
 export function parseDurationMs(text: string, flag: string, minMs = 1, maxMs = 600_000): number {
   const r = parseDurationBetween(text, minMs, maxMs);
-  if (!r.ok) throw new UsageError(`${flag}: ${r.error}; got ${JSON.stringify(text)}`);
+  if (!r.ok) throw new UsageError(`${flag} ${JSON.stringify(text)}: ${r.error}`);
   return Math.round(r.value);
 }
 

@@ -15,7 +15,7 @@ import type { ReportOptions } from '../outputs/report.js';
 export function parseHostTscHz(raw: string | number | undefined, flag = '--host-tsc-hz'): number | undefined {
   if (raw === undefined) return undefined;
   const r = parseFrequencyHz(String(raw));
-  if (!r.ok) throw new UsageError(`${flag}: ${r.error}; got "${printable(String(raw))}"`);
+  if (!r.ok) throw new UsageError(`${flag} "${printable(String(raw))}": ${r.error}`);
   return r.value;
 }
 

@@ -59,6 +59,7 @@ function nearestDouble(d: Decimal, shift = 0): number {
 }
 
 const HZ_UNITS: Record<string, number> = { hz: 0, khz: 3, mhz: 6, ghz: 9 };
+const HZ_GRAMMAR = 'write e.g. 3400109000, 3400.109MHz or 3.4GHz (units Hz, kHz, MHz, GHz)';
 
 /** Where a TSC rate can lie: below 1 MHz or above 100 GHz it is a typo, not a CPU. */
 export const TSC_HZ_RANGE = { min: 1_000_000, max: 100_000_000_000 } as const;
@@ -72,12 +73,12 @@ export function parseFrequencyHz(text: string): Parsed<number> {
   const m = /^\s*(.*?)\s*([kmg]?hz)?\s*$/i.exec(text);
   const body = m?.[1] ?? '';
   const unit = (m?.[2] ?? 'hz').toLowerCase();
-  if (body === '') return { ok: false, error: 'no number (write e.g. 3400109000, 3400.109MHz or 3.4GHz)' };
+  if (body === '') return { ok: false, error: `no number; ${HZ_GRAMMAR}` };
   if (body.startsWith('-')) return { ok: false, error: 'a frequency cannot be negative' };
   const d = parseDecimal(body);
   if (d === null) {
-    const hint = /^\d+,\d{1,2}$/.test(body) ? ' (use a dot for decimals: 3.4GHz)' : '';
-    return { ok: false, error: `not a frequency${hint} (write e.g. 3400109000, 3400.109MHz or 3.4GHz; units Hz, kHz, MHz, GHz)` };
+    if (/^\d+,\d{1,2}$/.test(body)) return { ok: false, error: 'not a frequency: use a dot for decimals (3.4GHz)' };
+    return { ok: false, error: `not a frequency; ${HZ_GRAMMAR}` };
   }
   const shift = HZ_UNITS[unit] ?? 0;
   const hz = exactInteger(d, shift);
@@ -129,7 +130,7 @@ const GRAMMAR = 'write e.g. 500ms, 30s, 5m, 1h, 1d or 1m30s';
  */
 export function parseDuration(text: string): Parsed<Duration> {
   const t = text.trim();
-  if (t === '') return { ok: false, error: `no duration (${GRAMMAR})` };
+  if (t === '') return { ok: false, error: `no duration; ${GRAMMAR}` };
   if (t.startsWith('-')) return { ok: false, error: 'a duration cannot be negative' };
   if (/^(\d+(\.\d*)?|\.\d+)$/.test(t)) return exactDuration(t, DURATION_UNITS.s!, t);
   let ns = 0n;
@@ -139,7 +140,7 @@ export function parseDuration(text: string): Parsed<Duration> {
   for (let m = DURATION_PART.exec(t); m !== null; m = DURATION_PART.exec(t)) {
     const unit = m[2] === 'min' ? 'm' : m[2]!;
     const r = DURATION_ORDER.indexOf(unit);
-    if (r <= rank) return { ok: false, error: `units must go from the largest down, each once (${GRAMMAR})` };
+    if (r <= rank) return { ok: false, error: 'units must go from the largest down, each once (1h30m, not 30m1h)' };
     rank = r;
     const part = exactDuration(m[1]!, DURATION_UNITS[unit]!, t);
     if (!part.ok) return part;
@@ -147,8 +148,8 @@ export function parseDuration(text: string): Parsed<Duration> {
     pos = DURATION_PART.lastIndex;
   }
   if (pos !== t.length) {
-    const hint = /[A-Z]/.test(t) && /^[\d.a-z\s]+$/i.test(t) ? ' (units are lower case: ms, s, m, h, d, w, y)' : '';
-    return { ok: false, error: `not a duration${hint} (${GRAMMAR})` };
+    if (/[A-Z]/.test(t) && /^[\d.a-z\s]+$/i.test(t)) return { ok: false, error: 'not a duration: units are lower case (ms, s, m, h, d, w, y)' };
+    return { ok: false, error: `not a duration; ${GRAMMAR}` };
   }
   return { ok: true, value: durationOf(ns) };
 }
