@@ -32,7 +32,7 @@ export function parseRefresh(text: string): RefreshSchedule {
     if (!cron.validate(t)) throw new UsageError(`--refresh: ${JSON.stringify(text)} is not a valid cron expression`);
     return { kind: 'cron', expression: t, text };
   }
-  throw new UsageError(`--refresh ${JSON.stringify(text)}: neither a cron expression ("*/5 * * * *") nor a duration: ${d.error}`);
+  throw new UsageError(`--refresh: ${JSON.stringify(text)} is neither a duration nor a cron expression ("*/5 * * * *"): ${d.error}`);
 }
 
 function every(ms: number, text: string): RefreshSchedule {

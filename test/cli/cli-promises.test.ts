@@ -99,7 +99,7 @@ describe('units users type reach the flags', () => {
   });
 
   it.each([
-    ['agent', ['--refresh', '30s1m'], '--refresh "30s1m"'],
+    ['agent', ['--refresh', '30s1m'], '--refresh: "30s1m" is neither a duration nor a cron expression ("*/5 * * * *"): units must go from the largest down'],
     ['check', ['--collector.timeout', '5M'], '--collector.timeout "5M"'],
     ['simulate', ['--duration', '1h30'], '--duration'],
     ['simulate', ['--stall', '1m:-5s'], '--stall'],
