@@ -1,33 +1,18 @@
 #!/usr/bin/env node
 /**
- * clockdoctor's command line: an explicit list of typed command modules (no directory scanning).
+ * clockdoctor's entry point. Start-up is part of the interface: a script calls `--version`, a
+ * one-shot `analyze` runs on every ticket, so this file imports only version.ts up front and loads
+ * the rest as the argv asks — `--version` answers with no other module, `--help` lists the commands
+ * without loading one (agent/commands/cli-parser.ts), and a command's module, with the packages it
+ * needs, loads only when that command runs. test/cli/startup.test.ts pins which modules each load.
  */
-import type { Argv, CommandModule } from 'yargs';
-import { EXIT } from './exit-codes.js';
-import { reportFatal } from './commands/fatal.js';
-import { terminalWidth } from './commands/report-flags.js';
 import { VERSION } from './version.js';
 
-/**
- * The commands, in the order --help lists them. Each is loaded only when it runs: a one-shot
- * `analyze` should not pay for the agent's HTTP server or the model's scenarios at start-up.
- */
-const COMMANDS: Record<string, () => Promise<CommandModule<object, never>>> = {
-  analyze: async () => (await import('./commands/analyze.js')).analyzeCommand as CommandModule<object, never>,
-  check: async () => (await import('./commands/check.js')).checkCommand as CommandModule<object, never>,
-  collect: async () => (await import('./commands/collect.js')).collectCommand as CommandModule<object, never>,
-  agent: async () => (await import('./commands/agent.js')).agentCommand as CommandModule<object, never>,
-  simulate: async () => (await import('./commands/simulate.js')).simulateCommand as CommandModule<object, never>,
-  measure: async () => (await import('./commands/measure.js')).measureCommand as CommandModule<object, never>,
-  fix: async () => (await import('./commands/fix.js')).fixCommand as CommandModule<object, never>,
-};
-
-/** The command word: the first argument that is not an option. */
-function commandWord(argv: readonly string[]): string | undefined {
-  return argv.find((a) => !a.startsWith('-'));
-}
-
-export async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   // The common one-shot `clockdoctor analyze FILE...` skips yargs (analyze-fast.ts says why); the
   // check is a few string compares, and anything unusual still goes to yargs below.
   if (argv[0] === 'analyze') {
@@ -38,35 +23,31 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
   }
-  const { default: yargs } = await import('yargs');
+  const [{ default: yargs }, { COMMANDS, buildParser, commandWord }, { terminalWidth }, { EXIT }] = await Promise.all([
+    import('yargs'),
+    import('./commands/cli-parser.js'),
+    import('./commands/report-flags.js'),
+    import('./exit-codes.js'),
+  ]);
   const word = commandWord(argv);
-  // A known command loads alone; anything else (--help, a typo) loads all so help and errors list them.
-  const names = word !== undefined && word in COMMANDS ? [word] : Object.keys(COMMANDS);
-  const modules = await Promise.all(names.map((n) => COMMANDS[n]!()));
-  let parser: Argv = yargs(argv)
-    .scriptName('clockdoctor')
-    .usage('$0 <command> [options]\n\nDiagnoses clocks in virtual machines: reads the evidence, predicts and measures drift, explains the fix.');
-  for (const m of modules) parser = parser.command(m);
-  parser = parser
-    .demandCommand(1, 'Name a command: clockdoctor analyze VBox.log, clockdoctor check, clockdoctor --help')
-    .strict()
-    .version(VERSION)
-    .help()
-    .alias('h', 'help')
+  const entry = word === undefined ? undefined : COMMANDS[word];
+  const help = argv.includes('--help') || argv.includes('-h');
+  const parser = buildParser(yargs, argv, {
+    modules: entry ? [await entry.load()] : [],
+    version: VERSION,
     // yargs renders (and caches) the whole help text before every command runs; wrapping it costs
-    // ~25 ms of a one-shot analyze, so wrap only when help is what was asked for.
-    .wrap(argv.includes('--help') || argv.includes('-h') ? terminalWidth() : null)
-    .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 input not understood, 66 input missing or unreadable.\nDocs: README.md')
-    .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`clockdoctor: ${msg}\n\n`);
-      process.stderr.write('Run with --help for usage.\n');
+    // ~25 ms of a one-shot run, so wrap only when help is what was asked for.
+    wrap: help ? terminalWidth() : null,
+    onUsageError: (msg) => {
+      process.stderr.write(`clockdoctor: ${msg}\n\nRun with --help for usage.\n`);
       process.exit(EXIT.usage);
-    });
+    },
+  });
   await parser.parseAsync();
 }
 
 // As yargs' hideBin for a plain `node cli.js` (no Electron here).
-main(process.argv.slice(2)).catch((err: unknown) => {
+main(process.argv.slice(2)).catch(async (err: unknown) => {
+  const { reportFatal } = await import('./commands/fatal.js');
   process.exitCode = reportFatal(err);
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up everything the test suite needs on a fresh Debian machine, then installs the npm packages.
+# Sets up everything the test suite needs on a fresh Debian machine, then installs the npm packages
+# (npm ci: the lock, exactly).
 # The tests start real components (Prometheus, node_exporter, chronyd), so they must be installed:
 # no mocks where the real thing runs. Idempotent: installs only what is missing.
 set -euo pipefail
@@ -12,6 +13,8 @@ command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporte
 command -v chronyd >/dev/null || need+=(chrony)
 command -v phc_ctl >/dev/null || need+=(linuxptp)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+# systemd-nspawn boots the shipped unit in a container for the systemd end-to-end test.
+command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 command -v openssl >/dev/null || need+=(openssl)
 command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 if [ ${#need[@]} -gt 0 ]; then
@@ -31,7 +34,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 
-echo "setup-tests: npm install"
-# npm ci would refuse: this registry does not serve other platforms' optional packages (rollup,
-# esbuild), so the lock cannot list them; npm install honours the lock for everything it lists.
-npm install --no-audit --no-fund
+echo "setup-tests: npm ci"
+# Exactly the versions package-lock.json pins, as a user's fresh clone gets them. The lock lists every
+# platform's optional packages (rollup, esbuild) as npm 11 writes it; npm ci installs this platform's.
+npm ci --no-audit --no-fund

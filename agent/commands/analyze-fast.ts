@@ -3,11 +3,12 @@
  *
  * Loading yargs and rendering the help text it caches before every command cost ~50 ms, a quarter of
  * a 270 MB analysis (issue 2 gives analyze 1.5× the time of a grep). So `cli.ts` tries this first:
- * it accepts only the plain shapes (`analyze`, file names, `--json`, `--color`/`--no-color`,
- * `--host-tsc-hz N` or `--host-tsc-hz=N`, each option at most once) and returns null for anything
- * else — help, `--`, short flags, camel-case spellings, a repeated option, an unknown option — which
- * then goes to yargs, so every message and error still comes from one place. A test checks that for
- * every argv this accepts, yargs hands the analyze handler the same arguments.
+ * it accepts only the plain shapes (`analyze`, file names, `-` for stdin, `--` and the words after
+ * it as files, `--json`, `--color`/`--no-color`, `--host-tsc-hz N` or `--host-tsc-hz=N`, each
+ * option at most once) and returns null for anything else — help, short flags, camel-case
+ * spellings, a repeated option, an unknown option — which then goes to yargs, so every message and
+ * error still comes from one place. A test checks that for every argv this accepts, the real parser
+ * (cli-parser.ts, with its operand rules) hands the analyze handler the same arguments.
  */
 import type { AnalyzeArgs } from './analyze.js';
 
@@ -27,10 +28,13 @@ export function fastAnalyzeArgs(argv: readonly string[]): AnalyzeArgs | null {
   const seen = new Set<string>();
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
-    // `-` is stdin: a file name, as for every Unix tool.
+    // `--` ends the options: every word after it is a file, even `--json` (POSIX, Utility Syntax Guideline 10).
+    if (a === '--') {
+      files.push(...argv.slice(i + 1));
+      break;
+    }
+    // `-` is stdin and an empty word is a (missing) file, never "no file": `analyze "$F"` with F unset must fail.
     if (!a.startsWith('-') || a === '-') {
-      // yargs reads an empty word as no word at all; leave the oddities to it.
-      if (a === '') return null;
       files.push(a);
       continue;
     }

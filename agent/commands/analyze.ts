@@ -63,15 +63,17 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   describe: 'Explain the clock of a VM from evidence files: VBox.log, kernel log, /proc/cpuinfo, /proc/timer_list, clocksource files, capture dirs',
   builder: (y: Argv<object>) =>
     y
-      .positional('file', { type: 'string', array: true, describe: 'Evidence files (kind is detected from content) or capture directories; none = the bundled example' })
+      .positional('file', { type: 'string', array: true, describe: 'Evidence files (kind is detected from content) or capture directories; - is stdin; after -- every word is a file; none = stdin when piped, else the bundled example' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the JSON document (docs/json-schema.md) instead of the report' })
-      .option('host-tsc-hz', { type: 'string', describe: 'The true host TSC rate in Hz, when you know it (e.g. the host kernel\'s "Refined TSC clocksource calibration")', requiresArg: true })
+      .option('host-tsc-hz', { type: 'string', describe: 'The true host TSC rate, when you know it (e.g. the host kernel\'s "Refined TSC clocksource calibration"): 3400109000, 3400.109MHz, 3.4GHz', requiresArg: true })
       .option('color', { type: 'boolean', default: true, describe: 'Colour the report (only on a terminal; --no-color or NO_COLOR turn it off)' })
       .example('$0 analyze', 'Analyze the bundled VirtualBox 5.0 example (kvm-clock loses 22 472 ppm)')
       .example('$0 analyze VBox.log', 'What VirtualBox tells the guest about its TSC, and whether it is right')
       .example('$0 analyze VBox.log --host-tsc-hz 3400109000', 'The same, with the host\'s TSC rate you measured: exact ppm and the fix command')
       .example('$0 analyze VBox.log dmesg.txt cpuinfo.txt', 'Host log and guest evidence of one VM, analysed together')
       .example('$0 analyze --json VBox.log | jq .findings', 'Machine-readable output for scripts')
+      .example('dmesg | $0 analyze -', 'Read the evidence from stdin')
+      .example('$0 analyze -- --odd-name.log', 'A file whose name starts with -: -- ends the options')
       .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 an input not understood, 66 an input missing or unreadable (66 and 65 take precedence over findings).') as unknown as Argv<AnalyzeArgs>,
   handler: async (argv: ArgumentsCamelCase<AnalyzeArgs>) => runAnalyze(argv),
 };

@@ -106,7 +106,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     withCollectorOptions(y)
       .option('json', { type: 'boolean', default: false, describe: 'print the JSON document (docs/json-schema.md) instead of the report' })
       .option('color', { type: 'boolean', default: true, describe: 'colour the report (only on a terminal; --no-color or NO_COLOR turn it off)' })
-      .option('host-tsc-hz', { type: 'string', requiresArg: true, describe: 'the true host TSC rate in Hz, when you know it' })
+      .option('host-tsc-hz', { type: 'string', requiresArg: true, describe: 'the true host TSC rate, when you know it: 3400109000, 3400.109MHz, 3.4GHz' })
       .example('$0 check', 'diagnose this guest (as root for the kernel log and /proc/timer_list)')
       .example('$0 check --json | jq .sources', 'what each collector could read, and why not')
       .example('$0 check --from ./capture', 'diagnose a capture written by `clockdoctor collect`')

@@ -10,6 +10,7 @@ import { DEFAULT_ROOTS, rootsFromCapture, type Roots } from '../roots.js';
 import { InputError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { DEFAULT_COLLECTOR_TIMEOUT_MS, type CollectOptions } from '../collect.js';
+import { parseDurationBetween } from '../util/units.js';
 
 /** The parsed flags this module adds (keys as yargs gives them with dot-notation off). */
 export interface CollectorArgs {
@@ -57,14 +58,15 @@ export function withCollectorOptions<T>(y: Argv<T>): Argv<T & CollectorArgs> {
   return out;
 }
 
-/** `500ms`, `5s`, `2m`, or a bare number of seconds → ms. */
-export function parseDurationMs(text: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
-  if (!m) throw new UsageError(`${flag}: not a duration: ${JSON.stringify(text)} (use e.g. 500ms, 5s, 1m)`);
-  const n = Number(m[1]);
-  const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-  if (ms < 1 || ms > 600_000) throw new UsageError(`${flag}: ${text} is out of range (1ms..10m)`);
-  return Math.round(ms);
+/**
+ * A duration flag in milliseconds: the one grammar of {@link parseDuration} (`500ms`, `30s`, `5m`,
+ * `1h`, `1m30s`; a plain number is seconds), within `[minMs, maxMs]` — by default 1ms..10m, the
+ * range of a collector's or a sample's time limit.
+ */
+export function parseDurationMs(text: string, flag: string, minMs = 1, maxMs = 600_000): number {
+  const r = parseDurationBetween(text, minMs, maxMs);
+  if (!r.ok) throw new UsageError(`${flag} ${JSON.stringify(text)}: ${r.error}`);
+  return Math.round(r.value);
 }
 
 /** Turn parsed flags into roots, the enabled collectors and whether this is the live system. */

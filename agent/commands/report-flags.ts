@@ -4,16 +4,19 @@
  */
 import { UsageError } from '../errors.js';
 import { printable } from '../util/sanitize.js';
+import { parseFrequencyHz } from '../util/units.js';
 import type { ReportOptions } from '../outputs/report.js';
 
-/** `--host-tsc-hz`: an integer number of Hz between 1 MHz and 100 GHz (digit groups `_`/`,`/space allowed). */
-export function parseHostTscHz(raw: string | number | undefined): number | undefined {
+/**
+ * `--host-tsc-hz` (and simulate's `--claimed-tsc-hz` / `--true-tsc-hz`): a rate in whole Hz, as
+ * {@link parseFrequencyHz} reads it — `3400109000`, `3_400_109_000`, `3400.109MHz`, `3.4GHz`.
+ * Undefined when the flag was not given; a usage error naming the flag otherwise.
+ */
+export function parseHostTscHz(raw: string | number | undefined, flag = '--host-tsc-hz'): number | undefined {
   if (raw === undefined) return undefined;
-  const text = String(raw).trim().replace(/[_, ]/g, '');
-  if (!/^\d+$/.test(text)) throw new UsageError(`--host-tsc-hz must be a whole number of Hz (e.g. 3400109000), got "${printable(String(raw))}"`);
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1e6 || n > 1e11) throw new UsageError(`--host-tsc-hz must be between 1000000 (1 MHz) and 100000000000 (100 GHz), got ${text}`);
-  return n;
+  const r = parseFrequencyHz(String(raw));
+  if (!r.ok) throw new UsageError(`${flag} "${printable(String(raw))}": ${r.error}`);
+  return r.value;
 }
 
 /** Colour only on a TTY, never with NO_COLOR (any value) or --no-color. */

@@ -15,7 +15,8 @@ import { renderOffsetPlot } from '../outputs/svg-plot.js';
 import { parseHostTscHz } from './report-flags.js';
 import { simulate, type SimResult } from '../../simulator/engine.js';
 import { ASSUMPTION_DEFAULTS, type Assumptions } from '../../simulator/constants.js';
-import { fmtDuration, fmtNumber, fmtPpm, fmtSeconds, fmtSignedSeconds, groupDigits, minutesSeconds, parseDuration } from '../util/format.js';
+import { fmtDuration, fmtNumber, fmtPpm, fmtSeconds, fmtSignedSeconds, groupDigits, minutesSeconds } from '../util/format.js';
+import { parseDuration } from '../util/units.js';
 import {
   CLOCK_NAMES, CORRECTOR_NAMES, ModelError, defaultParams, type CorrectorName, type CorrectorSpec, type Hypervisor,
   type LostTickPolicy, type ModelParams, type Paravirt, type StallSpec, type TscMode,
@@ -72,12 +73,13 @@ function oneOf<T extends string>(flag: string, raw: string | undefined, allowed:
 }
 
 function hzFlag(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    return parseHostTscHz(raw);
-  } catch {
-    throw new UsageError(`--${flag} must be a whole number of Hz between 1000000 and 100000000000, got "${printable(raw)}"`);
-  }
+  return parseHostTscHz(raw, `--${flag}`);
+}
+
+/** A duration in seconds in the grammar every duration flag shares (agent/util/units.ts), or null. */
+function seconds(text: string): number | null {
+  const d = parseDuration(text);
+  return d.ok ? d.value.seconds : null;
 }
 
 /** "2%", "0.02" → 0.02. */
@@ -99,10 +101,10 @@ function finite(flag: string, v: number | undefined): number | undefined {
 /** `--stall 100:70` (start 100 s, 70 s long), `--stall 1h:10s`, `--stall 5d:2h:suspend`. */
 function stallFlag(raw: string): StallSpec {
   const parts = raw.split(':');
-  const at = parseDuration(parts[0] ?? '') ?? (parts[0] === '0' ? 0 : null);
-  const dur = parseDuration(parts[1] ?? '');
+  const at = seconds(parts[0] ?? '');
+  const dur = seconds(parts[1] ?? '');
   const kind = parts[2] ?? 'stall';
-  if (at === null || dur === null || (kind !== 'stall' && kind !== 'suspend') || parts.length > 3) {
+  if (at === null || dur === null || dur <= 0 || (kind !== 'stall' && kind !== 'suspend') || parts.length > 3) {
     throw new UsageError(`--stall takes START:LENGTH[:suspend], e.g. 100:70 or 2h:10s; got "${printable(raw)}"`);
   }
   return { atSeconds: at, durationSeconds: dur, kind };
@@ -183,8 +185,8 @@ export function paramsFromFlags(a: SimulateArgs, base: ModelParams): ModelParams
   for (const raw of a.assume ?? []) assumeFlag(raw, assumed);
   p.assumptions = { ...p.assumptions, ...assumed };
   if (a.duration !== undefined) {
-    const d = parseDuration(a.duration);
-    if (d === null) throw new UsageError(`--duration takes a duration like 300, 5m, 2h, 1d or 1y; got "${printable(a.duration)}"`);
+    const d = seconds(a.duration);
+    if (d === null || d <= 0) throw new UsageError(`--duration takes a duration like 300, 5m, 2h, 1d or 1y; got "${printable(a.duration)}"`);
     if (d > MAX_DURATION_SECONDS) throw new UsageError(`--duration is at most 100y (a guest's clock settles into its pattern long before); got "${printable(a.duration)}"`);
     p.durationSeconds = d;
   }
@@ -310,8 +312,8 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('hypervisor', { type: 'string', requiresArg: true, describe: `One of ${HYPERVISORS.join(', ')} (default virtualbox)` })
       .option('paravirt', { type: 'string', requiresArg: true, describe: `VirtualBox paravirt provider: ${PARAVIRTS.join(', ')} (default none)` })
       .option('clocksource', { type: 'string', requiresArg: true, describe: `Guest clocksource: ${CLOCK_NAMES.join(', ')} (default tsc)` })
-      .option('claimed-tsc-hz', { type: 'string', requiresArg: true, describe: 'TSC rate the hypervisor announces (VirtualBox cTSCTicksPerSecond)' })
-      .option('true-tsc-hz', { type: 'string', requiresArg: true, describe: 'The real host TSC rate' })
+      .option('claimed-tsc-hz', { type: 'string', requiresArg: true, describe: 'TSC rate the hypervisor announces (VirtualBox cTSCTicksPerSecond): 3478274491, 3.478274491GHz' })
+      .option('true-tsc-hz', { type: 'string', requiresArg: true, describe: 'The real host TSC rate: 3400109000, 3400.109MHz, 3.4GHz' })
       .option('host-tsc-hz', { type: 'string', requiresArg: true, describe: 'Same as --true-tsc-hz (the analyze flag)' })
       .option('tsc-mode', { type: 'string', requiresArg: true, describe: `VirtualBox TSC mode at start: ${TSC_MODES.join(', ')}` })
       .option('tsc-override', { type: 'boolean', describe: 'VBoxInternal/TM/TSCTicksPerSecond is set (the claimed rate is the override)' })
@@ -322,11 +324,11 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('lost-tick-policy', { type: 'string', requiresArg: true, describe: `Hypervisor policy for late ticks: ${POLICIES.join(', ')}` })
       .option('crystal-ppm', { type: 'number', requiresArg: true, describe: 'Error of the host crystal / virtual time, ppm (+ = fast)' })
       .option('corrector', { type: 'string', array: true, requiresArg: true, describe: `Time-sync daemon(s): ${CORRECTOR_NAMES.join(', ')}, none (repeat or comma-separate for two)` })
-      .option('stall', { type: 'string', array: true, requiresArg: true, describe: 'Host stall START:LENGTH[:suspend], e.g. 100:70 or 2h:10s' })
+      .option('stall', { type: 'string', array: true, requiresArg: true, describe: 'Host stall START:LENGTH[:suspend] (durations), e.g. 100:70, 2h:10s or 1d:1m30s:suspend' })
       .option('initial-offset', { type: 'number', requiresArg: true, describe: 'Guest minus true time at start, seconds' })
       .option('host-offset', { type: 'number', requiresArg: true, describe: 'Host clock minus true time, seconds: VBoxService and VMware Tools follow the host, NTP daemons true time (a host that is off makes them fight)' })
       .option('assume', { type: 'string', array: true, requiresArg: true, describe: 'Override an unconfirmed model number: KEY=VALUE (see docs/model.md)' })
-      .option('duration', { type: 'string', requiresArg: true, describe: 'How long to simulate: 300, 5m, 2h, 1d, 1y (default 5m)' })
+      .option('duration', { type: 'string', requiresArg: true, describe: 'How long to simulate: 300 (seconds), 5m, 2h, 1d12h, 1y (default 5m)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the numbers as JSON' })
       .option('plot', { type: 'string', requiresArg: true, describe: 'Draw offset against time into FILE.svg' })
       .example('$0 simulate --scenario S1', 'The documented VirtualBox 5.0 case: kvm-clock shows 4:53 after 5:00')

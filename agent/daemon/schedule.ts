@@ -10,29 +10,29 @@
  */
 import cron from 'node-cron';
 import { UsageError } from '../errors.js';
+import { parseDuration } from '../util/units.js';
 
 export type RefreshSchedule =
   | { kind: 'every'; ms: number; text: string }
   | { kind: 'cron'; expression: string; text: string };
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** setTimeout's ceiling (about 24.8 days). */
 const MAX_MS = 2 ** 31 - 1;
 
-/** Parse `--refresh`. Durations: `500ms`, `30s`, `5m`, `1h`, `1h30m`, or bare seconds; at least 1 s. */
+/**
+ * Parse `--refresh`: a duration in the grammar every duration flag shares (agent/util/units.ts:
+ * `500ms`, `30s`, `5m`, `1h`, `1h30m`, bare seconds), at least 1 s; or a cron expression.
+ */
 export function parseRefresh(text: string): RefreshSchedule {
   const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return every(Number(t) * 1000, text);
-  if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(t)) {
-    let ms = 0;
-    for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000);
-    return every(ms, text);
-  }
+  const d = parseDuration(t);
+  if (d.ok) return every(d.value.milliseconds, text);
+  // A cron expression has five or six fields (and no field of one is a duration).
   if (t.split(/\s+/).length >= 5) {
     if (!cron.validate(t)) throw new UsageError(`--refresh: ${JSON.stringify(text)} is not a valid cron expression`);
     return { kind: 'cron', expression: t, text };
   }
-  throw new UsageError(`--refresh: ${JSON.stringify(text)} is neither a duration (30s, 5m, 1h) nor a cron expression ("*/5 * * * *")`);
+  throw new UsageError(`--refresh: ${JSON.stringify(text)} is neither a duration nor a cron expression ("*/5 * * * *"): ${d.error}`);
 }
 
 function every(ms: number, text: string): RefreshSchedule {

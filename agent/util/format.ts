@@ -51,30 +51,6 @@ export function minutesSeconds(seconds: number): string {
   return `${m}:${String(s).padStart(2, '0')}`;
 }
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800, y: 365 * 86400 };
-
-/**
- * "300", "5m", "1d", "1y", "2h30m", "1.5h" → seconds. Returns null when the text is not a duration.
- * A year is 365 days.
- */
-export function parseDuration(text: string): number | null {
-  const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) {
-    const v = Number(t);
-    return v > 0 ? v : null;
-  }
-  const re = /(\d+(?:\.\d+)?)(min|s|m|h|d|w|y)/gy;
-  let total = 0;
-  let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(t)) !== null) {
-    total += Number(m[1]) * (UNIT_SECONDS[m[2] ?? ''] ?? NaN);
-    pos = re.lastIndex;
-  }
-  if (pos !== t.length || pos === 0 || !Number.isFinite(total) || total <= 0) return null;
-  return total;
-}
-
 /** Seconds → "5m", "1d", "1y", "15.2 h" for headings. */
 export function fmtDuration(seconds: number): string {
   for (const [u, v] of [['y', 365 * 86400], ['d', 86400], ['h', 3600], ['m', 60]] as const) {

@@ -35,7 +35,10 @@ describe('collector options', () => {
     expect(parseDurationMs('2', 'x')).toBe(2000);
     expect(parseDurationMs('1m', 'x')).toBe(60_000);
     expect(parseDurationMs('0.5s', 'x')).toBe(500);
-    expect(() => parseDurationMs('0ms', 'x')).toThrow(/out of range/);
-    expect(() => parseDurationMs('fast', '--collector.timeout')).toThrow(/--collector.timeout: not a duration/);
+    expect(parseDurationMs('1m30s', 'x')).toBe(90_000);
+    expect(parseDurationMs('1h', 'x', 1, 86_400_000)).toBe(3_600_000);
+    expect(() => parseDurationMs('0ms', 'x')).toThrow('x "0ms": shorter than 1ms');
+    expect(() => parseDurationMs('11m', 'x')).toThrow('x "11m": longer than 10m');
+    expect(() => parseDurationMs('fast', '--collector.timeout')).toThrow('--collector.timeout "fast": not a duration');
   });
 });

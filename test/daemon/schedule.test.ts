@@ -10,6 +10,10 @@ describe('parseRefresh', () => {
     expect(parseRefresh('1h30m')).toMatchObject({ kind: 'every', ms: 5_400_000 });
     expect(parseRefresh('90')).toMatchObject({ kind: 'every', ms: 90_000 });
     expect(parseRefresh('1500ms')).toMatchObject({ kind: 'every', ms: 1500 });
+    // The grammar every duration flag shares (agent/util/units.ts).
+    expect(parseRefresh('1m30s')).toMatchObject({ kind: 'every', ms: 90_000 });
+    expect(parseRefresh('1d')).toMatchObject({ kind: 'every', ms: 86_400_000 });
+    expect(parseRefresh('0.5m')).toMatchObject({ kind: 'every', ms: 30_000 });
   });
   it('reads cron expressions and knows their period', () => {
     const s = parseRefresh('*/5 * * * *');
@@ -19,7 +23,7 @@ describe('parseRefresh', () => {
     expect(nominalIntervalSeconds(parseRefresh('2m'))).toBe(120);
   });
   it('rejects nonsense, too short and too long', () => {
-    for (const bad of ['', 'soon', '10x', '500ms', '0', '30d', '99 99 * * *', '-5s']) expect(() => parseRefresh(bad), bad).toThrow(UsageError);
+    for (const bad of ['', 'soon', '10x', '500ms', '0', '30d', '99 99 * * *', '-5s', '30s1m', '5M']) expect(() => parseRefresh(bad), bad).toThrow(UsageError);
   });
 });
 
