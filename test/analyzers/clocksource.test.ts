@@ -38,7 +38,7 @@ describe('TSC_UNSTABLE', () => {
     const k = kernelLog({
       tscUnstable: true, hypervisor: 'KVM',
       tscUnstableEvents: [{ line: 20, excerpt: "clocksource: Marking clocksource 'tsc' as unstable because the skew is too large:", atSeconds: 20, reason: 'clocksource watchdog' }],
-      watchdogVerdicts: [{ line: 21, excerpt: "clocksource: 'hpet' wd_nsec: 503 cs_nsec: 700", atSeconds: 20, cpu: 0, clocksource: 'tsc', watchdog: 'hpet', skewNs: 197_000_000, intervalNs: 500_000_000, wdNsec: 503, csNsec: 700, backwards: null }],
+      watchdogVerdicts: [{ line: 21, excerpt: "clocksource: 'hpet' wd_nsec: 503 cs_nsec: 700", atSeconds: 20, cpu: 0, clocksource: 'tsc', watchdog: 'hpet', skewNs: 197_000_000, intervalNs: 500_000_000, wdNsec: 503, csNsec: 700, backwards: null, currentAtVerdict: null }],
     });
     const [f] = tscUnstable(facts({ kernelLog: k }));
     expect(f).toMatchObject({ id: 'TSC_UNSTABLE', severity: 'warning' });

@@ -43,7 +43,7 @@ export function kernelLog(over: Partial<KernelLogFacts> = {}): KernelLogFacts {
 export function cpuinfo(over: Partial<CpuinfoFacts> = {}): CpuinfoFacts {
   return {
     path: 'cpuinfo', refs: {}, processors: 2, architecture: 'x86', vendor: 'GenuineIntel', modelName: null, brandNominalHz: null,
-    cpuKhz: null, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc'], hypervisorFlag: true, otherTimeFlags: [],
+    cpuKhz: null, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc'], hypervisorFlag: true, otherTimeFlags: [], armFeatures: null, armPart: null, counterHz: null,
     ...over,
   };
 }

@@ -36,6 +36,8 @@ export interface WatchdogVerdict extends LineRef {
    * `clocksource` or `watchdog`; null when neither did or the counters were not printed.
    */
   backwards: 'clocksource' | 'watchdog' | null;
+  /** The clocksource in use at the verdict, when 5.13+ prints it (`'xen' (not 'tsc') is current clocksource.`); `none` for `No current clocksource`. */
+  currentAtVerdict: string | null;
 }
 
 /**

@@ -33,8 +33,8 @@ const SYSTEMD: Record<string, HypervisorName> = {
 
 /** Clocksources only a guest of one hypervisor registers (a host or bare metal never has them). */
 const GUEST_CLOCKSOURCES: [RegExp, HypervisorName, string][] = [
-  [/^xen$/, 'xen', 'the xen clocksource (a Xen domain)'],
-  [/^hyperv_clocksource/, 'hyperv', 'a Hyper-V clocksource (a Hyper-V guest)'],
+  [/^xen$/, 'xen', 'Xen'],
+  [/^hyperv_clocksource/, 'hyperv', 'Hyper-V'],
 ];
 
 const ev = (k: KernelLogFacts, ...keys: string[]): EvidenceItem[] => refEvidence('kernel-log', k, ...keys);
@@ -71,14 +71,15 @@ function enlightenmentHints(k: KernelLogFacts): Hint[] {
     } else out.push({ about: 'hypervisor', name: 'hyperv', label: 'Hyper-V (its guest drivers)', strength: 'weak', evidence: ev(k, 'hyperv') });
   }
   const x = k.xen;
-  if (x !== null && x.domain !== 'dom0') {
+  // A Xen line of no particular domain type (a xenified kernel's time warning) is dom0 or a domU alike: no hint.
+  if (x !== null && x.domain !== 'dom0' && (x.mode !== null || x.version !== null || x.hvmCallback || x.vcpuopTimer || k.refs.xen !== undefined)) {
     const strong = x.version !== null || x.hvmCallback || x.vcpuopTimer;
     out.push({ about: 'hypervisor', name: 'xen', label: x.mode === 'hvm' ? 'Xen HVM' : x.mode === 'pvh' ? 'Xen PVH' : x.mode === 'pv' ? 'Xen PV' : 'Xen', strength: strong ? 'strong' : 'weak', evidence: ev(k, 'xenVersion', 'xenMode', 'xenTimer', 'xen') });
   }
   if (k.haxm) out.push({ about: 'hypervisor', name: 'haxm', label: 'Intel HAXM', strength: 'strong', evidence: ev(k, 'haxm') });
   // Only VMware's guest code prints "TSC freq read from hypervisor"; kvm-clock is offered by KVM and VirtualBox.
-  if (k.tscFromHypervisorKhz !== null) out.push({ about: 'hypervisor', name: 'vmware', label: 'a hypervisor that hands over the TSC rate (VMware)', strength: 'weak', evidence: ev(k, 'tscFromHypervisorKhz') });
-  if (k.kvmClock) out.push({ about: 'hypervisor', name: 'kvm', label: 'kvm-clock (KVM or a KVM paravirt interface)', strength: 'weak', evidence: ev(k, 'kvmClock') });
+  if (k.tscFromHypervisorKhz !== null) out.push({ about: 'hypervisor', name: 'vmware', label: 'VMware', strength: 'weak', evidence: ev(k, 'tscFromHypervisorKhz') });
+  if (k.kvmClock) out.push({ about: 'hypervisor', name: 'kvm', label: 'KVM (kvm-clock)', strength: 'weak', evidence: ev(k, 'kvmClock') });
   for (const r of k.clocksourceRegistrations) {
     const hit = GUEST_CLOCKSOURCES.find(([re]) => re.test(r.name));
     if (hit !== undefined && !(hit[1] === 'xen' && x?.domain === 'dom0')) out.push({ about: 'hypervisor', name: hit[1], label: hit[2], strength: 'weak', evidence: [lineEvidence('kernel-log', k, r)] });

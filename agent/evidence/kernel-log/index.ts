@@ -16,7 +16,7 @@ function keyFacts(k: KernelLogFacts): string[] {
   const warps = k.tscSync.filter((e) => e.kind === 'warp' || e.kind === 'random-warp').length;
   const hosts = [...new Set(k.hostLines.map((h) => h.hypervisor))];
   const bits = [
-    k.kernelVersion ? `Linux ${k.kernelVersion}` : 'kernel log',
+    k.kernelVersion ? `Linux ${k.kernelVersion}` : 'no Linux version line',
     k.hypervisor ? `hypervisor ${k.hypervisor}` : k.hyperv !== null ? (k.hyperv.wsl2 ? 'WSL2 (Hyper-V)' : 'Hyper-V guest drivers') : k.xen !== null ? `Xen${k.xen.mode ? ` ${k.xen.mode.toUpperCase()}` : ''}${k.xen.domain ? ` ${k.xen.domain}` : ''}` : 'no hypervisor line',
     hosts.length > 0 ? `hosts ${hosts.join(', ')}` : '',
     k.finalClocksource ? `clocksource ${k.finalClocksource}` : '',

@@ -69,7 +69,7 @@ export function openVerdictNear(c: RuleContext): OpenVerdict | null {
 /** Open a watchdog verdict block (its continuation lines follow); a verdict on the TSC marks it unstable. */
 export function openVerdict(c: RuleContext, clocksource: string, cpu: number | null, skewNs: number | null): void {
   const v = {
-    ...here(c), atSeconds: c.at, cpu, clocksource, watchdog: null, skewNs, intervalNs: null, wdNsec: null, csNsec: null, backwards: null,
+    ...here(c), atSeconds: c.at, cpu, clocksource, watchdog: null, skewNs, intervalNs: null, wdNsec: null, csNsec: null, backwards: null, currentAtVerdict: null,
   };
   add(c.b.verdicts, { v, lastLine: c.lineNo, wdRaw: null, csRaw: null });
   if (clocksource === 'tsc' || clocksource === 'tsc-early') markTscUnstable(c, 'clocksource watchdog');

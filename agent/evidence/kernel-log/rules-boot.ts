@@ -31,7 +31,7 @@ export const BOOT_RULES: readonly KernelRule[] = [
       ref(c, 'kernelVersion');
       setArch(c, archOfVersion(c.msg));
       // WSL2 runs Microsoft's kernel in a Hyper-V utility VM (`5.15.90.1-microsoft-standard-WSL2`).
-      if (/microsoft-standard-WSL2|-Microsoft\b/i.test(b.kernelVersion ?? '')) {
+      if (/microsoft-standard|-Microsoft\b/i.test(b.kernelVersion ?? '')) {
         hyperv(c).wsl2 = true;
         ref(c, 'wsl2');
       }

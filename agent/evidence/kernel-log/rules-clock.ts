@@ -36,6 +36,10 @@ function continueVerdict(c: RuleContext): boolean {
     if (m[1] === 'Watchdog') { open.v.watchdog = m[2] ?? null; open.v.wdNsec = safeInt(m[3]); } else open.v.csNsec = safeInt(m[3]);
     return true;
   }
+  if ((m = /(?:'([^']+)' (?:\(not '[^']+'\) )?is current clocksource|(No current clocksource))/.exec(msg)) !== null) {
+    open.v.currentAtVerdict = m[2] !== undefined ? 'none' : m[1] ?? null;
+    return true;
+  }
   if ((m = /'([^']+)' wd_n(?:sec|esc): (-?\d+)/.exec(msg)) !== null) {
     open.v.watchdog = m[1] ?? null;
     open.v.wdNsec = safeSignedInt(m[2]);
@@ -81,9 +85,9 @@ export const CLOCK_RULES: readonly KernelRule[] = [
   },
   {
     id: 'watchdog-continuation',
-    needs: ["' wd_n", "' cs_n", ' skewed ', ' interval: '],
+    needs: ["' wd_n", "' cs_n", ' skewed ', ' interval: ', 'current clocksource'],
     // The whole printed block, so a wrapped paste's `mask:` on the next line still completes the match.
-    re: /'[^']+' (?:wd|cs)_n(?:sec|esc)?(?:: -?\d+)?(?: (?:wd|cs)_now: [0-9a-f]+ (?:wd|cs)_last: [0-9a-f]+ mask: [0-9a-f]+)?|skewed -?\d+ ns|^(?:Watchdog|Clocksource)\s+[\w.-]+ interval:/,
+    re: /'[^']+' (?:wd|cs)_n(?:sec|esc)?(?:: -?\d+)?(?: (?:wd|cs)_now: [0-9a-f]+ (?:wd|cs)_last: [0-9a-f]+ mask: [0-9a-f]+)?|skewed -?\d+ ns|^(?:Watchdog|Clocksource)\s+[\w.-]+ interval:|is current clocksource|No current clocksource/,
     apply(_m, c) { return continueVerdict(c); },
   },
   {
