@@ -156,7 +156,8 @@ export function assessTsc(facts: Facts, d: Derived): TscAssessment | null {
   if (warps.length > 0 || demotions.some((e) => SYNC_REASON.test(e.reason))) owner = 'sync';
   else if (demotions.length === 0 && byDesign.length > 0) owner = 'by-design';
   else if (demotions.length > 0 && inUse === 'no') owner = 'not-in-use';
-  else if (fault !== null && (demotions.length > 0 || readIssues.length > 0)) owner = 'reference';
+  // A TSC that read lower than before jumped by itself: whatever its reference did, it is not "likely fine".
+  else if (fault !== null && !tscBackwards && (demotions.length > 0 || readIssues.length > 0)) owner = 'reference';
   else if (demotions.length > 0 && role === 'guest' && pvClock !== null && pvClock !== current) owner = 'guest-raw';
   else if (demotions.length > 0) owner = 'skew';
   return {

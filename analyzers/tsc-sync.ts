@@ -69,7 +69,8 @@ export function tscSyncFailed(facts: Facts, d: Derived, a: TscAssessment | null 
   const haxm = k.haxm || d.platform.hypervisor === 'haxm';
   const onPv = a.role === 'guest' && a.current !== null && PV_IN_USE.has(a.current);
   const demoted = a.demotions.find((e) => /check_tsc_sync|inter CPU skew/.test(e.reason));
-  const evidence = dedupe([...lines(k, a.warps, 3), ...(demoted !== undefined ? [lineEvidence('kernel-log', k, demoted)] : [])]);
+  const headers = a.warps.map((w) => w.header).filter((h): h is NonNullable<typeof h> => h !== null);
+  const evidence = dedupe([...lines(k, headers, 1), ...lines(k, a.warps, 3), ...(demoted !== undefined ? [lineEvidence('kernel-log', k, demoted)] : [])]);
   const khz = tscKhzOf(k);
   const seconds = warp?.warpCycles != null && khz !== null ? warp.warpCycles / (khz * 1000) : warp?.warpCycles != null && warp.warpCycles < 1e6 ? 0 : null;
   return [{

@@ -58,7 +58,7 @@ export interface BootState {
   failoverDisabled: boolean;
   tscSync: TscSyncEvent[];
   /** An open `TSC synchronization [CPU#a -> CPU#b]:` header waiting for its `Measured …` line. */
-  syncHeader: { from: number | null; to: number | null; line: number } | null;
+  syncHeader: { from: number | null; to: number | null; line: number; excerpt: string } | null;
   /** The boot CPU has brought the others up (`smp: Brought up …`): later CPU onlining is hotplug. */
   smpDone: boolean;
   /** Line of `Enabling non-boot CPUs` (CPUs come back from suspend), until tasks restart. */

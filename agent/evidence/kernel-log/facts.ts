@@ -72,6 +72,8 @@ export interface TscSyncEvent extends LineRef {
    * online later (hot-added vCPU, `echo 1 > …/online`), `resume` while CPUs return from suspend.
    */
   when: 'boot' | 'hotplug' | 'resume';
+  /** The `TSC synchronization [CPU#a -> CPU#b]:` line a `Measured … warp` line followed, when there was one. */
+  header: LineRef | null;
 }
 
 /** A failed or skipped watchdog read: the watchdog could not read its reference cleanly. */
@@ -167,7 +169,7 @@ export interface HypervFacts {
   ptpRegisterFailed: boolean;
   /** `Linux version …-microsoft-standard-WSL2` (or `Microsoft` in older WSL2 kernels). */
   wsl2: boolean;
-  /** `Hyper-V: Nested features` / a nested-virtualisation line. */
+  /** `Hyper-V: running on a nested hypervisor` (the L1 is itself a Hyper-V guest). */
   nested: boolean;
 }
 

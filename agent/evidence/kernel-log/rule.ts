@@ -95,7 +95,7 @@ export function whenNow(c: RuleContext): TscSyncEvent['when'] {
 }
 
 export function syncEvent(c: RuleContext, kind: TscSyncEvent['kind'], over: Partial<TscSyncEvent> = {}): TscSyncEvent {
-  const e: TscSyncEvent = { ...here(c), atSeconds: c.at, kind, cpuFrom: null, cpu: null, warpCycles: null, adjustValue: null, when: whenNow(c), ...over };
+  const e: TscSyncEvent = { ...here(c), atSeconds: c.at, kind, cpuFrom: null, cpu: null, warpCycles: null, adjustValue: null, when: whenNow(c), header: null, ...over };
   add(c.b.tscSync, e);
   c.b.touched = true;
   return e;

@@ -37,7 +37,7 @@ export const HYPERV_RULES: readonly KernelRule[] = [
   {
     id: 'hyperv-features',
     needs: ['Hyper-V: ', 'HyperV: '],
-    re: /Hyper-?V: (?:(features|privilege flags) (.+)|LAPIC Timer Frequency: (0x[0-9a-f]+|\d+)|(Nested features|Using nested)|.+)$/,
+    re: /Hyper-?V: (?:(features|privilege flags) (.+)|LAPIC Timer Frequency: (0x[0-9a-f]+|\d+)|(running on a nested hypervisor)|.+)$/,
     apply(m, c) {
       const h = hyperv(c);
       if (m[2] !== undefined) { h.features = m[2].trim(); ref(c, 'hypervFeatures'); }

@@ -3,7 +3,7 @@
  * its synchronisation between CPUs (arch/x86/kernel/tsc_sync.c: the warp check, TSC_ADJUST).
  */
 import { CAL_RANK, type Calibration } from './boot.js';
-import { MINUS, ref, signedInt, syncEvent, xen, type KernelRule, type RuleContext } from './rule.js';
+import { MINUS, here, ref, signedInt, syncEvent, xen, type KernelRule, type RuleContext } from './rule.js';
 import { mhzToKhz, safeInt } from '../../util/numbers.js';
 
 function calibrated(c: RuleContext, cal: Calibration, onlyIfUnset = false): void {
@@ -106,7 +106,7 @@ export const TSC_RATE_RULES: readonly KernelRule[] = [
 function warp(c: RuleContext, cycles: number | null): void {
   const h = c.b.syncHeader;
   const near = h !== null && c.lineNo - h.line <= 3;
-  syncEvent(c, 'warp', { cpuFrom: near ? h.from : null, cpu: near ? h.to : null, warpCycles: cycles });
+  syncEvent(c, 'warp', { cpuFrom: near ? h.from : null, cpu: near ? h.to : null, warpCycles: cycles, header: near ? { line: h.line, excerpt: h.excerpt } : null });
   c.b.syncHeader = null;
 }
 
@@ -118,12 +118,14 @@ export const TSC_SYNC_RULES: readonly KernelRule[] = [
     needs: ['TSC synchronization'],
     re: /(checking )?TSC synchronization (?:\[CPU#(\d+) -> CPU#(\d+)\]|across (\d+) CPUs):\s*(passed)?/,
     apply(m, c) {
+      // 2.6.18 checks `across N CPUs` once, after they are all up: that is still the boot-time check.
+      const when = m[4] !== undefined ? 'boot' as const : undefined;
       if (m[5] !== undefined) {
-        syncEvent(c, 'passed', { cpuFrom: safeInt(m[2]), cpu: safeInt(m[3]) });
+        syncEvent(c, 'passed', { cpuFrom: safeInt(m[2]), cpu: safeInt(m[3]), ...(when !== undefined ? { when } : {}) });
         return;
       }
       // 2.6-era `checking TSC synchronization …:` then `passed.` or a warp on the next line.
-      c.b.syncHeader = { from: safeInt(m[2]), to: safeInt(m[3]), line: c.lineNo };
+      c.b.syncHeader = { from: safeInt(m[2]), to: safeInt(m[3]), line: c.lineNo, excerpt: here(c).excerpt };
       c.b.touched = true;
     },
   },
