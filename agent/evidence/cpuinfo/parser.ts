@@ -39,6 +39,9 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
   let bogomips: string | null = null;
   /** What the arm lines say: 64 from `CPU architecture: 8` / AArch64, 32 from 7 or ARMv7. */
   let armBits: 32 | 64 | null = null;
+  /** Lines kept only if they end up stating a fact (BogoMIPS is one only on arm64). */
+  let bogomipsRef: LineRef | null = null;
+  let archRef: LineRef | null = null;
   const refs: Record<string, LineRef> = {};
 
   const first = (): boolean => blocks <= 1;
@@ -94,7 +97,7 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
         case 'cpu architecture':
           sawAnyField = true;
           if (arch === null) arch = 'arm';
-          if (armBits === null) { armBits = /^(?:8|AArch64)/i.test(value) ? 64 : 32; refs.cpuArchitecture = ref(); }
+          if (armBits === null) { armBits = /^(?:8|AArch64)/i.test(value) ? 64 : 32; archRef = ref(); }
           return;
         case 'cpu part':
           if (first() && part === null) part = value;
@@ -109,7 +112,7 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
           return;
         case 'bogomips':
           sawAnyField = true;
-          if (first() && bogomips === null) { bogomips = value; refs.bogomips = ref(); }
+          if (first() && bogomips === null) { bogomips = value; bogomipsRef = ref(); }
           return;
         case 'cpu family':
         case 'model':
@@ -135,8 +138,8 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
       if (arch === null && hardware !== null) arch = 'arm';
       if (arch === 'arm') arch = armArchitecture(features, armBits, modelName);
       const counterHz = arch === 'arm64' && bogomips !== null ? counterFromBogomips(bogomips) : null;
-      if (counterHz !== null && refs.bogomips !== undefined) refs.counterHz = refs.bogomips;
-      if (arch === 'arm64' && refs.cpuArchitecture !== undefined) refs.architecture = refs.cpuArchitecture;
+      if (counterHz !== null && bogomipsRef !== null) refs.counterHz = bogomipsRef;
+      if ((arch === 'arm64' || arch === 'arm') && archRef !== null) refs.architecture = archRef;
       if (flags !== null && refs.tscFlags !== undefined) refs.hypervisorFlag = refs.tscFlags;
       const nominalHz = modelName === null ? null : brandNominalHz(modelName);
       if (nominalHz !== null && refs.modelName !== undefined) refs.brandNominalHz = refs.modelName;

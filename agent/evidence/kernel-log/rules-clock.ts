@@ -32,7 +32,7 @@ function continueVerdict(c: RuleContext): boolean {
     return true;
   }
   // 2025+ watchdog: `Watchdog    hpet interval: N ns` / `Clocksource tsc interval: N ns`.
-  if ((m = /^(Watchdog|Clocksource)\s+([\w.-]+) interval:\s+(\d+)ns/.exec(msg)) !== null) {
+  if ((m = /(?:^|clocksource: )(Watchdog|Clocksource)\s+([\w.-]+) interval:\s+(\d+)ns/.exec(msg)) !== null) {
     if (m[1] === 'Watchdog') { open.v.watchdog = m[2] ?? null; open.v.wdNsec = safeInt(m[3]); } else open.v.csNsec = safeInt(m[3]);
     return true;
   }
@@ -87,7 +87,7 @@ export const CLOCK_RULES: readonly KernelRule[] = [
     id: 'watchdog-continuation',
     needs: ["' wd_n", "' cs_n", ' skewed ', ' interval: ', 'current clocksource'],
     // The whole printed block, so a wrapped paste's `mask:` on the next line still completes the match.
-    re: /'[^']+' (?:wd|cs)_n(?:sec|esc)?(?:: -?\d+)?(?: (?:wd|cs)_now: [0-9a-f]+ (?:wd|cs)_last: [0-9a-f]+ mask: [0-9a-f]+)?|skewed -?\d+ ns|^(?:Watchdog|Clocksource)\s+[\w.-]+ interval:|is current clocksource|No current clocksource/,
+    re: /'[^']+' (?:wd|cs)_n(?:sec|esc)?(?:: -?\d+)?(?: (?:wd|cs)_now: [0-9a-f]+ (?:wd|cs)_last: [0-9a-f]+ mask: [0-9a-f]+)?|skewed -?\d+ ns|(?:^|clocksource: )(?:Watchdog|Clocksource)\s+[\w.-]+ interval:|is current clocksource|No current clocksource/,
     apply(_m, c) { return continueVerdict(c); },
   },
   {
@@ -148,7 +148,7 @@ export const CLOCK_RULES: readonly KernelRule[] = [
   {
     id: 'percpu-ahead-behind',
     needs: [' ahead of CPU ', ' behind CPU '],
-    re: /CPUs (\S+) (?:ahead of|behind) CPU (\d+) for clocksource ([\w.-]+)/,
+    re: /CPUs (\S+) (?:ahead of|behind) CPU (\d+) for clocksource ([\w-]+)/,
     apply(m, c) { if (isTsc(m[3])) syncEvent(c, 'percpu-skew', { cpuFrom: safeInt(m[2]) }); else c.b.touched = true; },
   },
   {

@@ -30,7 +30,9 @@ export const KERNEL_LOG_RULES: readonly KernelRule[] = [
 
 /**
  * Every literal a rule needs, deduplicated: a line containing none of them matches no rule. This is
- * the list a byte-level screen (WebAssembly, issue 13) would search for.
+ * the list a byte-level screen (WebAssembly, issue 13) would search for. Such a screen must still
+ * pass indented lines (they may continue a wrapped message) and the lines the boot tracker reads for
+ * their stamps or separators; test/parsers/kernel-log-families.test.ts checks that on every fixture.
  */
 export const KERNEL_LOG_LITERALS: readonly string[] = [...new Set(KERNEL_LOG_RULES.flatMap((r) => r.needs))];
 
