@@ -16,7 +16,6 @@ import { assessTsc, bootParamFix, lines, type TscAssessment } from './tsc-eviden
 
 const FALLBACK = ['hpet', 'acpi_pm', 'jiffies', 'refined-jiffies', 'pit'];
 const GOOD = ['tsc', 'kvm-clock', 'xen', 'hyperv_clocksource_tsc_page', 'arch_sys_counter'];
-const PARAVIRT = ['kvm-clock', 'hyperv_clocksource_tsc_page', 'xen'];
 
 /** The clocksource in use and where that is shown (derive/clocksource.ts), or null. */
 function currentClocksource(d: Derived): { name: string; evidence: EvidenceItem[] } | null {
@@ -41,8 +40,8 @@ function fallbackTarget(d: Derived, a: TscAssessment | null): { cur: { name: str
   // A demoted TSC is no way back: only a paravirtual clock is (the TSC finding names the cause).
   const better = GOOD.filter((g) => avail.has(g) && !(g === 'tsc' && tscDemoted(a)));
   if (better.length === 0) return null;
-  const pv = better.find((b) => PARAVIRT.includes(b));
-  return { cur, better, target: isVm(d) && pv !== undefined ? pv : better[0] as string };
+  // GOOD is in the kernel's own order of preference; with a demoted TSC left out, a paravirtual clock leads.
+  return { cur, better, target: better[0] as string };
 }
 
 /** CLOCKSOURCE_FALLBACK (R1). */

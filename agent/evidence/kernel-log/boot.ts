@@ -2,11 +2,8 @@
  * The state of one boot while its lines are read, and the small operations rules perform on it.
  * A file may hold several boots (kern.log); the parser (parser.ts) starts a fresh state at each.
  */
-import type {
-  ArchTimerFacts, ClocksourceRegistration, ClocksourceSwitch, HostLine, HypervFacts, SleepEvent, Suppression, TimeWarning,
-  TscSyncEvent, TscUnstableEvent, WatchdogReadIssue, WatchdogVerdict, XenFacts,
-} from './facts.js';
-import type { LineRef, TimeSyncLogLine } from '../kind.js';
+import type { ArchTimerFacts, HypervFacts, KernelLogFacts, WatchdogReadIssue, WatchdogVerdict, XenFacts } from './facts.js';
+import type { LineRef } from '../kind.js';
 
 /**
  * Lists of events keep at most this many entries, so a hostile or endlessly concatenated log cannot
@@ -35,50 +32,29 @@ export type Calibration = 'pit' | 'hpet' | 'pmtimer' | 'hypervisor';
 
 export const CAL_RANK: Record<Calibration, number> = { pit: 1, pmtimer: 2, hpet: 2, hypervisor: 3 };
 
-export interface BootState {
+/** Facts a boot state holds exactly as the facts name them (the rest are kept in working form). */
+type CarriedFacts = Pick<KernelLogFacts,
+  | 'kernelVersion' | 'hypervisor' | 'paravirtKernelOn' | 'dmi' | 'systemdVirtualization' | 'cpuBrand' | 'cpuDetectedKhz'
+  | 'tscRefinedKhz' | 'tscFromHypervisorKhz' | 'kvmClock' | 'clocksourceSwitches' | 'clocksourceRegistrations' | 'tscUnstableEvents'
+  | 'failoverDisabled' | 'tscSync' | 'timeWarnings' | 'suppressions' | 'hostLines' | 'vboxdrvTscMode' | 'vboxdrvTscHz' | 'sleepEvents'
+  | 'hyperv' | 'xen' | 'archTimer' | 'arch' | 'ptpSupport' | 'haxm' | 'hpetHz' | 'tscDeadlineTimer' | 'timeSync' | 'commandLine'>;
+
+export interface BootState extends CarriedFacts {
   refs: Record<string, LineRef>;
-  kernelVersion: string | null;
-  hypervisor: string | null;
-  paravirtKernelOn: string | null;
-  dmi: string | null;
-  systemdVirtualization: string | null;
-  cpuBrand: string | null;
-  cpuDetectedKhz: number | null;
+  /** `Detected N MHz TSC` (tsc_khz when it differs from cpu_khz). */
   tscDetectedTscKhz: number | null;
-  tscRefinedKhz: number | null;
-  tscFromHypervisorKhz: number | null;
+  /** 2.6.18's `TSC: Frequency read from the hypervisor`: the next `Detected … processor` is the hypervisor's rate. */
   hypervisorFreqPending: boolean;
   calibration: Calibration | null;
-  kvmClock: boolean;
-  clocksourceSwitches: ClocksourceSwitch[];
-  clocksourceRegistrations: ClocksourceRegistration[];
-  tscUnstableEvents: TscUnstableEvent[];
+  /** Verdicts with their raw counters, finished at the end (verdict.ts). */
   verdicts: OpenVerdict[];
   readIssues: WatchdogReadIssue[];
-  failoverDisabled: boolean;
-  tscSync: TscSyncEvent[];
   /** An open `TSC synchronization [CPU#a -> CPU#b]:` header waiting for its `Measured …` line. */
   syncHeader: { from: number | null; to: number | null; line: number; excerpt: string } | null;
   /** The boot CPU has brought the others up (`smp: Brought up …`): later CPU onlining is hotplug. */
   smpDone: boolean;
   /** Line of `Enabling non-boot CPUs` (CPUs come back from suspend), until tasks restart. */
   resumingSince: number | null;
-  timeWarnings: TimeWarning[];
-  suppressions: Suppression[];
-  hostLines: HostLine[];
-  vboxdrvTscMode: string | null;
-  vboxdrvTscHz: number | null;
-  sleepEvents: SleepEvent[];
-  hyperv: HypervFacts | null;
-  xen: XenFacts | null;
-  archTimer: ArchTimerFacts | null;
-  arch: 'x86' | 'arm64' | 'arm' | null;
-  ptpSupport: boolean;
-  haxm: boolean;
-  hpetHz: number | null;
-  tscDeadlineTimer: boolean | null;
-  timeSync: TimeSyncLogLine[];
-  commandLine: string | null;
   kernelCommandLine: string | null;
   sawVersion: boolean;
   sawCommandLine: boolean;

@@ -36,23 +36,27 @@ import { isFiltered } from '../text/prompt.js';
 import { hasKernelPrefix, splitPrefix, type KernelLogShape, type SplitLine } from './prefix.js';
 import { freshBoot, hasFacts, type BootState } from './boot.js';
 import { finishVerdict } from './verdict.js';
-import { GATE, KERNEL_LOG_RULES } from './rules.js';
+import { candidateRules, KERNEL_LOG_RULES } from './rules.js';
 import type { KernelRule, RuleContext } from './rule.js';
 
 export { registrationHz } from './verdict.js';
 export { KERNEL_LOG_LITERALS, KERNEL_LOG_RULES } from './rules.js';
 
-/** The first rule whose literals and pattern match `msg`, with its match; null when none does. */
-function findRule(msg: string, from = 0): { rule: KernelRule; m: RegExpExecArray; index: number } | null {
-  if (!GATE.test(msg)) return null;
-  for (let i = from; i < KERNEL_LOG_RULES.length; i++) {
-    const rule = KERNEL_LOG_RULES[i]!;
-    if (!rule.needs.some((l) => msg.includes(l))) continue;
+interface Hit { rule: KernelRule; m: RegExpExecArray; at: number }
+
+/** The first rule, at or after position `from` of `candidates`, whose pattern matches `msg`. */
+function nextHit(msg: string, candidates: readonly number[] | null, from = 0): Hit | null {
+  if (candidates === null) return null;
+  for (let at = from; at < candidates.length; at++) {
+    const rule = KERNEL_LOG_RULES[candidates[at]!]!;
     const m = rule.re.exec(msg);
-    if (m !== null) return { rule, m, index: i };
+    if (m !== null) return { rule, m, at };
   }
   return null;
 }
+
+/** The first rule whose literals and pattern match `msg`, with its match; null when none does. */
+const findRule = (msg: string): Hit | null => nextHit(msg, candidateRules(msg));
 
 /** Commands that print the kernel log: dmesg, journalctl -k/-b/--dmesg, or a reader of /var/log/{kern.log,messages,syslog,dmesg}. */
 const READS_KERNEL_LOG = /\bdmesg\b|\bjournalctl\b.*(?:\s-k\b|\s--dmesg\b|\s-b\b)|\/var\/log\/(?:kern\.log|messages|syslog|dmesg)/;
@@ -99,8 +103,10 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
 
   /** Run the rules on one message; true when one matched and accepted it. */
   const applyRules = (msg: string, raw: string, lineNo: number, at: number | null): boolean => {
+    const candidates = candidateRules(msg);
+    if (candidates === null) return false;
     const c: RuleContext = { get b() { return b; }, lineNo, raw, msg, at, bootMarker };
-    for (let hit = findRule(msg); hit !== null; hit = findRule(msg, hit.index + 1)) {
+    for (let hit = nextHit(msg, candidates); hit !== null; hit = nextHit(msg, candidates, hit.at + 1)) {
       if (hit.rule.apply(hit.m, c) !== false) return true;
     }
     return false;

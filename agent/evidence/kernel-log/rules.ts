@@ -38,5 +38,38 @@ export const KERNEL_LOG_LITERALS: readonly string[] = [...new Set(KERNEL_LOG_RUL
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
+/** Longest first, so at each position the regex reports the longest literal there (the others are its prefixes). */
+const BY_LENGTH = [...KERNEL_LOG_LITERALS].sort((a, b) => b.length - a.length);
+
 /** One regex over all literals: the cheap screen every message passes before the rules. */
-export const GATE = new RegExp(KERNEL_LOG_LITERALS.map(escape).join('|'));
+export const GATE = new RegExp(BY_LENGTH.map(escape).join('|'), 'g');
+
+/** Each literal → the rules (table indices) that need it. */
+const RULES_OF = new Map<string, number[]>();
+KERNEL_LOG_RULES.forEach((r, i) => { for (const l of r.needs) RULES_OF.set(l, [...(RULES_OF.get(l) ?? []), i]); });
+
+/** Each literal → the rules needing it or any literal that is its prefix (found at the same position). */
+const RULES_AT = new Map<string, readonly number[]>(BY_LENGTH.map((l) => [
+  l, [...new Set(KERNEL_LOG_LITERALS.filter((p) => l.startsWith(p)).flatMap((p) => RULES_OF.get(p) ?? []))].sort((a, b) => a - b),
+]));
+
+/**
+ * The rules whose literals `msg` contains, in table order; null when it contains none (the common
+ * case: one regex pass). Literals are found at every position, so overlapping ones all count.
+ */
+export function candidateRules(msg: string): readonly number[] | null {
+  GATE.lastIndex = 0;
+  let m = GATE.exec(msg);
+  if (m === null) return null;
+  const first = RULES_AT.get(m[0])!;
+  GATE.lastIndex = m.index + 1;
+  m = GATE.exec(msg);
+  if (m === null) return first;
+  const all = new Set(first);
+  while (m !== null) {
+    for (const i of RULES_AT.get(m[0])!) all.add(i);
+    GATE.lastIndex = m.index + 1;
+    m = GATE.exec(msg);
+  }
+  return [...all].sort((a, b) => a - b);
+}
