@@ -59,8 +59,6 @@ export interface BootState extends CarriedFacts {
   sawVersion: boolean;
   sawCommandLine: boolean;
   sawStampAboveOne: boolean;
-  /** The first stamped line of this boot read exactly zero: the log starts at the boot's start. */
-  startsAtZero: boolean | null;
   /** Anything recorded or a stamp ≥ 1 s seen: a following boot marker starts a new boot. */
   touched: boolean;
 }
@@ -74,7 +72,7 @@ export function freshBoot(): BootState {
     smpDone: false, resumingSince: null, timeWarnings: [], suppressions: [], hostLines: [], vboxdrvTscMode: null,
     vboxdrvTscHz: null, sleepEvents: [], hyperv: null, xen: null, archTimer: null, arch: null, ptpSupport: false,
     haxm: false, hpetHz: null, tscDeadlineTimer: null, timeSync: [], commandLine: null, kernelCommandLine: null,
-    sawVersion: false, sawCommandLine: false, sawStampAboveOne: false, startsAtZero: null, touched: false,
+    sawVersion: false, sawCommandLine: false, sawStampAboveOne: false, touched: false,
   };
 }
 

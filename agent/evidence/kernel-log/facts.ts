@@ -226,7 +226,7 @@ export interface KernelLogFacts extends SectionBase {
   filteredBy: string | null;
   /** Commands in the paste that read the kernel log, with their output's size (an empty `grep` is evidence of absence for its pattern). */
   searches: KernelLogSearch[];
-  /** The log holds its boot from the start (`Linux version`, or a first stamp of 0) and was not filtered: absence of a line means something. */
+  /** The log holds its boot from the start (its `Linux version` banner) and was not filtered: absence of a line means something. */
   wholeBoot: boolean;
   /** CPU architecture the log shows (`x86/fpu:`, `arch_timer:`, `Linux version … aarch64`), or null. */
   arch: 'x86' | 'arm64' | 'arm' | null;

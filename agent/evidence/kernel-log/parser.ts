@@ -118,12 +118,9 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
     if (sp.shape !== 'plain' || sp.msg !== '') shapes.set(sp.shape, (shapes.get(sp.shape) ?? 0) + 1);
     // Stamps back at exactly zero after a second had passed: the ring buffer of a new boot.
     if (sp.tsZero && b.sawStampAboveOne && !msg.includes('Linux version')) newBoot();
-    if (sp.ts !== null) {
-      b.startsAtZero ??= sp.tsZero;
-      if (sp.ts >= 1 && !b.sawStampAboveOne) {
-        b.sawStampAboveOne = true;
-        b.touched = true;
-      }
+    if (sp.ts !== null && sp.ts >= 1 && !b.sawStampAboveOne) {
+      b.sawStampAboveOne = true;
+      b.touched = true;
     }
     if (applyRules(msg, raw, lineNo, sp.ts) || hasKernelPrefix(p.raw, sp)) {
       recognisedLines++;
@@ -218,7 +215,8 @@ function buildFacts(boot: BootState, path: string | null, boots: number, shapes:
     boots,
     filteredBy: filter,
     searches,
-    wholeBoot: filter === null && (boot.sawVersion || boot.startsAtZero === true),
+    // A `grep` output pasted without its prompt may well start at [0.000000]: only the banner proves the start.
+    wholeBoot: filter === null && boot.sawVersion,
     arch: boot.arch,
     kernelVersion: boot.kernelVersion,
     hypervisor: boot.hypervisor,
