@@ -10,8 +10,20 @@ import { vboxTscAnalyzer } from './vbox-tsc.js';
 import { vboxEventsAnalyzer } from './vbox-events.js';
 import { timeSyncAnalyzer } from './time-sync.js';
 import { clocksourceAnalyzer, ticksAnalyzer } from './clocksource.js';
+import { tscSyncAnalyzer } from './tsc-sync.js';
+import { tscWatchdogAnalyzer } from './tsc-watchdog.js';
+import { kernelTimeAnalyzer } from './kernel-time.js';
 
-export const ANALYZERS: readonly Analyzer[] = [vboxTscAnalyzer, vboxEventsAnalyzer, timeSyncAnalyzer, clocksourceAnalyzer, ticksAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [
+  vboxTscAnalyzer,
+  vboxEventsAnalyzer,
+  timeSyncAnalyzer,
+  clocksourceAnalyzer,
+  ticksAnalyzer,
+  tscSyncAnalyzer,
+  tscWatchdogAnalyzer,
+  kernelTimeAnalyzer,
+];
 
 /** Human name of a fact section (its source name) for skip reasons. */
 const sourceName = (k: FactKey): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -2,6 +2,7 @@
  * Inline facts for analyzer tests: every section with every field at its "not stated" value, so a
  * test sets only what its rule reads.
  */
+import { emptyKernelLogFacts } from '../../agent/evidence/kernel-log/facts.js';
 import { emptyFacts, type CpuinfoFacts, type Facts, type KernelLogFacts, type TimerListFacts, type TimesyncFacts, type VboxFacts } from '../../agent/facts.js';
 
 export function vbox(over: Partial<VboxFacts> = {}): VboxFacts {
@@ -36,20 +37,13 @@ export function documentedVbox(over: Partial<VboxFacts> = {}): VboxFacts {
 }
 
 export function kernelLog(over: Partial<KernelLogFacts> = {}): KernelLogFacts {
-  return {
-    path: 'dmesg', refs: {}, format: 'dmesg', boots: 1, kernelVersion: '5.4.0', hypervisor: null, paravirtKernelOn: null, dmi: null,
-    systemdVirtualization: null, cpuBrand: null, cpuDetectedKhz: null, tscDetectedKhz: null, tscRefinedKhz: null,
-    tscFromHypervisorKhz: null, tscCalibration: null, kvmClock: false, clocksourceSwitches: [], finalClocksource: null,
-    clocksourceRegistrations: [], tscUnstable: false, tscUnstableEvents: [], watchdogVerdicts: [], hpetHz: null,
-    tscDeadlineTimer: null, timeSync: [], commandLine: null,
-    ...over,
-  };
+  return { ...emptyKernelLogFacts('dmesg'), format: 'dmesg', kernelVersion: '5.4.0', ...over };
 }
 
 export function cpuinfo(over: Partial<CpuinfoFacts> = {}): CpuinfoFacts {
   return {
     path: 'cpuinfo', refs: {}, processors: 2, architecture: 'x86', vendor: 'GenuineIntel', modelName: null, brandNominalHz: null,
-    cpuKhz: null, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc'], hypervisorFlag: true, otherTimeFlags: [],
+    cpuKhz: null, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc'], hypervisorFlag: true, otherTimeFlags: [], armFeatures: null, armPart: null, counterHz: null,
     ...over,
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyFacts, type Facts, type KernelLogFacts, type TimeSyncDaemon } from '../../agent/facts.js';
 import type { Measurement } from '../../agent/measure/sampler.js';
 import { absorbCheck, compareWithModel, isVirtualBoxKvm, tscFix } from '../../agent/measure/verdict.js';
+import { emptyKernelLogFacts } from '../../agent/evidence/kernel-log/facts.js';
 import type { Prediction } from '../../simulator/prediction.js';
 
 function measurement(driftPpm: number, uncertaintyPpm = 2, method: Measurement['method'] = 'fit'): Measurement {
@@ -15,6 +16,7 @@ function measurement(driftPpm: number, uncertaintyPpm = 2, method: Measurement['
 function vboxKvmFacts(daemons: TimeSyncDaemon['name'][] = []): Facts {
   const f = emptyFacts();
   f.kernelLog = {
+    ...emptyKernelLogFacts(),
     path: 'dmesg', refs: {}, format: 'dmesg', boots: 1, kernelVersion: '3.2.0', hypervisor: 'KVM', paravirtKernelOn: 'KVM',
     dmi: 'innotek GmbH VirtualBox/VirtualBox, BIOS VirtualBox 12/01/2006', systemdVirtualization: null, cpuBrand: null,
     cpuDetectedKhz: 3_478_274, tscDetectedKhz: 3_478_274, tscRefinedKhz: null, tscFromHypervisorKhz: null, tscCalibration: 'kvm-clock',

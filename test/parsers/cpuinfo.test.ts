@@ -49,6 +49,15 @@ describe('cpuinfo unit cases', () => {
     expect(f.hypervisorFlag).toBeNull();
     expect(f.vendor).toBe('ARM');
   });
+  it('aarch64: arm64 from its features, the generic timer rate from BogoMIPS (real samples, see SOURCE.md)', () => {
+    // Apple M1 VM and Raspberry Pi as posted in public docs: 48.00 → 24 MHz, 38.40 → 19.2 MHz, 108.00 → 54 MHz.
+    const m1 = parseCpuinfo('processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid\nCPU implementer\t: 0x61\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0x000\nCPU revision\t: 0\n');
+    expect(m1).toMatchObject({ architecture: 'arm64', vendor: 'Apple', counterHz: 24_000_000, armPart: '0x000' });
+    expect(parseCpuinfo('processor\t: 0\nBogoMIPS\t: 38.40\nFeatures\t: fp asimd evtstrm crc32 cpuid\nCPU implementer\t: 0x41\nCPU architecture: 8\n').counterHz).toBe(19_200_000);
+    expect(parseCpuinfo('Processor\t: AArch64 Processor rev 1 (aarch64)\nBogoMIPS\t: 108.00\nCPU implementer\t: 0x41\n').architecture).toBe('arm64');
+    // A 64-bit core under a 32-bit kernel prints ARMv7-style features: it runs as arm.
+    expect(parseCpuinfo('processor\t: 0\nmodel name\t: ARMv7 Processor rev 4 (v7l)\nBogoMIPS\t: 38.40\nFeatures\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt vfpd32 lpae evtstrm crc32\nCPU architecture: 8\n')).toMatchObject({ architecture: 'arm', counterHz: null });
+  });
   it('rejects text that is not cpuinfo with a ParseError', () => {
     expect(() => parseCpuinfo('hello world\n', 'f')).toThrow(ParseError);
     expect(() => parseCpuinfo('', 'f')).toThrow(ParseError);
@@ -75,7 +84,8 @@ describe('golden facts for every corpus cpuinfo', () => {
 });
 
 const MANIFEST: Record<string, Partial<CpuinfoFacts>> = {
-  'cpuinfo/armv7-zynq-innofirmware.txt': { processors: 2, architecture: 'arm', tscFlags: null },
+  'cpuinfo/armv7-zynq-innofirmware.txt': { processors: 2, architecture: 'arm', tscFlags: null, counterHz: null },
+  'cpuinfo/arm64-cortex-a57-kata-containers.txt': { processors: 2, architecture: 'arm64', vendor: 'ARM', armPart: '0xd07', tscFlags: null, hypervisorFlag: null, counterHz: 250_000_000, armFeatures: ['fp', 'asimd', 'evtstrm', 'aes', 'pmull', 'sha1', 'sha2', 'crc32', 'cpuid'] },
   'cpuinfo/baremetal-amd-a8-7600-raymerta.txt': { processors: 4, hypervisorFlag: false, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'rdtscp'], otherTimeFlags: ['art', 'tsc_scale'] },
   'cpuinfo/baremetal-i7-2600-csci442.txt': { processors: 8, hypervisorFlag: false, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'tsc_deadline_timer', 'rdtscp'], brandNominalHz: 3_400_000_000 },
   'cpuinfo/baremetal-i7-2600-twaite.txt': { processors: 8, hypervisorFlag: false, tscFlags: ['tsc', 'constant_tsc', 'nonstop_tsc', 'tsc_deadline_timer', 'rdtscp'] },

@@ -36,7 +36,20 @@ describe('golden facts for every corpus kernel log', () => {
 
 type Expect = Partial<Pick<KernelLogFacts,
   'format' | 'boots' | 'kernelVersion' | 'hypervisor' | 'paravirtKernelOn' | 'tscDetectedKhz' | 'tscRefinedKhz' | 'tscFromHypervisorKhz'
-  | 'tscCalibration' | 'kvmClock' | 'finalClocksource' | 'tscUnstable' | 'hpetHz' | 'systemdVirtualization'>> & { switches?: string[] };
+  | 'tscCalibration' | 'kvmClock' | 'finalClocksource' | 'tscUnstable' | 'hpetHz' | 'systemdVirtualization' | 'arch' | 'wholeBoot'
+  | 'filteredBy' | 'failoverDisabled' | 'vboxdrvTscHz'>> & {
+  switches?: string[];
+  /** Kinds of TSC sync events, in order. */
+  sync?: string[];
+  /** Kinds of watchdog read issues, in order. */
+  readIssues?: string[];
+  hosts?: string[];
+  warnings?: string[];
+  unstableReasons?: string[];
+  hyperv?: Partial<NonNullable<KernelLogFacts['hyperv']>>;
+  xen?: Partial<NonNullable<KernelLogFacts['xen']>>;
+  archTimer?: Partial<NonNullable<KernelLogFacts['archTimer']>>;
+};
 
 /** What MANIFEST.tsv says each file shows, checked against the file by hand. */
 const MANIFEST: Record<string, Expect> = {
@@ -61,6 +74,19 @@ const MANIFEST: Record<string, Expect> = {
   'dmesg/xen-hvm-aws-amzn2-4.14-xen4.11-messages.txt': { format: 'syslog', hypervisor: 'Xen HVM', finalClocksource: 'xen', tscRefinedKhz: 2400001, systemdVirtualization: 'xen' },
   'dmesg/xen-hvm-aws-centos7-3.10-xen-clocksource.txt': { hypervisor: 'Xen HVM', finalClocksource: 'xen', tscRefinedKhz: 2400000, hpetHz: 62_500_000 },
   'dmesg/xen-hvm-aws-ubuntu14.04-3.13-xen-clocksource.txt': { hypervisor: 'Xen HVM', finalClocksource: 'xen', tscRefinedKhz: 2493991 },
+  // Pasted excerpts from public threads (SOURCE.md names each), checked against the thread by hand.
+  'dmesg/pasted-baremetal-ubuntu-2.6-losing-ticks-cpufreq-syslog.txt': { format: 'syslog', warnings: ['lost-ticks', 'many-lost-ticks', 'many-lost-ticks'], wholeBoot: false },
+  'dmesg/pasted-guest-acrn-tsc-early-refined-jiffies-watchdog-wrapped.txt': { format: 'plain', tscUnstable: true, unstableReasons: ['clocksource watchdog'] },
+  'dmesg/pasted-guest-arm64-qemu-virt-arch-timer.txt': { archTimer: { hz: 62_500_000, kind: 'cp15', mode: 'virt', schedClockBits: 56, schedClockHz: 62_000_000 }, wholeBoot: false },
+  'dmesg/pasted-guest-nested-qemu-hpet-read-back-delay-truncated.txt': { readIssues: ['read-back-delay'], unstableReasons: ['clocksource watchdog', 'found unstable after boot'], switches: ['hpet'] },
+  'dmesg/pasted-guest-nested-qemu-hpet-read-timed-out.txt': { readIssues: ['read-timeout', 'read-timeout', 'read-timeout', 'read-timeout'], tscUnstable: false },
+  'dmesg/pasted-guest-openwrt-unraid-wd-wd-read-back-skipped.txt': { format: 'syslog', readIssues: ['skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped'], tscUnstable: false },
+  'dmesg/pasted-guest-propolis-ubuntu22.04-tsc-warp-165-cycles.txt': { sync: ['warp'], unstableReasons: ['check_tsc_sync_source failed'] },
+  'dmesg/pasted-guest-propolis-watchdog-acpi-pm-tsc-found-unstable.txt': { switches: ['acpi_pm'], unstableReasons: ['clocksource watchdog', 'found unstable after boot'] },
+  'dmesg/pasted-guest-wsl2-hv-utils-timesync-ptp-register-failed.txt': { hyperv: { timeSyncVersion: '4.0', ptpRegisterFailed: true } },
+  'dmesg/pasted-guest-wsl2-hyperv-host-build-19041.txt': { hypervisor: 'Microsoft Hyper-V', hyperv: { hostBuild: '19041-10.0-5-0.5486', lapicTimerHz: 2_000_000, nested: false, features: 'low 0xae7f, high 0x3b8030, hints 0x20e24, misc 0x20bed7b2' }, arch: 'x86' },
+  'dmesg/pasted-guest-xen-hvm-centos5-timer-isr-backwards-wrapped.txt': { warnings: ['timer-isr-backwards'] },
+  'dmesg/pasted-host-proxmox-dell-t5610-tsc-warp-kvm-unstable.txt': { sync: ['warp'], hosts: ['kvm'], finalClocksource: 'hpet', tscCalibration: 'pit', vboxdrvTscHz: null },
   'live/firecracker-kvm-6.18/commands/dmesg': { hypervisor: 'KVM', switches: ['kvm-clock', 'tsc'], finalClocksource: 'tsc', tscDetectedKhz: 2000000, kernelVersion: '6.18.44-fc-v669', tscUnstable: false },
 };
 
@@ -71,9 +97,17 @@ describe('what MANIFEST.tsv says each file shows', () => {
   for (const [rel, want] of Object.entries(MANIFEST)) {
     it(rel, () => {
       const f = facts(rel);
-      const { switches, ...scalars } = want;
+      const { switches, sync, readIssues, hosts, warnings, unstableReasons, hyperv, xen, archTimer, ...scalars } = want;
       expect(f).toMatchObject(scalars);
       if (switches !== undefined) expect(f.clocksourceSwitches.map((s) => s.to)).toEqual(switches);
+      if (sync !== undefined) expect(f.tscSync.map((e) => e.kind)).toEqual(sync);
+      if (readIssues !== undefined) expect(f.watchdogReadIssues.map((e) => e.kind)).toEqual(readIssues);
+      if (hosts !== undefined) expect([...new Set(f.hostLines.map((h) => h.hypervisor))]).toEqual(hosts);
+      if (warnings !== undefined) expect(f.timeWarnings.map((w) => w.kind)).toEqual(warnings);
+      if (unstableReasons !== undefined) expect(f.tscUnstableEvents.map((e) => e.reason)).toEqual(unstableReasons);
+      if (hyperv !== undefined) expect(f.hyperv).toMatchObject(hyperv);
+      if (xen !== undefined) expect(f.xen).toMatchObject(xen);
+      if (archTimer !== undefined) expect(f.archTimer).toMatchObject(archTimer);
       expect(f.finalClocksource).toBe(f.clocksourceSwitches[f.clocksourceSwitches.length - 1]?.to ?? null);
       // Every scalar fact that is set has a line reference that really contains its evidence.
       const text = fs.readFileSync(path.join(FIX, rel), 'utf8').split('\n');

@@ -82,6 +82,17 @@ describe('timer_list unit cases', () => {
     expect(hzFromResolution(4000250)).toBe(250);
     expect(hzFromResolution(1)).toBeNull();
   });
+  it('ARM with a periodic tick (nohz=off highres=off): the arch timer per CPU, HZ from the resolution (synth from timer_list.c v0.8)', () => {
+    const f = parseTimerList([
+      'Timer List Version: v0.8', 'HRTIMER_MAX_CLOCK_BASES: 4', 'now at 31359051461713 nsecs', '',
+      'cpu: 0', ' clock 0:', '  .base:       00000000', '  .index:      0', '  .resolution: 10000000 nsecs', '  .get_time:   ktime_get', '  .offset:     0 nsecs',
+      '  .expires_next   : 31359060000000 nsecs', '  .hres_active    : 0', '  .nohz_mode      : 0', 'jiffies: 3136205196', '',
+      'Tick Device: mode:     0', 'Per CPU device: 0', 'Clock Event Device: arch_sys_timer', ' max_delta_ns:   178956969942',
+      ' min_delta_ns:   1000', ' mult:           51539608', ' shift:          32', ' mode:           2', ' next_event:     31359060000000 nsecs',
+      ' set_next_event: arch_timer_set_next_event_virt', ' shutdown: arch_timer_shutdown_virt', ' event_handler:  tick_handle_periodic', ' retries:        0', '',
+    ].join('\n'), 'arm');
+    expect(f).toMatchObject({ tickMode: 'periodic', nohz: false, highres: false, hz: 100, perCpuDevice: 'arch_sys_timer', eventHandler: 'tick_handle_periodic', lapicDeadlineTscHz: null, broadcastDevice: null });
+  });
   it('reads a SysRq-Q dump from the kernel log', () => {
     const dump = V04_PERIODIC.split('\n').map((l) => `[  100.000000] ${l}`).join('\n');
     expect(parseTimerList(dump)).toMatchObject({ version: 'v0.4', tickMode: 'periodic', perCpuDevice: 'pit' });

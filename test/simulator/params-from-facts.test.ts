@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyFacts, type Facts } from '../../agent/facts.js';
 import { parseText } from '../../agent/evidence/text/lines.js';
 import { createVboxParser } from '../../agent/evidence/vbox/parser.js';
+import { emptyKernelLogFacts } from '../../agent/evidence/kernel-log/facts.js';
 import { paramsFromFacts, predictFromFacts, predictedDriftRatio } from '../../simulator/params-from-facts.js';
 
 const EXAMPLE = new URL('../../examples/virtualbox-5.0-kvm-drift/VBox.log', import.meta.url);
@@ -103,6 +104,7 @@ describe('predictFromFacts', () => {
   it('a KVM guest on kvm-clock without an independent host rate: no figure, but the reason and the usual case', () => {
     const f = emptyFacts();
     f.kernelLog = {
+      ...emptyKernelLogFacts(),
       path: null, refs: {}, format: 'dmesg', boots: 1, kernelVersion: '6.1.0', hypervisor: 'KVM', paravirtKernelOn: 'KVM', dmi: 'QEMU Standard PC',
       systemdVirtualization: 'kvm', cpuBrand: null, cpuDetectedKhz: 2_994_374, tscDetectedKhz: 2_994_374, tscRefinedKhz: null, tscFromHypervisorKhz: null,
       tscCalibration: 'kvm-clock', kvmClock: true, clocksourceSwitches: [], finalClocksource: 'kvm-clock', clocksourceRegistrations: [], tscUnstable: false,

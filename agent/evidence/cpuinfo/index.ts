@@ -7,6 +7,9 @@ import type { Hint } from '../hints.js';
 import { refEvidence } from '../quote.js';
 
 function keyFacts(c: CpuinfoFacts): string[] {
+  if (c.architecture === 'arm64' || c.architecture === 'arm') {
+    return [`cpuinfo: ${c.processors ?? '?'} ${c.architecture} processors${c.vendor ? `, ${c.vendor}` : ''}${c.armPart ? ` part ${c.armPart}` : ''}${c.counterHz !== null ? `; generic timer ${(c.counterHz / 1e6).toFixed(2)} MHz (from BogoMIPS)` : ''}`];
+  }
   return [`cpuinfo: ${c.processors ?? '?'} processors${c.modelName ? `, ${c.modelName}` : ''}; TSC flags ${c.tscFlags === null ? 'not listed' : c.tscFlags.join(' ') || 'none'}${c.hypervisorFlag ? '; hypervisor flag' : ''}`];
 }
 
@@ -16,7 +19,7 @@ function hints(c: CpuinfoFacts): Hint[] {
   const flag = refEvidence('cpuinfo', c, 'hypervisorFlag');
   if (c.hypervisorFlag === true) out.push({ about: 'role', role: 'guest', strength: 'strong', why: 'the CPU has the hypervisor flag', evidence: flag });
   if (c.hypervisorFlag === false && c.architecture === 'x86') out.push({ about: 'role', role: 'bare-metal', strength: 'weak', why: 'the CPU lacks the hypervisor flag', evidence: flag });
-  if (c.architecture !== null) out.push({ about: 'arch', arch: c.architecture === 'arm' ? 'arm' : c.architecture, evidence: refEvidence('cpuinfo', c, 'vendor', 'modelName') });
+  if (c.architecture !== null) out.push({ about: 'arch', arch: c.architecture, evidence: refEvidence('cpuinfo', c, 'architecture', 'armFeatures', 'vendor', 'modelName') });
   return out;
 }
 

@@ -34,6 +34,14 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
   let cpuKhz: number | null = null;
   let flags: string[] | null = null;
   let hardware: string | null = null;
+  let features: string[] | null = null;
+  let part: string | null = null;
+  let bogomips: string | null = null;
+  /** What the arm lines say: 64 from `CPU architecture: 8` / AArch64, 32 from 7 or ARMv7. */
+  let armBits: 32 | 64 | null = null;
+  /** Lines kept only if they end up stating a fact (BogoMIPS is one only on arm64). */
+  let bogomipsRef: LineRef | null = null;
+  let archRef: LineRef | null = null;
   const refs: Record<string, LineRef> = {};
 
   const first = (): boolean => blocks <= 1;
@@ -57,6 +65,7 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
           } else if (modelName === null) {
             modelName = value;
             refs.modelName = ref();
+            if (/AArch64/i.test(value)) armBits = 64;
           }
           return;
         case 'vendor_id':
@@ -81,9 +90,17 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
           if (arch === null) arch = 'x86';
           return;
         case 'features':
+          sawAnyField = true;
+          if (arch === null) arch = 'arm';
+          if (first() && features === null) { features = value.split(/\s+/).filter((f) => f !== ''); refs.armFeatures = ref(); }
+          return;
         case 'cpu architecture':
           sawAnyField = true;
           if (arch === null) arch = 'arm';
+          if (armBits === null) { armBits = /^(?:8|AArch64)/i.test(value) ? 64 : 32; archRef = ref(); }
+          return;
+        case 'cpu part':
+          if (first() && part === null) part = value;
           return;
         case 'cpu implementer':
           sawAnyField = true;
@@ -94,6 +111,9 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
           hardware = value;
           return;
         case 'bogomips':
+          sawAnyField = true;
+          if (first() && bogomips === null) { bogomips = value; bogomipsRef = ref(); }
+          return;
         case 'cpu family':
         case 'model':
         case 'stepping':
@@ -116,6 +136,10 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
         for (const f of OTHER_TIME_FLAGS) if (set.has(f)) otherTimeFlags.push(f);
       }
       if (arch === null && hardware !== null) arch = 'arm';
+      if (arch === 'arm') arch = armArchitecture(features, armBits, modelName);
+      const counterHz = arch === 'arm64' && bogomips !== null ? counterFromBogomips(bogomips) : null;
+      if (counterHz !== null && bogomipsRef !== null) refs.counterHz = bogomipsRef;
+      if ((arch === 'arm64' || arch === 'arm') && archRef !== null) refs.architecture = archRef;
       if (flags !== null && refs.tscFlags !== undefined) refs.hypervisorFlag = refs.tscFlags;
       const nominalHz = modelName === null ? null : brandNominalHz(modelName);
       if (nominalHz !== null && refs.modelName !== undefined) refs.brandNominalHz = refs.modelName;
@@ -131,9 +155,30 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
         tscFlags,
         hypervisorFlag,
         otherTimeFlags,
+        armFeatures: features,
+        armPart: part,
+        counterHz,
       };
     },
   };
+}
+
+/** Features only the 64-bit kernel prints (arch/arm64/kernel/cpuinfo.c hwcap names); 32-bit ones use `half thumb vfp …`. */
+const ARM64_FEATURES = new Set(['asimd', 'fp', 'evtstrm', 'cpuid', 'atomics', 'fphp', 'asimdhp']);
+
+/** arm64 or 32-bit arm: a 64-bit kernel's features decide; else the architecture line; else the model name. */
+function armArchitecture(features: string[] | null, bits: 32 | 64 | null, model: string | null): 'arm' | 'arm64' {
+  if (features !== null && features.length > 0) return features.some((f) => ARM64_FEATURES.has(f)) && !features.includes('thumb') ? 'arm64' : 'arm';
+  if (bits !== null) return bits === 64 ? 'arm64' : 'arm';
+  return model !== null && /AArch64/i.test(model) ? 'arm64' : 'arm';
+}
+
+/** `48.00` BogoMIPS → 24 000 000 Hz (arm64's timer-based delay loop: lpj = rate / HZ, BogoMIPS = lpj · HZ / 500 000). */
+function counterFromBogomips(text: string): number | null {
+  const m = /^(\d{1,6})\.(\d{2})$/.exec(text);
+  if (m === null) return null;
+  const hz = (Number(m[1]) * 100 + Number(m[2])) * 5_000;
+  return hz > 0 && Number.isSafeInteger(hz) ? hz : null;
 }
 
 /** Parse the whole text of `/proc/cpuinfo`. Throws ParseError when nothing in it looks like cpuinfo. */

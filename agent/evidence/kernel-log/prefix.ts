@@ -25,7 +25,8 @@ const RAW = /<\d{1,3}>/y;
 const DMESG_X = /[a-z]{2,8}\s*:[a-z]{3,7}\s*:\s/y;
 // BSD syslog / journalctl short, short-precise and short-full (`Tue 2020-01-14 11:50:08 CET`); up to two
 // words (host, facility.level) may stand before the tag.
-const SYSLOG_BSD = /(?:[A-Z][a-z]{2} [ \d]?\d|[A-Z][a-z]{2} \d{4}-\d\d-\d\d) \d\d:\d\d:\d\d(?:\.\d+)?(?: [A-Z]{2,5})?\s+(?:\S+\s+){0,2}?([^\s:[\]]+(?:\[\d+\])?):\s?/y;
+// OpenWrt's logread puts the weekday first and the year after the clock (`Tue Mar  8 13:19:34 2022 kern.info kernel:`).
+const SYSLOG_BSD = /(?:[A-Z][a-z]{2} (?:[A-Z][a-z]{2} )?[ \d]?\d|[A-Z][a-z]{2} \d{4}-\d\d-\d\d) \d\d:\d\d:\d\d(?:\.\d+)?(?: \d{4})?(?: [A-Z]{2,5})?\s+(?:\S+\s+){0,2}?([^\s:[\]]+(?:\[\d+\])?):\s?/y;
 const SYSLOG_ISO = /\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+(?:(\S+)\s+)??([^\s:[\]]+(?:\[\d+\])?):\s?/y;
 /** `dmesg --time-format iso`: a comma before the microseconds and no syslog tag after it. */
 const DMESG_ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+(?:Z|[+-]\d\d:?\d\d)?\s/y;

@@ -1,0 +1,104 @@
+/**
+ * The clocksource watchdog's demotions of the TSC that are not what they look like: the watchdog's
+ * own reference at fault, a TSC the machine was not using, and a guest that kept time on the raw TSC
+ * although its paravirtual clock was there. Which rule owns a demotion is decided once, in
+ * tsc-evidence.ts. `tsc=reliable` appears here only where the evidence shows the TSC good and the
+ * demotion came from the reference or from scheduling — and then with its risk.
+ */
+import type { Facts } from '../agent/facts.js';
+import type { Analyzer, Finding, Fix } from '../agent/findings.js';
+import type { Derived } from '../agent/derive/index.js';
+import { dedupe, evidenceOr, fmtDuration, refEvidence, setClocksourceFix } from './util.js';
+import { assessTsc, bootParamFix, lines, type TscAssessment } from './tsc-evidence.js';
+
+const PV_NAMES: Record<string, string> = {
+  'kvm-clock': 'kvm-clock', xen: 'the xen clocksource', hyperv_clocksource_tsc_page: 'the Hyper-V TSC page', hyperv_clocksource_msr: 'the Hyper-V reference counter',
+};
+
+function skewText(a: TscAssessment): string {
+  const v = a.verdicts.find((x) => x.skewNs !== null);
+  return v?.skewNs != null ? `${fmtDuration(Math.abs(v.skewNs) / 1e9)} of skew${v.watchdog !== null ? ` against ${v.watchdog}` : ''}` : '';
+}
+
+/** TSC_WATCHDOG_REFERENCE: the watchdog could not trust its reference; the TSC is likely fine. */
+export function tscWatchdogReference(facts: Facts, d: Derived, a: TscAssessment | null = assessTsc(facts, d)): Finding[] {
+  if (a === null || a.owner !== 'reference' || a.referenceFault === null) return [];
+  const k = a.k;
+  const demoted = a.demotions.length > 0;
+  const vm = a.role === 'guest';
+  const fixes: Fix[] = [];
+  if (vm && a.pvClock !== null && a.pvClock !== a.current) fixes.push(setClocksourceFix(a.pvClock, `Use ${PV_NAMES[a.pvClock] ?? a.pvClock}, which this guest has and which no watchdog second-guesses: the better answer than trusting the TSC.`));
+  fixes.push({ where: 'host', summary: vm ? 'Make the reference cheap to read: avoid nested virtualisation for this guest, or give the VM more CPU headroom on its host; an emulated HPET read costs a VM exit each time.' : 'Find what stalls the machine around the watchdog check (SMIs, an overloaded or descheduled machine) if it keeps happening.' });
+  if (demoted && a.tscGood) {
+    fixes.push(bootParamFix('tsc=reliable', vm ? 'guest' : 'host', 'Only if this TSC is known good (invariant, `constant_tsc nonstop_tsc`, and no warp between CPUs at boot — the log shows none): turn the watchdog off for it. The risk: a TSC that does go wrong later is then no longer caught.'));
+  }
+  return [{
+    id: 'TSC_WATCHDOG_REFERENCE',
+    severity: demoted ? 'warning' : 'info',
+    title: demoted
+      ? 'The clocksource watchdog demoted the TSC because it could not trust its own reference, not because the TSC was wrong'
+      : 'The clocksource watchdog could not read its reference cleanly and skipped checks; the TSC was not demoted',
+    detail: `Why it points at the reference: ${a.referenceFault}. `
+      + (demoted ? `Since then the kernel keeps time with ${a.current !== null && a.current !== 'tsc' ? a.current : 'a slower fallback clocksource'}, so clock reads are slower for no fault of the TSC. ` : 'The TSC stays the clocksource; the messages cost nothing but show the reference is slow to read. ')
+      + (vm ? 'In a VM this is the hypervisor emulating the reference (HPET, acpi_pm) slowly, typically under nested virtualisation or a busy host.' : ''),
+    evidence: evidenceOr(dedupe([...a.referenceEvidence, ...lines(k, a.readIssues, 2), ...lines(k, a.demotions, 1)]), 'kernel-log', k, 'watchdog read-back delay'),
+    fixes,
+    data: { demoted, role: a.role, tscGood: a.tscGood },
+  }];
+}
+
+/** TSC_DEMOTED_NOT_IN_USE: the watchdog demoted a TSC the machine was not keeping time with. */
+export function tscDemotedNotInUse(facts: Facts, d: Derived, a: TscAssessment | null = assessTsc(facts, d)): Finding[] {
+  if (a === null || a.owner !== 'not-in-use') return [];
+  const k = a.k;
+  const inUse = a.verdicts.find((v) => v.currentAtVerdict !== null)?.currentAtVerdict ?? a.current ?? k.finalClocksource;
+  const name = inUse !== null ? PV_NAMES[inUse] ?? inUse : 'another clocksource';
+  const backwards = a.tscBackwards ? ' The TSC even read lower than at the previous check (cs_now < cs_last), which a raw TSC under a paravirtual hypervisor such as Xen PV can do; it is one more reason that clock is not the one to keep time with.' : '';
+  return [{
+    id: 'TSC_DEMOTED_NOT_IN_USE',
+    severity: 'info',
+    title: `The watchdog marked the TSC unstable, but this machine keeps time with ${name}, which is not affected: harmless`,
+    detail: `The TSC was only a backup clocksource here: ${name} was the current clocksource before the demotion and still is, so no clock changed and nothing jumped.${backwards} `
+      + (a.afterResume !== null ? 'It came right after a resume, when a guest\'s raw TSC is expected to look off. ' : '')
+      + 'Large jumps in such guests come from pausing or suspending the VM without resynchronising its clock afterwards, which is a different problem.',
+    evidence: dedupe([...lines(k, a.verdicts, 1), ...lines(k, a.demotions, 1), ...(d.clocksource.currentEvidence.length > 0 ? d.clocksource.currentEvidence : refEvidence('kernel-log', k, 'finalClocksource'))]),
+    fixes: [{ where: a.role === 'guest' ? 'guest' : 'host', summary: `Nothing to do: keep ${name}.` }],
+    data: { current: inUse, tscBackwards: a.tscBackwards },
+  }];
+}
+
+/** GUEST_RAW_TSC_UNSTABLE: a guest kept time on the raw TSC, the TSC was demoted, and its paravirtual clock sat unused. */
+export function guestRawTscUnstable(facts: Facts, d: Derived, a: TscAssessment | null = assessTsc(facts, d)): Finding[] {
+  if (a === null || a.owner !== 'guest-raw' || a.pvClock === null) return [];
+  const k = a.k;
+  const pv = a.pvClock;
+  const pvName = PV_NAMES[pv] ?? pv;
+  const skew = skewText(a);
+  const fixes: Fix[] = [
+    setClocksourceFix(pv, `Switch to ${pvName} now (no reboot; until the next boot).`),
+    bootParamFix(`clocksource=${pv}`, 'guest', `Make ${pvName} permanent.`),
+  ];
+  if (k.failoverDisabled) fixes.push(bootParamFix('clocksource_failover', 'guest', 'On this RHEL/CentOS-era kernel also enable failover, so a clocksource the watchdog rejects is replaced instead of kept.'));
+  fixes.push({ where: 'host', summary: 'On the host, look for what starves or moves the vCPU: an overloaded host, a host that suspended, live migration to a host with another TSC rate.' });
+  return [{
+    id: 'GUEST_RAW_TSC_UNSTABLE',
+    severity: 'warning',
+    title: `This guest kept time on the raw TSC, which its watchdog declared unstable${skew !== '' ? ` (${skew})` : ''}, while ${pvName} was available`,
+    detail: `A guest's raw TSC is the host's TSC as the hypervisor passes it: when the vCPU is descheduled under host load, the host sleeps or the VM migrates, it no longer agrees with the guest's other clocks and the watchdog rejects it. ${pvName} is the hypervisor's paravirtual clock made for exactly this, and the guest has it. `
+      + (k.failoverDisabled ? 'This kernel also says it will not fail over: it keeps the unstable TSC as its clocksource unless booted with clocksource_failover, so the clock stays wrong. ' : '')
+      + (a.afterResume !== null ? 'The demotion came right after a resume of this guest. ' : ''),
+    evidence: dedupe([...lines(k, a.verdicts, 1), ...lines(k, a.demotions, 1), ...refEvidence('kernel-log', k, 'failoverDisabled'), ...(d.clocksource.availableEvidence[pv] ?? []).slice(0, 1)]),
+    fixes,
+    data: { pvClock: pv, failoverDisabled: k.failoverDisabled, current: a.current },
+  }];
+}
+
+export const tscWatchdogAnalyzer: Analyzer = {
+  id: 'tsc-watchdog',
+  needs: ['kernelLog'],
+  run: (facts, d) => {
+    const a = assessTsc(facts, d);
+    return [...tscWatchdogReference(facts, d, a), ...tscDemotedNotInUse(facts, d, a), ...guestRawTscUnstable(facts, d, a)];
+  },
+};
+
