@@ -10,8 +10,13 @@ import { vboxTscAnalyzer } from './vbox-tsc.js';
 import { vboxEventsAnalyzer } from './vbox-events.js';
 import { timeSyncAnalyzer } from './time-sync.js';
 import { clocksourceAnalyzer, ticksAnalyzer } from './clocksource.js';
+import { vmwareAnalyzer } from './vmware.js';
+import { vmwareToolsAnalyzer } from './vmware-tools.js';
 
-export const ANALYZERS: readonly Analyzer[] = [vboxTscAnalyzer, vboxEventsAnalyzer, timeSyncAnalyzer, clocksourceAnalyzer, ticksAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [
+  vboxTscAnalyzer, vboxEventsAnalyzer, timeSyncAnalyzer, clocksourceAnalyzer, ticksAnalyzer,
+  vmwareAnalyzer, vmwareToolsAnalyzer,
+];
 
 /** Human name of a fact section (its source name) for skip reasons. */
 const sourceName = (k: FactKey): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

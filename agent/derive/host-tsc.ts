@@ -36,10 +36,11 @@ import type { Facts, VboxFacts } from '../facts.js';
 // Not toLocaleString: the first call loads ICU, ~8 ms of a one-shot analyze.
 import { fmtGhz, fmtHz, rateErrorPpm } from '../../analyzers/util.js';
 import { median } from '../util/stats.js';
+import { vmwareHostCandidates } from './vmware.js';
 
 /** The true host TSC rate, estimated from every independent source the evidence offers. */
 export interface HostTscCandidate {
-  source: 'user' | 'cpuid-leaf-0x15' | 'gip-consensus' | 'cTSCTicksPerSecondHost' | 'cpuid-inferred-crystal' | 'brand-nominal' | 'cpuid-leaf-0x16';
+  source: 'user' | 'cpuid-leaf-0x15' | 'gip-consensus' | 'cTSCTicksPerSecondHost' | 'cpuid-inferred-crystal' | 'brand-nominal' | 'cpuid-leaf-0x16' | 'vmmon';
   hz: number;
   /** `strong` = a measurement or enumerated value; `hint` = nominal or inferred. */
   strength: 'strong' | 'hint';
@@ -201,6 +202,11 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
       text: `CPU brand string nominal ${fmtGhz(c.brandNominalHz as number)}${c.modelName !== null ? ` ("${c.modelName}")` : ''} (from the guest's cpuinfo)`,
     });
   }
+
+  // vmware.log: VMware's measurement and the host brand (derive/vmware.ts says when vmmon is trusted).
+  const vm = vmwareHostCandidates(facts);
+  strong.push(...vm.strong);
+  for (const h of vm.hints) if (!(h.source === 'brand-nominal' && hints.some((x) => x.source === 'brand-nominal'))) hints.push(h);
 
   const nominal = hints.find((h) => h.source === 'cpuid-leaf-0x16') ?? hints.find((h) => h.source === 'brand-nominal') ?? null;
   const agrees = (a: HostTscCandidate | null, b: HostTscCandidate | null, ppm: number): boolean => a !== null && b !== null && Math.abs(rateErrorPpm(a.hz, b.hz)) <= ppm;

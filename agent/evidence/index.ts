@@ -17,6 +17,7 @@ import { rtcKind } from './rtc/index.js';
 import { hypervisorKind } from './hypervisor/index.js';
 import { clockReadCostKind } from './clock-read-cost/index.js';
 import { vmwareKind } from './vmware/index.js';
+import { vmtoolsKind } from './vmtools/index.js';
 import type { EvidenceKind, SectionBase } from './kind.js';
 
 export const KINDS = [
@@ -32,6 +33,7 @@ export const KINDS = [
   hypervisorKind,
   clockReadCostKind,
   vmwareKind,
+  vmtoolsKind,
 ] as const;
 
 /** Any one descriptor of the registry. */

@@ -91,6 +91,8 @@ export interface VmwareFacts extends SectionBase {
   /** `displayName` and `guestOS` of the config. */
   vmName: string | null;
   guestOs: string | null;
+  /** The host-wide config file VMware read (`DICT --- HOST DEFAULTS C:\\ProgramData\\VMware\\VMware Workstation\\config.ini`). */
+  hostConfigPath: string | null;
   /** The `.vmx` path (`Config file:` or the command line). */
   vmxPath: string | null;
   events: VmwareEvent[];

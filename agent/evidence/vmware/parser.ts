@@ -22,7 +22,7 @@ export function emptyVmwareFacts(path: string | null): VmwareFacts {
     hostReferenceClockHz: null, hostConstantRateTsc: null, tscEstimates: [], tscUsedHz: null, tscMeasuredHz: null, tscMinDeltaCycles: null,
     ptscSource: null, ptscRefClockHz: null, ptscHz: null, tscSynchronized: null, tscAdjusted: null, tscScaling: null, tscOffsetting: null,
     timeTrackerHostHz: null, timeTrackerGuestHz: null, timeTracker: {}, toolsSyncTime: null, timeSynchronize: {}, timeConfig: {},
-    toolsVersion: null, toolsStatus: null, monitorMode: null, hostHyperV: null, vmName: null, guestOs: null, vmxPath: null, events: [],
+    toolsVersion: null, toolsStatus: null, monitorMode: null, hostHyperV: null, vmName: null, guestOs: null, hostConfigPath: null, vmxPath: null, events: [],
   };
 }
 

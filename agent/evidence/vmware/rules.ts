@@ -171,7 +171,14 @@ export const RULES: readonly VmwareRule[] = [
     },
   },
   { name: 'timetracker-setting', distinctive: true, re: /^(timeTracker\.[\w.]+): (\S.*?)\s*$/, apply(st, m, ref) { st.f.timeTracker[m[1] ?? ''] = m[2] ?? ''; st.f.refs[m[1] ?? ''] = ref; } },
-  { name: 'dict-section', distinctive: false, re: /^DICT --- (.+?)\s*$/, apply(st, m) { st.dictSection = m[1] ?? null; } },
+  {
+    name: 'dict-section', distinctive: false, re: /^DICT --- (.+?)\s*$/,
+    apply(st, m, ref) {
+      st.dictSection = m[1] ?? null;
+      const host = /^HOST DEFAULTS (.+)$/.exec(m[1] ?? '');
+      if (host !== null) setOnce(st, 'hostConfigPath', host[1] ?? null, ref);
+    },
+  },
   { name: 'dict', distinctive: false, re: /^DICT\s+(\S+)\s+=\s?(.*)$/, apply(st, m, ref) { applyDict(st, m[1] ?? '', m[2] ?? '', ref); } },
   {
     name: 'configdb-set', distinctive: true,
