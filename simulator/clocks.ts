@@ -115,8 +115,26 @@ function contextOf(p: ModelParams): Ctx {
     tscMode: null, switched: false, fAct: truth, fActText: `the TSC ticks at ${groupDigits(truth)} Hz`, tscStall: RUNS,
   };
   if (p.hypervisor === 'virtualbox') vboxTscMode(ctx);
-  ctx.tscStall = p.hypervisor === 'virtualbox' && ctx.tscMode !== 'RealTscOffset' ? virtualStall(ctx, null) : RUNS;
+  if (p.hypervisor === 'vmware' && p.vmwarePtsc === 'reference-clock') {
+    // PTSC: using reference clock — the guest's TSC is synthesised from the host's reference clock.
+    ctx.fAct = claimed * (1 + ctx.eVirt);
+    ctx.fActText = `VMware synthesises the guest TSC at ${groupDigits(claimed)} Hz from the host's reference clock (PTSC: using reference clock)`;
+  }
+  ctx.tscStall = tscStallOf(ctx);
   return ctx;
+}
+
+/**
+ * How the guest TSC behaves while the vCPU does not run: a TSC VirtualBox synthesises from virtual
+ * time (Dynamic, VirtTscEmulated) stands still and is caught up with the rest of virtual time; under
+ * RealTscOffset and under NEM (NativeApi: Hyper-V owns the TSC, host TSC plus an offset) it keeps
+ * running; VMware's reference-clock PTSC is apparent time, which the timeTracker catches up.
+ */
+function tscStallOf(ctx: Ctx): StallModel {
+  const p = ctx.p;
+  if (p.hypervisor === 'virtualbox') return ctx.tscMode === 'RealTscOffset' || ctx.tscMode === 'NativeApi' ? RUNS : virtualStall(ctx, null);
+  if (p.hypervisor === 'vmware' && p.vmwarePtsc === 'reference-clock') return virtualStall(ctx, null);
+  return RUNS;
 }
 
 /** Stall behaviour of clocks derived from the hypervisor's virtual time. */
@@ -140,6 +158,9 @@ function vboxTscMode(ctx: Ctx): void {
     ctx.switched = true;
     ctx.notes.push(`VirtualBox switched the TSC mode from ${tscMode} to RealTscOffset when the guest enabled the ${p.paravirt === 'kvm' ? 'KVM system-time MSR' : 'Hyper-V TSC page'}: the guest TSC now ticks at the real host rate`);
     tscMode = 'RealTscOffset';
+  }
+  if (tscMode === 'NativeApi') {
+    ctx.notes.push('VirtualBox runs on Hyper-V (NEM, TSC mode NativeApi): the guest TSC is the host\'s, offset by Hyper-V, so it ticks at the real host rate and keeps running while VirtualBox does not schedule the VM; VirtualBox cannot switch TSC modes, and its virtual-sync timers (PIT, APIC, HPET, ACPI PM) still lag, catch up and give up after 60 s when the host starves the VM');
   }
   if (tscMode === 'VirtTscEmulated' || tscMode === 'Dynamic') {
     ctx.fAct = ctx.claimed * (1 + ctx.eVirt);
@@ -231,10 +252,15 @@ function tscClock(ctx: Ctx): ClockModel {
   else c.push(contribution('tsc-calibration', 0, how));
   const v = virtText(ctx, 'tsc');
   if (v && Math.abs(eFreq) <= 1e-12) c.push(v);
-  if (p.hypervisor === 'vmware') {
-    c.push(contribution('vmware-tsc', 0, 'VMware is taken to pass the host TSC through on an invariant-TSC host, and its TSC_RELIABLE flag to exempt the TSC from the clocksource watchdog', true));
-  }
+  if (p.hypervisor === 'vmware') c.push(vmwareTscContribution(p.vmwarePtsc));
   return { clock: 'tsc', e, pvUpdateSeconds: null, known: ctx.known, affected: Math.abs(eFreq) > 1e-9, rating: 300, mustVerify: !p.tscReliable && p.hypervisor !== 'vmware', counterHz: fAct, stall: ctx.tscStall, contributions: c };
+}
+
+/** What VMware's PTSC source means for the guest's TSC (vmware.log `PTSC: using …`, or the assumption). */
+function vmwareTscContribution(ptsc: ModelParams['vmwarePtsc']): Contribution {
+  if (ptsc === 'tsc') return contribution('vmware-tsc', 0, "PTSC is the hardware TSC (vmware.log): the guest's TSC ticks at the host's real rate; VMware's TSC_RELIABLE flag exempts it from the clocksource watchdog");
+  if (ptsc === 'reference-clock') return contribution('vmware-tsc', 0, "PTSC runs on the host's reference clock (vmware.log): the guest's TSC follows the host clock at the announced rate, and its timeTracker catches up lost time like the other virtual timers");
+  return contribution('vmware-tsc', 0, 'VMware is taken to pass the host TSC through on an invariant-TSC host, and its TSC_RELIABLE flag to exempt the TSC from the clocksource watchdog', true);
 }
 
 function virtText(ctx: Ctx, clock: string): Contribution | null {
@@ -275,9 +301,13 @@ function jiffiesClock(ctx: Ctx): ClockModel {
   const c: Contribution[] = [];
   let e = ctx.eVirt;
   if (p.tick === 'periodic') {
-    const r = pitRoundingError(p.hz);
-    e += r;
-    c.push(contribution('pit-latch-rounding', r, `jiffies assumes exactly 1/${p.hz} s per tick while the PIT fires every ${pitLatch(p.hz)}/1 193 182 s (LATCH rounding)`));
+    // The PIT's LATCH rounding is an x86 matter: an arm64 periodic tick comes from the generic timer.
+    if (p.arch === 'arm64') c.push(contribution('arch-timer-tick', 0, `the HZ=${p.hz} tick comes from the generic timer`));
+    else {
+      const r = pitRoundingError(p.hz);
+      e += r;
+      c.push(contribution('pit-latch-rounding', r, `jiffies assumes exactly 1/${p.hz} s per tick while the PIT fires every ${pitLatch(p.hz)}/1 193 182 s (LATCH rounding)`));
+    }
     if (p.lostTickFraction > 0) {
       e -= p.lostTickFraction;
       c.push(contribution('lost-ticks', -p.lostTickFraction, `${(p.lostTickFraction * 100).toFixed(2)} % of the HZ=${p.hz} ticks are never delivered and jiffies counts ticks`));
@@ -303,11 +333,32 @@ function watchdogOf(ctx: Ctx, clocks: Map<ClockName, ClockModel>): ClockSet['wat
   return { clock: wd.clock, verdict, switchTo: verdict.unstable && best ? best.clock : null };
 }
 
+/**
+ * The ARM generic timer (`arch_sys_counter`): the kernel converts it with the rate CNTFRQ_EL0 states
+ * (firmware sets it; the kernel reads, never calibrates it), and the counter is the host's own system
+ * counter, so no announced rate can be wrong: its rate error is the host crystal's. What still goes
+ * wrong in a VM: while the VM is paused or the host sleeps, QEMU (KVM's adjvtime, on by default; HVF
+ * likewise) keeps the guest's virtual counter from advancing, and nothing adds the time afterwards —
+ * the guest clock falls behind by the pause until a time-sync daemon steps it.
+ */
+function archCounter(ctx: Ctx): ClockModel {
+  const p = ctx.p;
+  const hz = p.counterHz ?? 0;
+  const c: Contribution[] = [contribution('generic-timer', 0, `arch_sys_counter counts at the rate CNTFRQ_EL0 states${p.counterHz !== null ? ` (${groupDigits(p.counterHz)} Hz)` : ''}, set by firmware and read, not calibrated: no announced rate can be wrong`)];
+  const v = virtText(ctx, 'arch_sys_counter');
+  if (v) c.push(v);
+  const vm = p.hypervisor !== 'bare-metal';
+  if (vm) c.push(contribution('vm-pause', 0, "while the VM is paused or the host sleeps, the guest's virtual counter does not advance (QEMU adjusts the virtual offset), and nothing adds that time afterwards: the guest clock falls behind by the pause until a time-sync daemon steps it"));
+  const stall: StallModel = vm ? { frozen: true, catchUp: null, wrapSeconds: null } : RUNS;
+  return { clock: 'arch_sys_counter', e: ctx.eVirt, pvUpdateSeconds: null, known: true, affected: false, rating: 400, mustVerify: false, counterHz: hz > 0 ? hz : 1e9, stall, contributions: c };
+}
+
 /** Compute every clock the hypervisor offers this guest. */
 export function clockModels(p: ModelParams): ClockSet {
   const ctx = contextOf(p);
   const clocks = new Map<ClockName, ClockModel>();
-  for (const m of [...paravirtClocks(ctx), tscClock(ctx), ...emulatedClocks(ctx), jiffiesClock(ctx)]) clocks.set(m.clock, m);
+  const models = p.arch === 'arm64' ? [archCounter(ctx), jiffiesClock(ctx)] : [...paravirtClocks(ctx), tscClock(ctx), ...emulatedClocks(ctx), jiffiesClock(ctx)];
+  for (const m of models) clocks.set(m.clock, m);
   // Lost ticks cost counter clocksources nothing: say so, so nobody wonders.
   if (p.lostTickFraction > 0) {
     for (const m of clocks.values()) {

@@ -97,13 +97,16 @@ export function calibrationIndependentOfClaim(vbox: VboxFacts): boolean {
   return Math.abs(rateErrorPpm(claimed, scaled)) > 1;
 }
 
-/** Every candidate for the true host TSC rate, strongest first, and the best estimate. */
-export function estimateHostTsc(facts: Facts): HostTscEstimate {
+/**
+ * Every candidate for the true host TSC rate, strongest first, and the best estimate. `trustUser`
+ * false leaves `--host-tsc-hz` out (a value the evidence contradicts, derive/user-rate.ts).
+ */
+export function estimateHostTsc(facts: Facts, trustUser = true): HostTscEstimate {
   const strong: HostTscCandidate[] = [];
   const hints: HostTscCandidate[] = [];
   const vbox = facts.vbox;
 
-  if (facts.user.hostTscHz !== null && facts.user.hostTscHz > 0) {
+  if (trustUser && facts.user.hostTscHz !== null && facts.user.hostTscHz > 0) {
     strong.push({ source: 'user', hz: facts.user.hostTscHz, strength: 'strong', text: `--host-tsc-hz ${facts.user.hostTscHz} (supplied by you)` });
   }
 

@@ -44,7 +44,10 @@ describe('predictFromFacts', () => {
     expect(p.driftPpm).toBeNull();
     expect(p.fiveMinutesReadsAs).toBeNull();
     expect(predictedDriftRatio(p)).toBeNull();
-    expect(p.perClocksource.map((c) => c.clocksource)).toEqual(['acpi_pm']);
+    // Every clock is listed; the TSC-based ones with null numbers and the reason, never a guessed 0.
+    expect(p.perClocksource.map((c) => [c.clocksource, c.driftPpm])).toEqual([['kvm-clock', null], ['tsc', null], ['acpi_pm', 0]]);
+    expect(p.perClocksource[0]?.unknownBecause).toMatch(/true host TSC rate is not in the evidence \(give --host-tsc-hz\)/);
+    expect(p.perClocksource[0]).toMatchObject({ secondsPerDay: null, guestSecondsPer300: null, fiveMinutesReadsAs: null });
     expect(p.explanation.join('\n')).toMatch(/--host-tsc-hz/);
   });
 
