@@ -53,6 +53,9 @@ function hypervisorOf(d: Derived): Hypervisor | null {
   }
 }
 
+/** ARM (v7 with the generic timer, or arm64): no TSC, no PC timers; the model's arm64 clock set. */
+const isArm = (d: Derived): boolean => d.platform.arch === 'arm64' || d.platform.arch === 'arm';
+
 function paravirtOf(f: Facts, hv: Hypervisor | null): Paravirt {
   const v = f.vbox;
   const k = f.kernelLog;
@@ -93,7 +96,7 @@ function clocksourceOf(d: Derived, hv: Hypervisor | null, paravirt: Paravirt, kv
     assumptions.push(`assumption: the guest clocksource is not in the evidence; ${cs} assumed because Linux picks the paravirt clock when it is offered`);
     return cs;
   }
-  if (d.platform.arch === 'arm64') return 'arch_sys_counter';
+  if (isArm(d)) return 'arch_sys_counter';
   return null;
 }
 
@@ -147,10 +150,10 @@ export function paramsFromFacts(f: Facts, d: Derived = derive(f)): ParamsFromFac
   if (hz === null) assumptions.push(assumptionText('defaultHz', ASSUMPTION_DEFAULTS.defaultHz));
   const params = defaultParams({
     hypervisor: hv ?? 'bare-metal',
-    arch: d.platform.arch === 'arm64' ? 'arm64' : 'x86',
+    arch: isArm(d) ? 'arm64' : 'x86',
     vmwarePtsc: f.vmware?.ptscSource ?? null,
     paravirt,
-    clocksource: clocksource ?? (d.platform.arch === 'arm64' ? 'arch_sys_counter' : 'tsc'),
+    clocksource: clocksource ?? (isArm(d) ? 'arch_sys_counter' : 'tsc'),
     claimedTscHz: d.tsc.claimed?.hz ?? null,
     trueTscHz: d.tsc.host.hz,
     tscMode: v?.tscMode ?? 'Dynamic',
@@ -291,7 +294,8 @@ export function predictFromFacts(facts: Facts, d: Derived = derive(facts)): Pred
   unknownNotes(p, cs, per, pf.clocksource, explanation);
   const reference = p.hypervisor === 'bare-metal' ? 'true-time' : 'host-clock';
   const main = pf.clocksource ? per.find((c) => c.clocksource === pf.clocksource) ?? null : null;
-  const shown = main ?? agreedFigure(per);
+  // A clocksource the evidence names but the model lacks: no common figure stands in for it.
+  const shown = main ?? (d.clocksource.current === null ? agreedFigure(per) : null);
   if (main) for (const c of main.contributions) explanation.push(c.assumption ? `${c.text} (assumption)` : c.text);
   const corrected = main && main.driftPpm !== null && p.correctors.length > 0 ? correctedOf(p, assumptions) : null;
   if (corrected) explanation.push(`with ${corrected.correctors.join(' + ')}: ${corrected.text}`);
