@@ -25,6 +25,11 @@ export const NO_CORRECTOR_ABSORB_PPM = 500;
 
 export interface ParamsFromFacts {
   params: ModelParams;
+  /**
+   * False when the evidence is a VirtualBox 5.0+ (or unversioned) log without its `GIM: Using provider`
+   * line: the provider decides which rate the guest converts its TSC with, so TSC-based clocks get no number.
+   */
+  paravirtKnown: boolean;
   /** True when the true host TSC rate is known (from `estimateHostTsc`). */
   trueRateKnown: boolean;
   /** Sentences about what the evidence said and what had to be assumed. */
@@ -55,6 +60,14 @@ function hypervisorOf(d: Derived): Hypervisor | null {
 
 /** ARM (v7 with the generic timer, or arm64): no TSC, no PC timers; the model's arm64 clock set. */
 const isArm = (d: Derived): boolean => d.platform.arch === 'arm64' || d.platform.arch === 'arm';
+
+/** VirtualBox before 5.0 had no paravirtualisation providers (GIM): a 4.x guest always calibrates its TSC itself. */
+function paravirtKnownOf(f: Facts, hv: Hypervisor | null): boolean {
+  if (hv !== 'virtualbox' || f.vbox === null || f.vbox.paravirtProvider !== null) return true;
+  if (f.kernelLog?.hypervisor) return true;
+  const major = f.vbox.version === null ? Number.NaN : Number.parseInt(f.vbox.version, 10);
+  return major < 5;
+}
 
 function paravirtOf(f: Facts, hv: Hypervisor | null): Paravirt {
   const v = f.vbox;
@@ -168,7 +181,7 @@ export function paramsFromFacts(f: Facts, d: Derived = derive(f)): ParamsFromFac
     correctors: correctorsOf(f, notes),
     durationSeconds: 300,
   });
-  return { params, trueRateKnown: d.tsc.host.hz !== null, notes, assumptions, clocksource, usable: hv !== null || v !== null || f.vmware !== null };
+  return { params, paravirtKnown: paravirtKnownOf(f, hv), trueRateKnown: d.tsc.host.hz !== null, notes, assumptions, clocksource, usable: hv !== null || v !== null || f.vmware !== null };
 }
 
 const NULL_PREDICTION = (explanation: string[], assumptions: string[]): Prediction => ({
@@ -191,8 +204,14 @@ function unknownRateProbe(p: ModelParams): (clock: ClockName) => boolean {
   return (clock) => a.get(clock)?.e !== b.get(clock)?.e;
 }
 
+/** Clocks whose rate the paravirtualisation provider decides. */
+const PROVIDER_DECIDES: readonly ClockName[] = ['tsc', 'kvm-clock', 'hyperv_clocksource_tsc_page'];
+
 /** Why a clock gets no number, or null when it gets one. */
-function unknownBecause(p: ModelParams, name: ClockName, dependsOnRate: ((c: ClockName) => boolean) | null): string | null {
+function unknownBecause(p: ModelParams, name: ClockName, dependsOnRate: ((c: ClockName) => boolean) | null, paravirtKnown = true): string | null {
+  if (!paravirtKnown && PROVIDER_DECIDES.includes(name)) {
+    return 'VirtualBox\'s paravirtualisation provider is not in the log (no `GIM: Using provider` line), and it decides which rate the guest converts its TSC with';
+  }
   // On bare metal every counter is the board's own: its error is its crystal's, which no log states;
   // the TSC gets a number only when the evidence gives both its calibration and its true rate.
   if (p.hypervisor === 'bare-metal' && !(name === 'tsc' && p.claimedTscHz !== null && p.trueTscHz !== null)) {
@@ -201,19 +220,21 @@ function unknownBecause(p: ModelParams, name: ClockName, dependsOnRate: ((c: Clo
       : 'on bare metal this counter runs on the board\'s own crystal, whose error (typically tens of ppm) no evidence here states';
   }
   if (dependsOnRate !== null && dependsOnRate(name)) {
-    return `${p.claimedTscHz === null ? 'the TSC rate the guest was given' : 'the true host TSC rate'} is not in the evidence (give --host-tsc-hz)`;
+    return p.claimedTscHz === null
+      ? 'the TSC rate the hypervisor gives the guest is not in the evidence (not at all, or not as a rate a hypervisor can give)'
+      : 'the true host TSC rate is not in the evidence (give --host-tsc-hz)';
   }
   return null;
 }
 
 /** Per-clocksource predictions, every clock the configuration offers; null numbers with the reason where unknown. */
-function perClockOf(p: ModelParams, cs: ClockSet, relevant: ClockName[]): ClockPrediction[] {
+function perClockOf(p: ModelParams, cs: ClockSet, relevant: ClockName[], paravirtKnown: boolean): ClockPrediction[] {
   const depends = p.claimedTscHz === null || p.trueTscHz === null ? unknownRateProbe(p) : null;
   const out: ClockPrediction[] = [];
   for (const name of relevant) {
     const m = cs.clocks.get(name);
     if (!m) continue;
-    const why = unknownBecause(p, name, depends);
+    const why = unknownBecause(p, name, depends, paravirtKnown);
     if (why !== null) {
       out.push({ clocksource: name, driftPpm: null, secondsPerDay: null, guestSecondsPer300: null, fiveMinutesReadsAs: null, unknownBecause: why, affected: m.affected, contributions: m.contributions });
       continue;
@@ -263,7 +284,7 @@ function correctedOf(p: ModelParams, assumptions: string[]): CorrectedPrediction
 /** Sentences about the clocks with no number, and the configuration the evidence does not fit. */
 function unknownNotes(p: ModelParams, cs: ClockSet, per: ClockPrediction[], current: ClockName | null, explanation: string[]): void {
   const unknown = per.filter((c) => c.driftPpm === null);
-  const byRate = unknown.filter((c) => /TSC rate/.test(c.unknownBecause ?? ''));
+  const byRate = unknown.filter((c) => /TSC rate|provider/.test(c.unknownBecause ?? ''));
   if (p.hypervisor !== 'virtualbox' && byRate.length > 0) {
     explanation.push(`on ${p.hypervisor} the announced TSC rate is the hypervisor's own host calibration, usually right to a few ppm (model.md S5); \`clockdoctor simulate\` can run that assumption`);
   }
@@ -288,7 +309,7 @@ export function predictFromFacts(facts: Facts, d: Derived = derive(facts)): Pred
   if (!pf.usable) return NULL_PREDICTION(['nothing in the evidence identifies the platform; no prediction'], pf.assumptions);
   const p = pf.params;
   const cs = clockModels(p);
-  const per = perClockOf(p, cs, relevantClocks(cs, pf.clocksource));
+  const per = perClockOf(p, cs, relevantClocks(cs, pf.clocksource), pf.paravirtKnown);
   const explanation = [...pf.notes, ...cs.notes];
   const assumptions = [...pf.assumptions, ...cs.assumptionsUsed.map((key) => assumptionText(key, p.assumptions[key]))];
   unknownNotes(p, cs, per, pf.clocksource, explanation);
