@@ -311,7 +311,10 @@ export function predictFromFacts(facts: Facts, d: Derived = derive(facts)): Pred
   const cs = clockModels(p);
   const per = perClockOf(p, cs, relevantClocks(cs, pf.clocksource), pf.paravirtKnown);
   const explanation = [...pf.notes, ...cs.notes];
-  const assumptions = [...pf.assumptions, ...cs.assumptionsUsed.map((key) => assumptionText(key, p.assumptions[key]))];
+  // An assumption behind kvm-clock's rate stands behind no number when kvm-clock has none.
+  const kvmKnown = per.some((c) => c.clocksource === 'kvm-clock' && c.driftPpm !== null);
+  const used = cs.assumptionsUsed.filter((key) => key !== 'kvmHostCalibrationPpm' || kvmKnown);
+  const assumptions = [...pf.assumptions, ...used.map((key) => assumptionText(key, p.assumptions[key]))];
   unknownNotes(p, cs, per, pf.clocksource, explanation);
   const reference = p.hypervisor === 'bare-metal' ? 'true-time' : 'host-clock';
   const main = pf.clocksource ? per.find((c) => c.clocksource === pf.clocksource) ?? null : null;
