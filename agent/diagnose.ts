@@ -52,7 +52,8 @@ export function diagnoseSubject(s: SubjectInput): SubjectResult {
     // The model failing must not take the findings down with it; say so where the skips are listed.
     skipped.push({ analyzer: 'prediction', reason: `failed: ${err instanceof Error ? err.message : String(err)}` });
   }
-  const run = runAnalyzers(s.facts, derived);
+  // One derivation: the rules see the very prediction the report shows (analyzers/prediction.ts judges it).
+  const run = runAnalyzers(s.facts, derived, undefined, { prediction });
   return {
     id: s.id,
     label: labelOf(s),

@@ -3,6 +3,7 @@
  */
 import type { Facts, FactKey } from './facts.js';
 import type { Derived } from './derive/index.js';
+import type { Prediction } from '../simulator/prediction.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -42,11 +43,20 @@ export interface Finding {
   subject?: string;
 }
 
+/**
+ * What a rule may read besides the facts and the derived values: the model's prediction, computed once
+ * per diagnosis from the same derived values (agent/diagnose.ts), so a rule about the prediction judges
+ * the very numbers the report shows.
+ */
+export interface AnalyzerContext {
+  prediction: Prediction | null;
+}
+
 /** A rule family: declares the fact sections it needs; skipped with a reason when they are absent. */
 export interface Analyzer {
   id: string;
   needs: readonly FactKey[];
   /** Needs at least one of these (empty = no such condition). */
   needsAny?: readonly FactKey[];
-  run(facts: Facts, derived: Derived): Finding[];
+  run(facts: Facts, derived: Derived, ctx?: AnalyzerContext): Finding[];
 }

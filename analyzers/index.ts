@@ -3,7 +3,7 @@
  * whose evidence is absent — with the reason — instead of guessing.
  */
 import type { Facts, FactKey } from '../agent/facts.js';
-import type { Analyzer, Finding } from '../agent/findings.js';
+import type { Analyzer, AnalyzerContext, Finding } from '../agent/findings.js';
 import type { SkippedAnalyzer } from '../agent/result.js';
 import { derive, type Derived } from '../agent/derive/index.js';
 import { vboxTscAnalyzer } from './vbox-tsc.js';
@@ -13,6 +13,9 @@ import { clocksourceAnalyzer, ticksAnalyzer } from './clocksource.js';
 import { tscSyncAnalyzer } from './tsc-sync.js';
 import { tscWatchdogAnalyzer } from './tsc-watchdog.js';
 import { kernelTimeAnalyzer } from './kernel-time.js';
+import { vmwareAnalyzer } from './vmware.js';
+import { vmwareToolsAnalyzer } from './vmware-tools.js';
+import { predictionAnalyzer } from './prediction.js';
 
 export const ANALYZERS: readonly Analyzer[] = [
   vboxTscAnalyzer,
@@ -23,6 +26,10 @@ export const ANALYZERS: readonly Analyzer[] = [
   tscSyncAnalyzer,
   tscWatchdogAnalyzer,
   kernelTimeAnalyzer,
+  vmwareAnalyzer,
+  vmwareToolsAnalyzer,
+  // Last: it judges the prediction the report shows, with every other family's findings known.
+  predictionAnalyzer,
 ];
 
 /** Human name of a fact section (its source name) for skip reasons. */
@@ -33,8 +40,11 @@ export interface AnalyzerRun {
   skipped: SkippedAnalyzer[];
 }
 
-/** Run every analyzer whose needs are met; an analyzer that throws is reported as skipped, never fatal. */
-export function runAnalyzers(facts: Facts, derived: Derived = derive(facts), analyzers: readonly Analyzer[] = ANALYZERS): AnalyzerRun {
+/**
+ * Run every analyzer whose needs are met; an analyzer that throws is reported as skipped, never fatal.
+ * `ctx.prediction` is the model's prediction from the same derived values (diagnose passes it).
+ */
+export function runAnalyzers(facts: Facts, derived: Derived = derive(facts), analyzers: readonly Analyzer[] = ANALYZERS, ctx: AnalyzerContext = { prediction: null }): AnalyzerRun {
   const findings: Finding[] = [];
   const skipped: SkippedAnalyzer[] = [];
   for (const a of analyzers) {
@@ -48,7 +58,7 @@ export function runAnalyzers(facts: Facts, derived: Derived = derive(facts), ana
       continue;
     }
     try {
-      for (const f of a.run(facts, derived)) {
+      for (const f of a.run(facts, derived, ctx)) {
         // A non-finite number from a mangled input must not reach JSON (it would become null silently) or metrics.
         if (f.data) for (const [k, v] of Object.entries(f.data)) if (typeof v === 'number' && !Number.isFinite(v)) f.data[k] = null;
         findings.push(f);

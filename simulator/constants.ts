@@ -19,6 +19,20 @@ export const HPET_MASK_TICKS = 2 ** 32;
 export const KERNEL_MAXFREQ = 500e-6;
 /** adjtime() slew rate (`MAX_TICKADJ` 500 µs/s). */
 export const ADJTIME_SLEW_RATE = 500e-6;
+/**
+ * The largest steady rate error each corrector can absorb, fraction: the kernel PLL / adjtime() limit
+ * for ntpd, systemd-timesyncd and VBoxService (500 ppm), chrony's default `maxdrift` and VMware Tools'
+ * ADJ_TICK slew (±10 % tick length, 100 000 ppm). A predicted drift beyond the limit of every corrector
+ * running is more than time sync can hide (analyzers/prediction.ts reads it from the Prediction).
+ */
+export const CORRECTOR_ABSORB: Readonly<Record<'ntpd' | 'chrony' | 'timesyncd' | 'vboxservice' | 'vmware-tools', number>> = {
+  ntpd: 500e-6,
+  timesyncd: 500e-6,
+  vboxservice: 500e-6,
+  chrony: 0.1,
+  'vmware-tools': 0.1,
+};
+
 /** Kernel stops trusting NTP (`STA_UNSYNC`) when maxerror passes 16 s, growing 500 µs/s. */
 export const NTP_PHASE_LIMIT_SECONDS = 16;
 /** 11-minute mode re-arm interval (ntp.c). */

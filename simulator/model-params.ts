@@ -7,8 +7,12 @@ import { ASSUMPTION_DEFAULTS, type Assumptions } from './constants.js';
 export type Hypervisor = 'virtualbox' | 'kvm' | 'vmware' | 'xen' | 'hyperv' | 'bare-metal';
 /** VirtualBox GIM providers (`legacy` = VirtualBox's "Legacy" setting, which maps to no paravirt clock for Linux). */
 export type Paravirt = 'kvm' | 'hyperv' | 'minimal' | 'legacy' | 'none';
-export type ClockName = 'tsc' | 'kvm-clock' | 'acpi_pm' | 'hpet' | 'jiffies' | 'xen' | 'hyperv_clocksource_tsc_page';
-export const CLOCK_NAMES: readonly ClockName[] = ['tsc', 'kvm-clock', 'acpi_pm', 'hpet', 'jiffies', 'xen', 'hyperv_clocksource_tsc_page'];
+export type ClockName = 'tsc' | 'kvm-clock' | 'acpi_pm' | 'hpet' | 'jiffies' | 'xen' | 'hyperv_clocksource_tsc_page' | 'arch_sys_counter';
+export const CLOCK_NAMES: readonly ClockName[] = ['tsc', 'kvm-clock', 'acpi_pm', 'hpet', 'jiffies', 'xen', 'hyperv_clocksource_tsc_page', 'arch_sys_counter'];
+/** CPU architecture: x86 has the TSC and the PC timers; arm64 the generic timer (`arch_sys_counter`). */
+export type Arch = 'x86' | 'arm64';
+/** Where VMware's PTSC (the guest's virtual TSC time base) comes from, as vmware.log says (`PTSC: using …`). */
+export type VmwarePtsc = 'tsc' | 'reference-clock';
 export type TscMode = 'VirtTscEmulated' | 'RealTscOffset' | 'Dynamic' | 'NativeApi';
 /** What happens to timer ticks the hypervisor could not deliver on time. */
 export type LostTickPolicy = 'discard' | 'delay' | 'slew' | 'reinject';
@@ -46,6 +50,12 @@ export interface StallSpec {
 
 export interface ModelParams {
   hypervisor: Hypervisor;
+  /** x86 (default) or arm64 (the generic timer instead of the TSC and the PC timers). */
+  arch: Arch;
+  /** arm64: the generic timer's rate as CNTFRQ_EL0 states it (`arch_timer: … running at 24.00MHz`), Hz; null = not in the evidence. */
+  counterHz: number | null;
+  /** VMware: PTSC from the hardware TSC or the host reference clock; null = not known (the hardware TSC assumed). */
+  vmwarePtsc: VmwarePtsc | null;
   /** VirtualBox paravirt provider (ignored elsewhere). */
   paravirt: Paravirt;
   /** Clocksource the guest selects at boot. */
@@ -88,6 +98,9 @@ export interface ModelParams {
 export function defaultParams(over: Partial<ModelParams> = {}): ModelParams {
   return {
     hypervisor: 'virtualbox',
+    arch: 'x86',
+    counterHz: null,
+    vmwarePtsc: null,
     paravirt: 'none',
     clocksource: 'tsc',
     claimedTscHz: null,

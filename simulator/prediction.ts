@@ -15,16 +15,21 @@ export interface Contribution {
   assumption: boolean;
 }
 
-/** Drift of one guest clocksource with no corrector running. */
+/**
+ * Drift of one guest clocksource with no corrector running. The numbers are null when no evidence
+ * supports one (a rate the evidence does not give, a bare-metal crystal): `unknownBecause` says why.
+ */
 export interface ClockPrediction {
   clocksource: string;
-  driftPpm: number;
+  driftPpm: number | null;
   /** Seconds gained (+) or lost (−) per day. */
-  secondsPerDay: number;
+  secondsPerDay: number | null;
   /** What a 300 s stopwatch on the guest shows after 300 s of real time. */
-  guestSecondsPer300: number;
+  guestSecondsPer300: number | null;
   /** `m:ss` of guestSecondsPer300, e.g. `4:53`. */
-  fiveMinutesReadsAs: string;
+  fiveMinutesReadsAs: string | null;
+  /** Why there is no number (null when there is one). */
+  unknownBecause: string | null;
   /** True when this clocksource is hit by the diagnosed error. */
   affected: boolean;
   contributions: Contribution[];
@@ -41,6 +46,16 @@ export interface CorrectedPrediction {
   text: string;
 }
 
+/** What the time-sync daemons running can absorb, and whether the predicted drift is beyond it. */
+export interface Absorb {
+  /** The largest steady rate error, ppm, that the correctors running can follow (500 when none is known). */
+  ppm: number;
+  /** Who sets the limit: `chrony`, `ntpd`, … or `none` (no corrector known: NTP's 500 ppm is the yardstick). */
+  by: string;
+  /** |driftPpm| > ppm; null when there is no drift figure. */
+  beyond: boolean | null;
+}
+
 export interface Prediction {
   /** The clocksource the guest uses (or the one the evidence points at), null when unknown. */
   clocksource: string | null;
@@ -51,6 +66,13 @@ export interface Prediction {
   fiveMinutesReadsAs: string | null;
   perClocksource: ClockPrediction[];
   corrected: CorrectedPrediction | null;
+  /**
+   * What the correctors can absorb, for the verdict (analyzers/prediction.ts); null when nothing is
+   * predicted. Always present in what predictFromFacts returns (optional only for hand-built values).
+   */
+  absorb?: Absorb | null;
+  /** `host-clock`: a VM's clocks are predicted against its host's clock (taken as right); `true-time` on bare metal. */
+  reference?: 'host-clock' | 'true-time' | null;
   explanation: string[];
   assumptions: string[];
 }

@@ -31,6 +31,8 @@ interface SimulateArgs {
   list: boolean;
   hypervisor?: string;
   paravirt?: string;
+  arch?: string;
+  'vmware-ptsc'?: string;
   clocksource?: string;
   'claimed-tsc-hz'?: string;
   'true-tsc-hz'?: string;
@@ -135,6 +137,14 @@ export function paramsFromFlags(a: SimulateArgs, base: ModelParams): ModelParams
   if (hv) p.hypervisor = hv;
   const pv = oneOf('paravirt', a.paravirt, PARAVIRTS);
   if (pv) p.paravirt = pv;
+  const arch = oneOf('arch', a.arch, ['x86', 'arm64'] as const);
+  if (arch) {
+    p.arch = arch;
+    // The generic timer is the only counter clocksource an arm64 guest has.
+    if (arch === 'arm64' && a.clocksource === undefined) p.clocksource = 'arch_sys_counter';
+  }
+  const ptsc = oneOf('vmware-ptsc', a['vmware-ptsc'], ['tsc', 'reference-clock'] as const);
+  if (ptsc) p.vmwarePtsc = ptsc;
   const cs = oneOf('clocksource', a.clocksource, CLOCK_NAMES);
   if (cs) p.clocksource = cs;
   const claimed = hzFlag('claimed-tsc-hz', a['claimed-tsc-hz']);
@@ -311,6 +321,8 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('list', { type: 'boolean', default: false, describe: 'List the reference scenarios' })
       .option('hypervisor', { type: 'string', requiresArg: true, describe: `One of ${HYPERVISORS.join(', ')} (default virtualbox)` })
       .option('paravirt', { type: 'string', requiresArg: true, describe: `VirtualBox paravirt provider: ${PARAVIRTS.join(', ')} (default none)` })
+      .option('arch', { type: 'string', requiresArg: true, describe: 'x86 (default) or arm64 (the generic timer, arch_sys_counter)' })
+      .option('vmware-ptsc', { type: 'string', requiresArg: true, describe: 'VMware: PTSC from the hardware TSC (tsc) or the host reference clock (reference-clock), as vmware.log says' })
       .option('clocksource', { type: 'string', requiresArg: true, describe: `Guest clocksource: ${CLOCK_NAMES.join(', ')} (default tsc)` })
       .option('claimed-tsc-hz', { type: 'string', requiresArg: true, describe: 'TSC rate the hypervisor announces (VirtualBox cTSCTicksPerSecond): 3478274491, 3.478274491GHz' })
       .option('true-tsc-hz', { type: 'string', requiresArg: true, describe: 'The real host TSC rate: 3400109000, 3400.109MHz, 3.4GHz' })

@@ -36,10 +36,11 @@ import type { Facts, VboxFacts } from '../facts.js';
 // Not toLocaleString: the first call loads ICU, ~8 ms of a one-shot analyze.
 import { fmtGhz, fmtHz, rateErrorPpm } from '../util/rates.js';
 import { median } from '../util/stats.js';
+import { vmwareHostCandidates } from './vmware.js';
 
 /** The true host TSC rate, estimated from every independent source the evidence offers. */
 export interface HostTscCandidate {
-  source: 'user' | 'cpuid-leaf-0x15' | 'gip-consensus' | 'cTSCTicksPerSecondHost' | 'cpuid-inferred-crystal' | 'brand-nominal' | 'cpuid-leaf-0x16';
+  source: 'user' | 'cpuid-leaf-0x15' | 'gip-consensus' | 'cTSCTicksPerSecondHost' | 'cpuid-inferred-crystal' | 'brand-nominal' | 'cpuid-leaf-0x16' | 'vmmon';
   hz: number;
   /** `strong` = a measurement or enumerated value; `hint` = nominal or inferred. */
   strength: 'strong' | 'hint';
@@ -96,13 +97,16 @@ export function calibrationIndependentOfClaim(vbox: VboxFacts): boolean {
   return Math.abs(rateErrorPpm(claimed, scaled)) > 1;
 }
 
-/** Every candidate for the true host TSC rate, strongest first, and the best estimate. */
-export function estimateHostTsc(facts: Facts): HostTscEstimate {
+/**
+ * Every candidate for the true host TSC rate, strongest first, and the best estimate. `trustUser`
+ * false leaves `--host-tsc-hz` out (a value the evidence contradicts, derive/user-rate.ts).
+ */
+export function estimateHostTsc(facts: Facts, trustUser = true): HostTscEstimate {
   const strong: HostTscCandidate[] = [];
   const hints: HostTscCandidate[] = [];
   const vbox = facts.vbox;
 
-  if (facts.user.hostTscHz !== null && facts.user.hostTscHz > 0) {
+  if (trustUser && facts.user.hostTscHz !== null && facts.user.hostTscHz > 0) {
     strong.push({ source: 'user', hz: facts.user.hostTscHz, strength: 'strong', text: `--host-tsc-hz ${facts.user.hostTscHz} (supplied by you)` });
   }
 
@@ -201,6 +205,11 @@ export function estimateHostTsc(facts: Facts): HostTscEstimate {
       text: `CPU brand string nominal ${fmtGhz(c.brandNominalHz as number)}${c.modelName !== null ? ` ("${c.modelName}")` : ''} (from the guest's cpuinfo)`,
     });
   }
+
+  // vmware.log: VMware's measurement and the host brand (derive/vmware.ts says when vmmon is trusted).
+  const vm = vmwareHostCandidates(facts);
+  strong.push(...vm.strong);
+  for (const h of vm.hints) if (!(h.source === 'brand-nominal' && hints.some((x) => x.source === 'brand-nominal'))) hints.push(h);
 
   const nominal = hints.find((h) => h.source === 'cpuid-leaf-0x16') ?? hints.find((h) => h.source === 'brand-nominal') ?? null;
   const agrees = (a: HostTscCandidate | null, b: HostTscCandidate | null, ppm: number): boolean => a !== null && b !== null && Math.abs(rateErrorPpm(a.hz, b.hz)) <= ppm;

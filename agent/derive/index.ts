@@ -11,11 +11,13 @@ import { derivePlatform, type PlatformView } from './platform.js';
 import { deriveClocksource, type ClocksourceView } from './clocksource.js';
 import { claimedTsc, exposureOf, type ClaimedRate, type Exposure } from './tsc.js';
 import { estimateHostTsc, type HostTscEstimate } from './host-tsc.js';
+import { checkUserRate, type UserRateCheck } from './user-rate.js';
 
 export type { PlatformView } from './platform.js';
 export type { ClocksourceView } from './clocksource.js';
 export type { ClaimedRate, Exposure } from './tsc.js';
 export type { HostTscEstimate, HostTscCandidate } from './host-tsc.js';
+export type { UserRateCheck } from './user-rate.js';
 
 /** The TSC as the evidence shows it. */
 export interface TscView {
@@ -25,6 +27,8 @@ export interface TscView {
   host: HostTscEstimate;
   /** Which guest clocksources a wrong claim hits; null without a claim. */
   exposure: Exposure | null;
+  /** `--host-tsc-hz` held to the evidence (derive/user-rate.ts); a contradicted value is left out of `host`. */
+  user: UserRateCheck | null;
 }
 
 /** Everything derived for one machine. Serialisable: it is part of the `--json` document. */
@@ -49,9 +53,10 @@ export function derive(facts: Facts): Derived {
   const platform = derivePlatform(hints);
   const clocksource = deriveClocksource(hints);
   const claimed = claimedTsc(facts);
+  const user = checkUserRate(facts, claimed, estimateHostTsc(facts, false), platform.role);
   return {
     platform,
     clocksource,
-    tsc: { claimed, host: estimateHostTsc(facts), exposure: claimed === null ? null : exposureOf(facts, claimed, clocksource.current) },
+    tsc: { claimed, host: estimateHostTsc(facts, user?.accepted !== false), exposure: claimed === null ? null : exposureOf(facts, claimed, clocksource.current), user },
   };
 }

@@ -7,16 +7,18 @@ import type { EvidenceItem } from '../evidence/kind.js';
 import type { VboxFacts } from '../evidence/vbox/facts.js';
 import { refEvidence } from '../evidence/quote.js';
 import type { PlatformView } from './platform.js';
+import { vmwareClaim, vmwareExposure } from './vmware.js';
 
 /** The rate the hypervisor gives the guest, and where the evidence says so. */
 export interface ClaimedRate {
   hz: number;
-  from: 'vbox' | 'kernel-log';
+  from: 'vbox' | 'kernel-log' | 'vmware';
   /**
    * `vbox`: VBox.log's cTSCTicksPerSecond; `hypervisor`: the guest kernel read it from the hypervisor
-   * (`TSC freq read from hypervisor`); `paravirt-clock`: the guest kernel took it from kvm-clock.
+   * (`TSC freq read from hypervisor`); `paravirt-clock`: the guest kernel took it from kvm-clock;
+   * `vmware`: vmware.log's `Using N kHz` (derive/vmware.ts).
    */
-  how: 'vbox' | 'hypervisor' | 'paravirt-clock';
+  how: 'vbox' | 'hypervisor' | 'paravirt-clock' | 'vmware';
   evidence: EvidenceItem[];
 }
 
@@ -38,6 +40,8 @@ const sane = (hz: number | null | undefined): hz is number => hz !== null && hz 
 export function claimedTsc(facts: Facts): ClaimedRate | null {
   const v = facts.vbox;
   if (v !== null && sane(v.tscTicksPerSecond)) return { hz: v.tscTicksPerSecond, from: 'vbox', how: 'vbox', evidence: refEvidence('vbox', v, 'tscTicksPerSecond') };
+  const vm = vmwareClaim(facts);
+  if (vm !== null) return vm;
   const k = facts.kernelLog;
   if (k === null) return null;
   if (k.tscFromHypervisorKhz !== null && sane(k.tscFromHypervisorKhz * 1000)) {
@@ -51,6 +55,7 @@ export function claimedTsc(facts: Facts): ClaimedRate | null {
 
 /** What a wrong claim does to the guest's clocksources. */
 export function exposureOf(facts: Facts, claim: ClaimedRate, current: string | null): Exposure {
+  if (claim.from === 'vmware' && facts.vmware !== null) return vmwareExposure(facts.vmware, current);
   if (claim.from === 'kernel-log') {
     const kvm = facts.kernelLog?.kvmClock === true;
     return {

@@ -16,6 +16,8 @@ import { timesyncKind } from './timesync/index.js';
 import { rtcKind } from './rtc/index.js';
 import { hypervisorKind } from './hypervisor/index.js';
 import { clockReadCostKind } from './clock-read-cost/index.js';
+import { vmwareKind } from './vmware/index.js';
+import { vmtoolsKind } from './vmtools/index.js';
 import type { EvidenceKind, SectionBase } from './kind.js';
 
 export const KINDS = [
@@ -30,6 +32,8 @@ export const KINDS = [
   rtcKind,
   hypervisorKind,
   clockReadCostKind,
+  vmwareKind,
+  vmtoolsKind,
 ] as const;
 
 /** Any one descriptor of the registry. */

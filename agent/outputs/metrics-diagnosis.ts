@@ -24,7 +24,7 @@ export function registerDiagnosisMetrics(registry: Registry, view: ViewSource): 
     help: 'Predicted rate error of each clocksource the model covers (seconds gained per second, negative = slow).',
     project: (g) => {
       for (const c of view().result?.prediction?.perClocksource ?? []) {
-        if (Number.isFinite(c.driftPpm)) g.set({ clocksource: c.clocksource }, c.driftPpm / 1e6);
+        if (c.driftPpm !== null && Number.isFinite(c.driftPpm)) g.set({ clocksource: c.clocksource }, c.driftPpm / 1e6);
       }
     },
   });

@@ -80,21 +80,37 @@ export function keyFacts(f: Facts): string[] {
   return lines;
 }
 
+/** One clocksource's row: its numbers, or "not known" and why. */
+function predictionRow(c: Prediction['perClocksource'][number], pred: Prediction, p: Paint, width: number): string[] {
+  const mark = c.affected ? p('yellow', ' ← hit') : '';
+  const cur = c.clocksource !== pred.clocksource ? '' : pred.reference === 'true-time' ? ' (in use)' : ' (guest uses it)';
+  const g = c.guestSecondsPer300;
+  if (c.driftPpm === null || c.secondsPerDay === null || g === null) {
+    // The reason wraps under itself, beside the clocksource's name and "not known".
+    const head = `  ${c.clocksource.padEnd(28)} ${'not known'.padStart(14)}  `;
+    const body = wrap(`${printable(c.unknownBecause ?? 'no evidence for its rate')}${cur}`, Math.max(width, head.length + 30), ' '.repeat(head.length));
+    return body.map((l, i) => (i === 0 ? head + l.trimStart() : l));
+  }
+  // A few ppm round to "300.00 s" but truncate to 4:59; show enough digits to tell them apart.
+  const secs = g.toFixed(2) === '300.00' && g !== 300 ? g.toFixed(3) : g.toFixed(2);
+  return [`  ${c.clocksource.padEnd(28)} ${signedPpm(c.driftPpm).padStart(14)}  ${perDay(c.secondsPerDay).padEnd(24)}  5:00 reads as ${c.fiveMinutesReadsAs ?? '?'} (${secs} s)${cur}${mark}`];
+}
+
+/** The prediction block: every clocksource's drift (or why it is not known), the correctors' effect, the limits, the assumptions. */
 function predictionBlock(pred: Prediction | null, p: Paint, width: number): string[] {
   if (pred === null || pred.perClocksource.length === 0) return [];
-  const out = [p('bold', 'Predicted drift') + ' (no time-sync correcting it)'];
-  for (const c of pred.perClocksource) {
-    const mark = c.affected ? p('yellow', ' ← hit') : '';
-    const cur = c.clocksource === pred.clocksource ? ' (guest uses it)' : '';
-    // A few ppm round to "300.00 s" but truncate to 4:59; show enough digits to tell them apart.
-    const g = c.guestSecondsPer300;
-    const secs = g.toFixed(2) === '300.00' && g !== 300 ? g.toFixed(3) : g.toFixed(2);
-    out.push(`  ${c.clocksource.padEnd(28)} ${signedPpm(c.driftPpm).padStart(14)}  ${perDay(c.secondsPerDay).padEnd(24)}  5:00 reads as ${c.fiveMinutesReadsAs} (${secs} s)${cur}${mark}`);
-  }
+  const against = pred.reference === 'host-clock' ? '; against the host\'s clock' : '';
+  const out = [`${p('bold', 'Predicted drift')} (no time-sync correcting it${against})`];
+  for (const c of pred.perClocksource) out.push(...predictionRow(c, pred, p, width));
   if (pred.corrected !== null) out.push(...wrap(`With ${pred.corrected.correctors.join(' + ') || 'no corrector'}: ${printable(pred.corrected.text)}`, width, '  '));
-  if (pred.assumptions.length > 0) {
+  const a = pred.absorb;
+  if (a !== null && a !== undefined && a.beyond === true) {
+    out.push(...wrap(`Beyond what ${a.by === 'none' ? 'a time-sync daemon such as ntpd' : a.by} can absorb (${groupDigits(a.ppm)} ppm): see PREDICTED_DRIFT_EXCEEDS_CORRECTOR below.`, width, '  ').map((l) => p('yellow', l)));
+  }
+  // Assumptions behind numbers; with no number shown there is nothing they stand behind.
+  if (pred.assumptions.length > 0 && pred.perClocksource.some((c) => c.driftPpm !== null)) {
     out.push('  Assumptions:');
-    for (const a of pred.assumptions) out.push(...wrap(printable(a.replace(/^assumption(?: \w+)?: /, '')), width, '      ').map((l, i) => (i === 0 ? `    - ${l.slice(6)}` : l)));
+    for (const x of pred.assumptions) out.push(...wrap(printable(x.replace(/^assumption(?: \w+)?: /, '')), width, '      ').map((l, i) => (i === 0 ? `    - ${l.slice(6)}` : l)));
   }
   return out;
 }

@@ -190,3 +190,22 @@ describe('from evidence', () => {
     }
   });
 });
+
+describe('platforms of issue 12', () => {
+  it('--arch arm64: the generic timer, and a host sleep the guest never gets back', () => {
+    const r = run(['--hypervisor', 'kvm', '--arch', 'arm64', '--stall', '1h:2h:suspend', '--duration', '1d', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { clocksourceStart: string; offsetSeconds: number };
+    expect(j.clocksourceStart).toBe('arch_sys_counter');
+    expect(j.offsetSeconds).toBeCloseTo(-7200, 3);
+  });
+
+  it('--vmware-ptsc: the hardware TSC drifts by the rate ratio, the reference-clock PTSC does not', () => {
+    const args = ['--hypervisor', 'vmware', '--clocksource', 'tsc', '--claimed-tsc-hz', '2000000000', '--true-tsc-hz', '1946477000', '--json'];
+    const hw = JSON.parse(run([...args, '--vmware-ptsc', 'tsc']).stdout) as { driftPpm: number };
+    const ref = JSON.parse(run([...args, '--vmware-ptsc', 'reference-clock']).stdout) as { driftPpm: number };
+    expect(hw.driftPpm).toBeCloseTo(-26_761.5, 0);
+    expect(ref.driftPpm).toBe(0);
+    expect(run([...args, '--vmware-ptsc', 'qpc']).code).toBe(64);
+  });
+});

@@ -45,7 +45,10 @@ describe('predictFromFacts', () => {
     expect(p.driftPpm).toBeNull();
     expect(p.fiveMinutesReadsAs).toBeNull();
     expect(predictedDriftRatio(p)).toBeNull();
-    expect(p.perClocksource.map((c) => c.clocksource)).toEqual(['acpi_pm']);
+    // Every clock is listed; the TSC-based ones with null numbers and the reason, never a guessed 0.
+    expect(p.perClocksource.map((c) => [c.clocksource, c.driftPpm])).toEqual([['kvm-clock', null], ['tsc', null], ['acpi_pm', 0]]);
+    expect(p.perClocksource[0]?.unknownBecause).toMatch(/true host TSC rate is not in the evidence \(give --host-tsc-hz\)/);
+    expect(p.perClocksource[0]).toMatchObject({ secondsPerDay: null, guestSecondsPer300: null, fiveMinutesReadsAs: null });
     expect(p.explanation.join('\n')).toMatch(/--host-tsc-hz/);
   });
 
@@ -122,6 +125,38 @@ describe('predictFromFacts', () => {
   });
 });
 
+describe('what the log does not say is not predicted', () => {
+  it('a VirtualBox 5+ log without its GIM provider line: the TSC-based clocks get no number and the reason', () => {
+    const f = exampleFacts(3_400_109_000);
+    if (f.vbox) { f.vbox.paravirtProvider = null; f.vbox.version = '6.1.38'; }
+    const p = predictFromFacts(f);
+    const tsc = p.perClocksource.find((c) => c.clocksource === 'tsc');
+    expect(tsc?.driftPpm).toBeNull();
+    expect(tsc?.unknownBecause).toMatch(/paravirtualisation provider is not in the log/);
+    expect(p.perClocksource.find((c) => c.clocksource === 'acpi_pm')?.driftPpm).toBe(0);
+  });
+  it('VirtualBox 4.x had no providers: the guest calibrates its TSC itself, 0 ppm against the host clock', () => {
+    const f = exampleFacts(3_400_109_000);
+    if (f.vbox) { f.vbox.paravirtProvider = null; f.vbox.version = '4.2.6'; }
+    expect(predictFromFacts(f).perClocksource.find((c) => c.clocksource === 'tsc')?.driftPpm).toBe(0);
+  });
+  it('a bare-metal kernel log: every counter is the board crystal\'s, not known — never "hpet 0 ppm"', () => {
+    const f = emptyFacts();
+    f.kernelLog = {
+      ...emptyKernelLogFacts(),
+      path: null, refs: {}, format: 'dmesg', boots: 1, kernelVersion: '4.4.0', hypervisor: null, paravirtKernelOn: 'bare hardware', dmi: null,
+      systemdVirtualization: null, cpuBrand: null, cpuDetectedKhz: 2_394_000, tscDetectedKhz: 2_394_000, tscRefinedKhz: 2_399_999, tscFromHypervisorKhz: null,
+      tscCalibration: 'pit', kvmClock: false, clocksourceSwitches: [], finalClocksource: 'tsc', clocksourceRegistrations: [], tscUnstable: false,
+      tscUnstableEvents: [], watchdogVerdicts: [], hpetHz: 14_318_180, tscDeadlineTimer: null, timeSync: [], commandLine: null,
+    };
+    const p = predictFromFacts(f);
+    expect(p.reference).toBe('true-time');
+    expect(p.perClocksource.map((c) => [c.clocksource, c.driftPpm])).toEqual([['tsc', null], ['acpi_pm', null], ['hpet', null]]);
+    expect(p.perClocksource.every((c) => /bare metal/.test(c.unknownBecause ?? ''))).toBe(true);
+    expect(p.driftPpm).toBeNull();
+  });
+});
+
 describe('guest clocksource unknown', () => {
   it('paravirt None: every clock the guest can use keeps time, so the answer is 0 ppm even without knowing which', () => {
     const f = emptyFacts();
@@ -143,7 +178,10 @@ describe('predictFromFacts on every captured VBox.log fixture', () => {
     f.vbox = parseText(createVboxParser(), readFileSync(new URL(name, dir), 'utf8'));
     const p = predictFromFacts(f);
     for (const v of [p.driftPpm, p.secondsPerDay, p.guestSecondsPer300]) if (v !== null) expect(Number.isFinite(v)).toBe(true);
-    for (const c of p.perClocksource) expect(Number.isFinite(c.driftPpm)).toBe(true);
+    for (const c of p.perClocksource) {
+      if (c.driftPpm === null) expect(c.unknownBecause).toBeTruthy();
+      else expect(Number.isFinite(c.driftPpm)).toBe(true);
+    }
     expect(p.explanation.length + p.assumptions.length).toBeGreaterThan(0);
     // A claim that equals the only available estimate must not invent drift.
     if (p.driftPpm !== null && f.vbox?.tscTicksPerSecond !== null && p.driftPpm !== 0) {
