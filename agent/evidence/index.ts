@@ -16,6 +16,11 @@ import { timesyncKind } from './timesync/index.js';
 import { rtcKind } from './rtc/index.js';
 import { hypervisorKind } from './hypervisor/index.js';
 import { clockReadCostKind } from './clock-read-cost/index.js';
+import { chronyKind } from './chrony/index.js';
+import { ntpKind } from './ntp/index.js';
+import { timedatectlKind } from './timedatectl/index.js';
+import { timesyncdKind } from './timesyncd/index.js';
+import { vboxserviceKind } from './vboxservice/index.js';
 import type { EvidenceKind, SectionBase } from './kind.js';
 
 export const KINDS = [
@@ -30,6 +35,11 @@ export const KINDS = [
   rtcKind,
   hypervisorKind,
   clockReadCostKind,
+  chronyKind,
+  ntpKind,
+  timedatectlKind,
+  timesyncdKind,
+  vboxserviceKind,
 ] as const;
 
 /** Any one descriptor of the registry. */
