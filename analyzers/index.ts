@@ -9,9 +9,11 @@ import { derive, type Derived } from '../agent/derive/index.js';
 import { vboxTscAnalyzer } from './vbox-tsc.js';
 import { vboxEventsAnalyzer } from './vbox-events.js';
 import { timeSyncAnalyzer } from './time-sync.js';
+import { timeSyncStateAnalyzer } from './time-sync-state.js';
+import { timeSyncOffsetAnalyzer } from './time-sync-offset.js';
 import { clocksourceAnalyzer, ticksAnalyzer } from './clocksource.js';
 
-export const ANALYZERS: readonly Analyzer[] = [vboxTscAnalyzer, vboxEventsAnalyzer, timeSyncAnalyzer, clocksourceAnalyzer, ticksAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [vboxTscAnalyzer, vboxEventsAnalyzer, timeSyncAnalyzer, timeSyncStateAnalyzer, timeSyncOffsetAnalyzer, clocksourceAnalyzer, ticksAnalyzer];
 
 /** Human name of a fact section (its source name) for skip reasons. */
 const sourceName = (k: FactKey): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
