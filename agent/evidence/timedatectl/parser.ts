@@ -14,7 +14,15 @@ import type { TimedatectlFacts, TimesyncStatus } from './facts.js';
 import { excerpt } from '../text/lines.js';
 import { num } from '../text/daemon-log.js';
 
-const UNITS: Record<string, number> = { y: 31_557_600, month: 2_629_800, w: 604_800, d: 86_400, h: 3600, min: 60, s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6, ns: 1e-9 };
+const UNITS: Record<string, number> = { y: 31_557_600, month: 2_629_800, w: 604_800, d: 86_400, h: 3600, min: 60, s: 1 };
+/** Sub-second units as powers of ten, so `23.456ms` is the double nearest 0.023456. */
+const EXP: Record<string, number> = { ms: -3, us: -6, 'µs': -6, ns: -9 };
+
+function part(value: string, unit: string): number {
+  const v = value.replace(',', '.');
+  const e = EXP[unit];
+  return e !== undefined ? Number(`${v}e${e}`) : Number(v) * UNITS[unit]!;
+}
 
 /** systemd's `format_timespan` output (`34min 8s`, `23.456ms`, `+7.493693s`, `0`) → seconds. */
 export function timespan(text: string): number | null {
@@ -23,7 +31,7 @@ export function timespan(text: string): number | null {
   const m = /^([+-]?)((?:\d+(?:[.,]\d+)?(?:y|month|w|d|h|min|s|ms|us|µs|ns)\s*)+)$/.exec(t);
   if (m === null) return null;
   let total = 0;
-  for (const p of m[2]!.matchAll(/(\d+(?:[.,]\d+)?)(month|min|ms|us|µs|ns|y|w|d|h|s)/g)) total += (num(p[1]) ?? Number.NaN) * UNITS[p[2]!]!;
+  for (const p of m[2]!.matchAll(/(\d+(?:[.,]\d+)?)(month|min|ms|us|µs|ns|y|w|d|h|s)/g)) total += part(p[1]!, p[2]!);
   return Number.isFinite(total) ? (m[1] === '-' ? -total : total) : null;
 }
 
@@ -42,7 +50,7 @@ const ts = <K extends keyof TimesyncStatus>(k: K, f: (v: string) => TimesyncStat
   s.facts.timesync ??= { server: null, pollIntervalSeconds: null, leap: null, stratum: null, reference: null, rootDistanceSeconds: null, offsetSeconds: null, delaySeconds: null, jitterSeconds: null, packetCount: null, frequencyPpm: null };
   s.facts.timesync[k] = f(v);
 };
-const str = (v: string): string | null => (v === '' || v === 'n/a' ? null : v);
+const str = (v: string): string | null => (v === '' || v.toLowerCase() === 'n/a' ? null : v);
 const int = (v: string): number | null => (/^\d+$/.test(v) ? Number(v) : null);
 const format = (f: TimedatectlFacts['format']): Setter => (s) => { s.facts.format ??= f; };
 const both = (...fs: Setter[]): Setter => (s, v) => { for (const f of fs) f(s, v); };
@@ -57,7 +65,7 @@ const STATUS: Record<string, Label> = {
   'Time zone': { key: 'timeZone', distinctive: false, apply: set('timeZone', str) },
   'System clock synchronized': { key: 'synchronised', distinctive: true, apply: both(set('synchronised', yesNo), format('status')) },
   'NTP synchronized': { key: 'synchronised', distinctive: true, apply: both(set('synchronised', yesNo), format('status-legacy')) },
-  'NTP service': { key: 'ntpService', distinctive: true, apply: set('ntpService', (v) => (v === 'active' || v === 'inactive' || v === 'n/a' ? v : null)) },
+  'NTP service': { key: 'ntpService', distinctive: true, apply: set('ntpService', (v) => { const l = v.toLowerCase(); return l === 'active' || l === 'inactive' || l === 'n/a' ? l : null; }) },
   'NTP enabled': { key: 'ntpEnabled', distinctive: true, apply: both(set('ntpEnabled', yesNo), format('status-legacy')) },
   'Network time on': { key: 'ntpEnabled', distinctive: true, apply: both(set('ntpEnabled', yesNo), format('status-legacy')) },
   'systemd-timesyncd.service active': { key: 'ntpEnabled', distinctive: true, apply: set('ntpEnabled', yesNo) },
