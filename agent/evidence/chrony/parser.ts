@@ -12,6 +12,7 @@ import type { KindParser, LineContext, LineRef } from '../kind.js';
 import type { ChronyConfig, ChronyEvent, ChronyFacts, ChronySource, ChronySourceStats, ChronyTrackingReport } from './facts.js';
 import { excerpt } from '../text/lines.js';
 import { CappedList } from '../text/capped.js';
+import { PROGRAM, StartWords, afterIsoZ, contains, needles, programsIn, skipBlanks } from '../text/needles.js';
 import { matchMessage, splitDaemonLine, unitActive, unitHeader } from '../text/daemon-log.js';
 import { parseChronyTracking } from '../timesync/chrony-tracking.js';
 import { emptyTracking, fromCsv, trackingLine } from './tracking.js';
@@ -38,6 +39,8 @@ interface State {
   refs: Record<string, LineRef>;
   /** The command of a `chronyc> verb` line typed into interactive chronyc, until the next prompt. */
   interactive: string | null;
+  /** Below a prompt that prints chrony.conf: every directive is read. */
+  conf: boolean;
 }
 
 type Rule = (s: State, line: string, lineNo: number, command: string) => boolean;
@@ -54,6 +57,7 @@ function interactive(s: State, line: string): boolean {
   const m = INTERACTIVE.exec(line);
   if (m === null) return false;
   s.interactive = m[1] ?? '';
+  s.inStats = /\bsourcestats\b/.test(s.interactive);
   return true;
 }
 
@@ -182,6 +186,31 @@ const RULES: readonly Rule[] = [
   (s, l) => interactive(s, l), (s, l) => unit(s, l), tracking, csvTracking, sources, stats, (s, l) => rule(s, l), config, log,
 ];
 
+const [COLON, COMMA, DEBUG] = needles(' : ', ',', '.c:') as [Uint8Array, Uint8Array, Uint8Array];
+/** Words a line of chrony's starts with when no tag names chronyd: its lone messages, headers, directives. */
+const STARTS = new StartWords(
+  'Selected source', "Can't synchronise", 'System clock', "System's initial", 'Backward time jump', 'Forward time jump', 'Source ',
+  'Detected falseticker', 'Initial frequency', 'Frequency ', 'Could not', 'New makestep', 'Adjustment of', 'No suitable source',
+  'CAP_SYS_TIME', '506 Cannot', 'MS Name/IP', 'Name/IP Address', '210 Number of sources', 'makestep', 'refclock', '=====',
+);
+/** First bytes of sources rows (`^` `=` `#`, text and CSV) and of the `-v` legends (`.` `/` `|`). */
+const TABLE_FIRST = new Set([94, 61, 35, 46, 47, 124]);
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70);
+
+/** The byte pre-filter: false only for lines no rule could take in the parser's current state. */
+function wants(s: State, buf: Uint8Array, start: number, end: number): boolean {
+  if (s.conf || s.inStats || s.unitWindow > 0) return true;
+  const i = skipBlanks(buf, start, end);
+  if (i >= end) return false;
+  const c = buf[i]!;
+  if (TABLE_FIRST.has(c) || STARTS.at(buf, i, end)) return true;
+  // tracking's padded labels (`Frequency       : …`), and the CSV whose Reference ID leads.
+  if (contains(buf, i, Math.min(end, i + 24), COLON) || (isHex(c) && contains(buf, i, Math.min(end, i + 10), COMMA))) return true;
+  const m = afterIsoZ(buf, i, end);
+  if (m >= 0 && (STARTS.at(buf, m, end) || contains(buf, m, Math.min(end, m + 48), DEBUG))) return true;
+  return (programsIn(buf, start, end) & PROGRAM.chrony) !== 0;
+}
+
 function commandOf(s: State, ctx: LineContext | undefined): string {
   return s.interactive !== null ? `chronyc ${s.interactive}` : ctx?.command ?? '';
 }
@@ -191,11 +220,14 @@ export function createChronyParser(path: string | null = null): KindParser<Chron
   const s: State = {
     path, count: 0, version: null, tracking: null, sources: [], sourcesCount: null, sourcestats: [], inStats: false, ruleAllowed: false,
     config: { makestep: null, refclocks: [], servers: [], rtcsync: null }, events: new CappedList(), unitWindow: 0, unitActive: null, refs: {}, interactive: null,
+    conf: false,
   };
   return {
+    wants: (buf, start, end) => wants(s, buf, start, end),
     prompt(command) {
       s.interactive = null;
       s.inStats = /\bsourcestats\b/.test(command);
+      s.conf = CONF_COMMAND.test(command);
       s.ruleAllowed = false;
     },
     push(line, lineNo, ctx) {
@@ -204,6 +236,8 @@ export function createChronyParser(path: string | null = null): KindParser<Chron
       for (const r of RULES) {
         if (r(s, line, lineNo, command)) { s.count++; return; }
       }
+      // A line no rule takes ends a sourcestats table (its rows have no word of their own).
+      s.inStats = false;
     },
     recognised: () => s.count,
     finish: () => ({

@@ -10,6 +10,7 @@ import type { KindParser, LineRef } from '../kind.js';
 import type { NtpEvent, NtpFacts, NtpPeer, NtpStat } from './facts.js';
 import { excerpt } from '../text/lines.js';
 import { CappedList } from '../text/capped.js';
+import { PROGRAM, StartWords, programsIn, skipBlanks } from '../text/needles.js';
 import { matchMessage, splitDaemonLine, unitActive, unitHeader } from '../text/daemon-log.js';
 import { NTP_MESSAGES, NTPDATE_MESSAGES, hasPanicGate, type NtpMessage } from './log.js';
 import { NTPQ_NO_ANSWER, PEERS_HEADER, PEERS_RULE, ntpstatLine, peerRow } from './tables.js';
@@ -103,6 +104,41 @@ function log(s: State, line: string, lineNo: number): boolean {
 
 const RULES: readonly Rule[] = [peers, ntpstat, (s, l) => unit(s, l), log];
 
+/** Words a line of ntpd's starts with when no tag names it: ntpq's and ntpstat's lines, ntpd's lone messages. */
+const STARTS = new StartWords(
+  'remote', '=====', 'synchroni', 'unsynchroni', 'time correct', 'polling server', 'time server re-starting', 'Unable to talk',
+  'frequency error', 'kernel reports', 'time correction', 'time reset', 'time set', 'time slew', '0.0.0.0 ', 'no servers', 'kernel time sync',
+  'step-systime', 'exiting on signal', 'step time server', 'adjust time server', 'no server suitable', 'localhost: timed out', '***Request',
+  'CLOCK: ',
+);
+
+/** Does the line end in three decimals (`0.417 0.011 0.058`), as every `ntpq -p` row does? */
+function endsInThreeDecimals(buf: Uint8Array, start: number, end: number): boolean {
+  let i = end - 1;
+  for (let n = 0; n < 3; n++) {
+    while (i >= start && (buf[i] === 32 || buf[i] === 9)) i--;
+    let dot = false;
+    let digits = 0;
+    while (i >= start && buf[i] !== 32 && buf[i] !== 9) {
+      const c = buf[i]!;
+      if (c === 46) dot = true;
+      else if (c >= 48 && c <= 57) digits++;
+      else if (c !== 45) return false;
+      i--;
+    }
+    if (!dot || digits === 0) return false;
+  }
+  return true;
+}
+
+/** The byte pre-filter: false only for lines no rule could take in the parser's current state. */
+function wants(s: State, buf: Uint8Array, start: number, end: number): boolean {
+  if (s.indent !== null || s.unitWindow > 0) return true;
+  const i = skipBlanks(buf, start, end);
+  if (i >= end) return false;
+  return STARTS.at(buf, i, end) || endsInThreeDecimals(buf, i, end) || (programsIn(buf, start, end) & PROGRAM.ntp) !== 0;
+}
+
 /** A parser for the ntpd lines of a text. */
 export function createNtpParser(path: string | null = null): KindParser<NtpFacts> {
   const s: State = {
@@ -110,6 +146,7 @@ export function createNtpParser(path: string | null = null): KindParser<NtpFacts
     events: new CappedList(), unitWindow: 0, unitActive: null, refs: {},
   };
   return {
+    wants: (buf, start, end) => wants(s, buf, start, end),
     prompt() {
       s.ruleAllowed = false;
       s.indent = null;
@@ -119,6 +156,8 @@ export function createNtpParser(path: string | null = null): KindParser<NtpFacts
       for (const r of RULES) {
         if (r(s, line, lineNo)) { s.count++; return; }
       }
+      // A line no rule takes ends the ntpq table: rows below another header are read afresh.
+      s.indent = null;
     },
     recognised: () => s.count,
     finish: () => ({

@@ -62,8 +62,20 @@ function clean(msg: string): string {
   return NTPSEC_CATEGORY.test(t) ? t.replace(NTPSEC_CATEGORY, '') : t;
 }
 
+// Every time-sync kind splits the same line in turn: the last split is kept (a pure function's memo).
+let lastLine: string | null = null;
+let lastSplit: DaemonLine | null = null;
+
 /** Split one line. Never throws; a line with no prefix is all message. */
 export function splitDaemonLine(line: string): DaemonLine {
+  if (line === lastLine && lastSplit !== null) return { ...lastSplit };
+  const d = split(line);
+  lastLine = line;
+  lastSplit = d;
+  return { ...d };
+}
+
+function split(line: string): DaemonLine {
   const t = STAMPED_TAGGED.exec(line);
   // chronyd's own `…Z Can't synchronise: …` is no `host tag:` line: a tag after a `Z` stamp needs its pid.
   if (t !== null && (t[4] !== undefined || !/Z$/.test(t[1]!))) {

@@ -118,6 +118,20 @@ function apply(s: State, table: Record<string, Label>, label: string, value: str
   if (l.distinctive || TIMESYNC_SHAPE.test(line)) s.distinctive++;
 }
 
+/**
+ * The byte pre-filter: every label starts with a capital (or `systemd-timesyncd.service active`) and is
+ * followed by `:` or `=` within its first 40 bytes.
+ */
+function wants(buf: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
+  const c = buf[i];
+  if (c === undefined || !((c >= 65 && c <= 90) || c === 115 /* s */)) return false;
+  const lim = Math.min(end, i + 40);
+  for (let k = i; k < lim; k++) if (buf[k] === 58 || buf[k] === 61) return true;
+  return false;
+}
+
 /** A parser for the timedatectl lines of a text. */
 export function createTimedatectlParser(path: string | null = null): KindParser<TimedatectlFacts> {
   const s: State = {
@@ -125,6 +139,7 @@ export function createTimedatectlParser(path: string | null = null): KindParser<
     refs: {}, lines: 0, distinctive: 0,
   };
   return {
+    wants,
     push(line, lineNo) {
       const st = STATUS_LINE.exec(line);
       if (st !== null) { apply(s, STATUS, st[1]!, st[2] ?? '', line, lineNo); return; }

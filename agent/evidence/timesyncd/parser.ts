@@ -12,6 +12,7 @@ import type { KindParser, LineRef } from '../kind.js';
 import type { TimesyncdEvent, TimesyncdEventKind, TimesyncdFacts } from './facts.js';
 import { excerpt } from '../text/lines.js';
 import { CappedList } from '../text/capped.js';
+import { PROGRAM, StartWords, programsIn, skipBlanks } from '../text/needles.js';
 import { matchMessage, splitDaemonLine, unitActive, unitHeader, type MessageRule } from '../text/daemon-log.js';
 
 interface Msg { kind: TimesyncdEventKind; subject?: string | null }
@@ -70,10 +71,23 @@ function log(s: State, line: string, lineNo: number): boolean {
   return true;
 }
 
+/** Its messages, when no tag names it. */
+const STARTS = new StartWords(
+  'Synchronized to time server', 'Initial synchronization', 'Initial clock synchronization', 'Contacted time server', 'Timed out waiting',
+  'Network configuration changed', 'No network connectivity', 'System clock time unset', 'Server has too large',
+);
+
+function wants(s: State, buf: Uint8Array, start: number, end: number): boolean {
+  if (s.unitWindow > 0) return true;
+  const i = skipBlanks(buf, start, end);
+  return i < end && (STARTS.at(buf, i, end) || (programsIn(buf, start, end) & (PROGRAM.timesyncd | PROGRAM.timeSynchronization)) !== 0);
+}
+
 /** A parser for the systemd-timesyncd lines of a text. */
 export function createTimesyncdParser(path: string | null = null): KindParser<TimesyncdFacts> {
   const s: State = { count: 0, events: new CappedList(), unitWindow: 0, unitActive: null };
   return {
+    wants: (buf, start, end) => wants(s, buf, start, end),
     push(line, lineNo) {
       if (line.trim() === '') return;
       if (unit(s, line, lineNo) || log(s, line, lineNo)) s.count++;

@@ -10,6 +10,7 @@ import type { KindParser, LineRef, TimeSyncLogLine } from '../kind.js';
 import type { VboxserviceFacts } from './facts.js';
 import { excerpt } from '../text/lines.js';
 import { CappedList } from '../text/capped.js';
+import { PROGRAM, contains, needles, programsIn, skipBlanks } from '../text/needles.js';
 import { splitDaemonLine } from '../text/daemon-log.js';
 import { mentionsTimeSync, parseTimeSyncMessages } from '../vbox/timesync.js';
 
@@ -35,12 +36,23 @@ function message(s: State, line: string, lineNo: number, msg: string): void {
   for (const t of parseTimeSyncMessages(text)) s.timeSync.push({ line: lineNo, excerpt: excerpt(line), atSeconds: at, kind: t.kind, deltaNs: t.deltaNs });
 }
 
+const [TIMESYNC, MAIN] = needles('timesync', ' main ') as [Uint8Array, Uint8Array];
+
+/** Its tag anywhere, or its own log's stamp followed by the timesync or main thread. */
+function wants(buf: Uint8Array, start: number, end: number): boolean {
+  const i = skipBlanks(buf, start, end);
+  const c = buf[i];
+  if (c !== undefined && c >= 48 && c <= 57 && (contains(buf, i, Math.min(end, i + 32), TIMESYNC) || contains(buf, i, Math.min(end, i + 24), MAIN))) return true;
+  return (programsIn(buf, start, end) & PROGRAM.vboxService) !== 0;
+}
+
 /** A parser for the VBoxService lines of a text. */
 export function createVboxserviceParser(path: string | null = null): KindParser<VboxserviceFacts> {
   const s: State = { count: 0, lines: 0, version: null, refs: {}, timeSync: new CappedList() };
   return {
     // VBoxService's own log has VBox.log's stamp; the router offers those lines here too for these threads.
     stampedPrefixes: ['time', 'main'],
+    wants,
     push(line, lineNo) {
       const d = splitDaemonLine(line);
       if (d.program === 'VBoxService') {
