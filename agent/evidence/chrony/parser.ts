@@ -13,7 +13,7 @@ import type { ChronyConfig, ChronyEvent, ChronyFacts, ChronySource, ChronySource
 import { excerpt } from '../text/lines.js';
 import { CappedList } from '../text/capped.js';
 import { PROGRAM, StartWords, afterIsoZ, contains, needles, programsIn, skipBlanks } from '../text/needles.js';
-import { matchMessage, splitDaemonLine, unitActive, unitHeader } from '../text/daemon-log.js';
+import { UnitWatch, matchMessage, splitDaemonLine } from '../text/daemon-log.js';
 import { parseChronyTracking } from '../timesync/chrony-tracking.js';
 import { emptyTracking, fromCsv, trackingLine } from './tracking.js';
 import { RULE, SOURCES_COUNT, SOURCES_HEADER, SOURCESTATS_HEADER, sourceRow, sourcesLegend, sourcestatsLegend, sourcestatsRow } from './tables.js';
@@ -33,8 +33,8 @@ interface State {
   ruleAllowed: boolean;
   config: ChronyConfig;
   events: CappedList<ChronyEvent>;
-  /** Lines left in which an `Active:` line belongs to a chronyd unit header above. */
-  unitWindow: number;
+  /** `systemctl status chronyd`'s lines. */
+  unit: UnitWatch;
   unitActive: ChronyFacts['unitActive'];
   refs: Record<string, LineRef>;
   /** The command of a `chronyc> verb` line typed into interactive chronyc, until the next prompt. */
@@ -49,7 +49,6 @@ const ref = (line: string, lineNo: number): LineRef => ({ line: lineNo, excerpt:
 
 const INTERACTIVE = /^\s*chronyc>\s*(\S.*)?$/;
 const CSV_TRACKING = /^\s*[0-9A-F]{8},.*,(?:Normal|Insert second|Delete second|Not synchronised)\s*$/;
-const CHRONY_UNIT = /^(?:chronyd?|chrony-wait)$/;
 const CONF_COMMAND = /chrony[\w.-]*\.conf|chrony\.d\b/;
 const DIRECTIVE = /^\s*(makestep|refclock|server|pool|peer|rtcsync|maxslewrate|maxdrift|driftfile|local|initstepslew|maxchange|maxupdateskew)\b\s*(.*?)\s*$/;
 
@@ -62,18 +61,9 @@ function interactive(s: State, line: string): boolean {
 }
 
 function unit(s: State, line: string): boolean {
-  const u = unitHeader(line);
-  if (u !== null) {
-    if (!CHRONY_UNIT.test(u)) { s.unitWindow = 0; return false; }
-    s.unitWindow = 8;
-    return true;
-  }
-  if (s.unitWindow <= 0) return false;
-  s.unitWindow--;
-  const a = unitActive(line);
-  if (a === null) return false;
-  s.unitActive = a;
-  s.unitWindow = 0;
+  const r = s.unit.read(line);
+  if (r === null || r === 'below') return false;
+  if (r !== 'header') s.unitActive = r;
   return true;
 }
 
@@ -199,7 +189,7 @@ const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 7
 
 /** The byte pre-filter: false only for lines no rule could take in the parser's current state. */
 function wants(s: State, buf: Uint8Array, start: number, end: number): boolean {
-  if (s.conf || s.inStats || s.unitWindow > 0) return true;
+  if (s.conf || s.inStats || s.unit.open) return true;
   const i = skipBlanks(buf, start, end);
   if (i >= end) return false;
   const c = buf[i]!;
@@ -219,7 +209,7 @@ function commandOf(s: State, ctx: LineContext | undefined): string {
 export function createChronyParser(path: string | null = null): KindParser<ChronyFacts> {
   const s: State = {
     path, count: 0, version: null, tracking: null, sources: [], sourcesCount: null, sourcestats: [], inStats: false, ruleAllowed: false,
-    config: { makestep: null, refclocks: [], servers: [], rtcsync: null }, events: new CappedList(), unitWindow: 0, unitActive: null, refs: {}, interactive: null,
+    config: { makestep: null, refclocks: [], servers: [], rtcsync: null }, events: new CappedList(), unit: new UnitWatch(/^(?:chronyd?|chrony-wait)$/), unitActive: null, refs: {}, interactive: null,
     conf: false,
   };
   return {

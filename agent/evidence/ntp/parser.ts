@@ -11,7 +11,7 @@ import type { NtpEvent, NtpFacts, NtpPeer, NtpStat } from './facts.js';
 import { excerpt } from '../text/lines.js';
 import { CappedList } from '../text/capped.js';
 import { PROGRAM, StartWords, programsIn, skipBlanks } from '../text/needles.js';
-import { matchMessage, splitDaemonLine, unitActive, unitHeader } from '../text/daemon-log.js';
+import { UnitWatch, matchMessage, splitDaemonLine } from '../text/daemon-log.js';
 import { NTP_MESSAGES, NTPDATE_MESSAGES, hasPanicGate, type NtpMessage } from './log.js';
 import { NTPQ_NO_ANSWER, PEERS_HEADER, PEERS_RULE, ntpstatLine, peerRow } from './tables.js';
 
@@ -26,7 +26,8 @@ interface State {
   ntpqNoAnswer: LineRef | null;
   ntpstat: NtpStat | null;
   events: CappedList<NtpEvent>;
-  unitWindow: number;
+  /** `systemctl status ntp|ntpd|ntpsec`'s lines. */
+  unit: UnitWatch;
   unitActive: NtpFacts['unitActive'];
   refs: Record<string, LineRef>;
 }
@@ -34,7 +35,6 @@ interface State {
 type Rule = (s: State, line: string, lineNo: number) => boolean;
 
 const ref = (line: string, lineNo: number): LineRef => ({ line: lineNo, excerpt: excerpt(line) });
-const NTP_UNIT = /^(?:ntpd?|ntpsec|ntpdate)$/;
 const NTPD_PROGRAMS = new Set(['ntpd', 'ntp', 'ntpsec']);
 
 function peers(s: State, line: string, lineNo: number): boolean {
@@ -62,17 +62,9 @@ function ntpstat(s: State, line: string, lineNo: number): boolean {
 }
 
 function unit(s: State, line: string): boolean {
-  const u = unitHeader(line);
-  if (u !== null) {
-    s.unitWindow = NTP_UNIT.test(u) ? 8 : 0;
-    return s.unitWindow > 0;
-  }
-  if (s.unitWindow <= 0) return false;
-  s.unitWindow--;
-  const a = unitActive(line);
-  if (a === null) return false;
-  s.unitActive = a;
-  s.unitWindow = 0;
+  const r = s.unit.read(line);
+  if (r === null || r === 'below') return false;
+  if (r !== 'header') s.unitActive = r;
   return true;
 }
 
@@ -133,7 +125,7 @@ function endsInThreeDecimals(buf: Uint8Array, start: number, end: number): boole
 
 /** The byte pre-filter: false only for lines no rule could take in the parser's current state. */
 function wants(s: State, buf: Uint8Array, start: number, end: number): boolean {
-  if (s.indent !== null || s.unitWindow > 0) return true;
+  if (s.indent !== null || s.unit.open) return true;
   const i = skipBlanks(buf, start, end);
   if (i >= end) return false;
   return STARTS.at(buf, i, end) || endsInThreeDecimals(buf, i, end) || (programsIn(buf, start, end) & PROGRAM.ntp) !== 0;
@@ -143,7 +135,7 @@ function wants(s: State, buf: Uint8Array, start: number, end: number): boolean {
 export function createNtpParser(path: string | null = null): KindParser<NtpFacts> {
   const s: State = {
     count: 0, version: null, commandLine: null, peers: [], indent: null, ruleAllowed: false, ntpqNoAnswer: null, ntpstat: null,
-    events: new CappedList(), unitWindow: 0, unitActive: null, refs: {},
+    events: new CappedList(), unit: new UnitWatch(/^(?:ntpd?|ntpsec|ntpdate)$/), unitActive: null, refs: {},
   };
   return {
     wants: (buf, start, end) => wants(s, buf, start, end),

@@ -121,14 +121,35 @@ const UNIT_HEADER = /^\s*[●*○×]?\s*([\w@.-]+)\.service\s+-\s+\S/;
 /** `     Active: active (running) since …` */
 const UNIT_ACTIVE = /^\s*Active:\s+(active|inactive|failed|activating|deactivating)\b/;
 
-/** The unit a `systemctl status` header line names (`chronyd`), or null. */
-export function unitHeader(line: string): string | null {
-  return UNIT_HEADER.exec(line)?.[1] ?? null;
-}
+/** What `systemctl status` says of a unit. */
+export type UnitState = 'active' | 'inactive' | 'failed' | 'activating';
 
-/** The state an `Active:` line of `systemctl status` gives, or null. */
-export function unitActive(line: string): 'active' | 'inactive' | 'failed' | 'activating' | null {
-  const s = UNIT_ACTIVE.exec(line)?.[1];
-  if (s === undefined) return null;
-  return s === 'deactivating' ? 'active' : s as 'active' | 'inactive' | 'failed' | 'activating';
+/**
+ * Follows `systemctl status UNIT` in a paste: its header line (`● chronyd.service - …`) for one of the
+ * kind's units, then the lines below it (its `Active:` word among them) until the span runs out or
+ * another unit's header comes.
+ */
+export class UnitWatch {
+  private window = 0;
+
+  constructor(private readonly units: RegExp, private readonly span = 8) {}
+
+  /** True while lines below one of the kind's unit headers are being read. */
+  get open(): boolean {
+    return this.window > 0;
+  }
+
+  /** `header` for the kind's unit header; the state of its `Active:` line; `below` for another line under it; null otherwise. */
+  read(line: string): 'header' | UnitState | 'below' | null {
+    const u = UNIT_HEADER.exec(line)?.[1];
+    if (u !== undefined) {
+      this.window = this.units.test(u) ? this.span : 0;
+      return this.window > 0 ? 'header' : null;
+    }
+    if (this.window <= 0) return null;
+    this.window--;
+    const a = UNIT_ACTIVE.exec(line)?.[1];
+    if (a === undefined) return 'below';
+    return a === 'deactivating' ? 'active' : a as UnitState;
+  }
 }

@@ -13,7 +13,7 @@ import type { TimesyncdEvent, TimesyncdEventKind, TimesyncdFacts } from './facts
 import { excerpt } from '../text/lines.js';
 import { CappedList } from '../text/capped.js';
 import { PROGRAM, StartWords, programsIn, skipBlanks } from '../text/needles.js';
-import { matchMessage, splitDaemonLine, unitActive, unitHeader, type MessageRule } from '../text/daemon-log.js';
+import { UnitWatch, matchMessage, splitDaemonLine, type MessageRule } from '../text/daemon-log.js';
 
 interface Msg { kind: TimesyncdEventKind; subject?: string | null }
 
@@ -35,22 +35,18 @@ export const TIMESYNCD_MESSAGES: readonly MessageRule<Msg>[] = [
 const UNIT_LINE = /^(Starting|Started|Stopping|Stopped) (?:systemd-timesyncd\.service - )?Network Time Synchronization\.*\s*$/;
 const STATUS_LINE = /^\s*Status: "(.*)"\s*$/;
 
-interface State { count: number; events: CappedList<TimesyncdEvent>; unitWindow: number; unitActive: TimesyncdFacts['unitActive'] }
+interface State { count: number; events: CappedList<TimesyncdEvent>; unit: UnitWatch; unitActive: TimesyncdFacts['unitActive'] }
 
 function event(s: State, line: string, lineNo: number, kind: TimesyncdEventKind, subject: string | null, d: ReturnType<typeof splitDaemonLine> | null): void {
   s.events.push({ line: lineNo, excerpt: excerpt(line), kind, subject, stamp: d?.stamp ?? null, epochSeconds: d?.epochSeconds ?? null, pid: d?.pid ?? null });
 }
 
 function unit(s: State, line: string, lineNo: number): boolean {
-  const u = unitHeader(line);
-  if (u !== null) {
-    s.unitWindow = u === 'systemd-timesyncd' ? 10 : 0;
-    return s.unitWindow > 0;
-  }
-  if (s.unitWindow <= 0) return false;
-  s.unitWindow--;
-  const a = unitActive(line);
-  if (a !== null) { s.unitActive = a; return true; }
+  const r = s.unit.read(line);
+  if (r === null) return false;
+  if (r === 'header') return true;
+  if (r !== 'below') { s.unitActive = r; return true; }
+  // `Status: "…"` repeats the daemon's latest message.
   const st = STATUS_LINE.exec(line);
   const hit = st === null ? null : matchMessage(TIMESYNCD_MESSAGES, st[1]!);
   if (hit === null) return false;
@@ -78,14 +74,14 @@ const STARTS = new StartWords(
 );
 
 function wants(s: State, buf: Uint8Array, start: number, end: number): boolean {
-  if (s.unitWindow > 0) return true;
+  if (s.unit.open) return true;
   const i = skipBlanks(buf, start, end);
   return i < end && (STARTS.at(buf, i, end) || (programsIn(buf, start, end) & (PROGRAM.timesyncd | PROGRAM.timeSynchronization)) !== 0);
 }
 
 /** A parser for the systemd-timesyncd lines of a text. */
 export function createTimesyncdParser(path: string | null = null): KindParser<TimesyncdFacts> {
-  const s: State = { count: 0, events: new CappedList(), unitWindow: 0, unitActive: null };
+  const s: State = { count: 0, events: new CappedList(), unit: new UnitWatch(/^systemd-timesyncd$/, 10), unitActive: null };
   return {
     wants: (buf, start, end) => wants(s, buf, start, end),
     push(line, lineNo) {
