@@ -23,6 +23,11 @@ export type * from './evidence/timesync/facts.js';
 export type * from './evidence/rtc/facts.js';
 export type * from './evidence/hypervisor/facts.js';
 export type * from './evidence/clock-read-cost/facts.js';
+export type * from './evidence/chrony/facts.js';
+export type * from './evidence/ntp/facts.js';
+export type * from './evidence/timedatectl/facts.js';
+export type * from './evidence/timesyncd/facts.js';
+export type * from './evidence/vboxservice/facts.js';
 export { TSC_FLAGS } from './evidence/cpuinfo/facts.js';
 
 /** Numbers the user supplies on the command line (`--host-tsc-hz`). */

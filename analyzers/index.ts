@@ -9,6 +9,8 @@ import { derive, type Derived } from '../agent/derive/index.js';
 import { vboxTscAnalyzer } from './vbox-tsc.js';
 import { vboxEventsAnalyzer } from './vbox-events.js';
 import { timeSyncAnalyzer } from './time-sync.js';
+import { timeSyncStateAnalyzer } from './time-sync-state.js';
+import { timeSyncOffsetAnalyzer } from './time-sync-offset.js';
 import { clocksourceAnalyzer, ticksAnalyzer } from './clocksource.js';
 import { tscSyncAnalyzer } from './tsc-sync.js';
 import { tscWatchdogAnalyzer } from './tsc-watchdog.js';
@@ -21,6 +23,8 @@ export const ANALYZERS: readonly Analyzer[] = [
   vboxTscAnalyzer,
   vboxEventsAnalyzer,
   timeSyncAnalyzer,
+  timeSyncStateAnalyzer,
+  timeSyncOffsetAnalyzer,
   clocksourceAnalyzer,
   ticksAnalyzer,
   tscSyncAnalyzer,

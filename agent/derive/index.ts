@@ -12,12 +12,14 @@ import { deriveClocksource, type ClocksourceView } from './clocksource.js';
 import { claimedTsc, exposureOf, type ClaimedRate, type Exposure } from './tsc.js';
 import { estimateHostTsc, type HostTscEstimate } from './host-tsc.js';
 import { checkUserRate, type UserRateCheck } from './user-rate.js';
+import { deriveTimeSync, type TimeSyncView } from './time-sync.js';
 
 export type { PlatformView } from './platform.js';
 export type { ClocksourceView } from './clocksource.js';
 export type { ClaimedRate, Exposure } from './tsc.js';
 export type { HostTscEstimate, HostTscCandidate } from './host-tsc.js';
 export type { UserRateCheck } from './user-rate.js';
+export type { TimeSyncView, TimeSyncDaemonView } from './time-sync.js';
 
 /** The TSC as the evidence shows it. */
 export interface TscView {
@@ -36,6 +38,8 @@ export interface Derived {
   platform: PlatformView;
   clocksource: ClocksourceView;
   tsc: TscView;
+  /** The time-sync daemons the evidence shows, and what they do. */
+  timeSync: TimeSyncView;
 }
 
 /** Every hint of every section present. */
@@ -58,5 +62,6 @@ export function derive(facts: Facts): Derived {
     platform,
     clocksource,
     tsc: { claimed, host: estimateHostTsc(facts, user?.accepted !== false), exposure: claimed === null ? null : exposureOf(facts, claimed, clocksource.current), user },
+    timeSync: deriveTimeSync(hints),
   };
 }

@@ -30,5 +30,18 @@ export type Hint =
    * beats the kernel log's last switch (2) beats a guess (1).
    */
   | { about: 'clocksource'; current: string | null; available: string[]; rank: number; evidence: EvidenceItem[] }
-  /** A time-sync daemon or service seen, and what it is doing. */
-  | { about: 'time-sync'; daemon: string; state: 'running' | 'synchronised' | 'unsynchronised' | 'stepped' | 'disabled' | 'seen'; evidence: EvidenceItem[] };
+  /**
+   * A time-sync daemon or service seen, and what it is doing. `daemon` is the program (`chronyd`,
+   * `ntpd`, `systemd-timesyncd`, `VBoxService`, `vmtoolsd`, `hv_utils`, `ptp_kvm`, `openntpd`, `ntpdate`),
+   * `ntp-service` for the NTP service timedated manages (timedatectl does not say which daemon it is),
+   * or `*` for "any daemon" (a process scan that found none: state `absent`).
+   */
+  | { about: 'time-sync'; daemon: string; state: TimeSyncState; evidence: EvidenceItem[] };
+
+/**
+ * What a time-sync daemon is doing, as far as one kind of evidence shows: `running` (seen at work),
+ * `synchronised` / `unsynchronised` (its latest word on it), `stepped` (it set the clock), `disabled`
+ * (it runs with its time sync off), `inactive` (its service is known to be stopped), `absent` (a scan
+ * that would show it found none), `seen` (mentioned, state unknown).
+ */
+export type TimeSyncState = 'running' | 'synchronised' | 'unsynchronised' | 'stepped' | 'disabled' | 'inactive' | 'absent' | 'seen';

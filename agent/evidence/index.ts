@@ -18,6 +18,11 @@ import { hypervisorKind } from './hypervisor/index.js';
 import { clockReadCostKind } from './clock-read-cost/index.js';
 import { vmwareKind } from './vmware/index.js';
 import { vmtoolsKind } from './vmtools/index.js';
+import { chronyKind } from './chrony/index.js';
+import { ntpKind } from './ntp/index.js';
+import { timedatectlKind } from './timedatectl/index.js';
+import { timesyncdKind } from './timesyncd/index.js';
+import { vboxserviceKind } from './vboxservice/index.js';
 import type { EvidenceKind, SectionBase } from './kind.js';
 
 export const KINDS = [
@@ -34,6 +39,11 @@ export const KINDS = [
   clockReadCostKind,
   vmwareKind,
   vmtoolsKind,
+  chronyKind,
+  ntpKind,
+  timedatectlKind,
+  timesyncdKind,
+  vboxserviceKind,
 ] as const;
 
 /** Any one descriptor of the registry. */

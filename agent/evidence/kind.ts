@@ -74,6 +74,12 @@ export interface KindParser<F> extends LineParser<F> {
    * that read command output may claim it (a listing with no output is evidence too); others omit this.
    */
   prompt?(command: string, host: string | null, lineNo: number, line: string): void;
+  /**
+   * Lines in VirtualBox's elapsed-time shape (`HH:MM:SS.ffffff msg`) go to the vbox kind alone, unless
+   * another kind names here the message prefixes (1–4 printable ASCII bytes) it reads in that shape
+   * too: VBoxService's own log carries VBox.log's stamp (`00:00:01.017296 timesync …`).
+   */
+  stampedPrefixes?: readonly string[];
 }
 
 /** How a kind is collected from a live machine or a capture directory. */

@@ -9,7 +9,9 @@
  *   `name_1  | ` column; indentation stays (it is part of some formats);
  * - a shell prompt (prompt.ts) sets the context every following line carries, until the next prompt;
  * - a line with VirtualBox's elapsed-time shape (`HH:MM:SS.ffffff `) is VBox.log's alone, so the
- *   VBox.log screen may skip such lines in bulk in WebAssembly (line-scan.ts) and stays exact.
+ *   VBox.log screen may skip such lines in bulk in WebAssembly (line-scan.ts) and stays exact — except
+ *   for the messages another kind names in its `stampedPrefixes` (VBoxService's own log has that
+ *   stamp): those go to that kind too, and the screen lets them through.
  */
 import type { KindParser, LineContext } from '../kind.js';
 import type { LineParser, LineScreen } from './lines.js';
@@ -106,6 +108,26 @@ function mayBePrompt(buf: Uint8Array, p: number, end: number): boolean {
   return false;
 }
 
+/** Does the message at `p` start with one of `prefixes`? */
+function startsWithAny(buf: Uint8Array, p: number, end: number, prefixes: readonly string[]): boolean {
+  outer: for (const pre of prefixes) {
+    if (end - p < pre.length) continue;
+    for (let k = 0; k < pre.length; k++) if (buf[p + k] !== pre.charCodeAt(k)) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** The owner's screen, letting through the messages other kinds read in the stamped shape too. */
+function widenScreen(screen: LineScreen | undefined, extra: readonly string[]): LineScreen | undefined {
+  if (screen === undefined || extra.length === 0) return screen;
+  return {
+    prefixes: () => [...new Set([...screen.prefixes(), ...extra])],
+    version: () => screen.version(),
+    skipped: (buf, start, end) => screen.skipped(buf, start, end),
+  };
+}
+
 /**
  * The router over `kinds` (fresh parsers for one text). `vbox` names the kind that owns VirtualBox's
  * elapsed-time shape and whose screen the splitter may run.
@@ -114,6 +136,8 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
   const parsers = kinds.map((k) => k.parser);
   const ownerIndex = kinds.findIndex((k) => k.name === vbox);
   const owner = ownerIndex >= 0 ? parsers[ownerIndex]! : null;
+  /** Kinds besides the owner that read some messages of the stamped shape. */
+  const sharers = parsers.flatMap((parser, i) => (i !== ownerIndex && (parser.stampedPrefixes?.length ?? 0) > 0 ? [{ i, prefixes: parser.stampedPrefixes! }] : []));
   /** Which kinds `wants` accepted for the line `push` gets next; `decided` false: push must ask itself. */
   const wanted = new Uint8Array(parsers.length);
   let decided = false;
@@ -126,7 +150,14 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
     wanted.fill(0);
     if (owner !== null && vboxShaped(buf, p, end)) {
       if (owner.wants === undefined || owner.wants(buf, p, end)) wanted[ownerIndex] = 1;
-      return wanted[ownerIndex] === 1;
+      let any = wanted[ownerIndex] === 1;
+      const msg = p + (buf[p + 12] === SP ? 13 : 16);
+      for (const { i, prefixes } of sharers) {
+        if (!startsWithAny(buf, msg, end, prefixes)) continue;
+        const w = parsers[i]!.wants;
+        if (w === undefined || w(buf, p, end)) { wanted[i] = 1; any = true; }
+      }
+      return any;
     }
     let any = false;
     for (let i = 0; i < parsers.length; i++) {
@@ -136,7 +167,7 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
     return any;
   };
 
-  const screen: LineScreen | undefined = owner?.screen;
+  const screen: LineScreen | undefined = widenScreen(owner?.screen, [...new Set(sharers.flatMap((x) => x.prefixes))]);
   return {
     wants(buf, start, end) {
       decided = true;

@@ -32,6 +32,11 @@ export function parseTimeSyncMessages(text: string): TimeSyncMessage[] {
   for (const m of text.matchAll(RADICAL)) {
     out.push({ kind: m[1] === 'host' ? 'radical-host-change' : 'radical-guest-change', deltaNs: ns(m[2]!) });
   }
+  // A line cut before its number (journalctl's ellipsis, a narrow terminal) still says what happened.
+  if (out.length === 0) {
+    const cut = /Radical (host|guest) time change/.exec(text);
+    if (cut !== null) out.push({ kind: cut[1] === 'host' ? 'radical-host-change' : 'radical-guest-change', deltaNs: null });
+  }
   for (const m of text.matchAll(ADJTIME)) out.push({ kind: 'adjtime', deltaNs: ns(m[1]!) });
   for (const m of text.matchAll(DRIFT)) out.push({ kind: 'drift', deltaNs: ns(m[1]!) });
   if (text.includes('time set to ')) out.push({ kind: 'time-set', deltaNs: null });
