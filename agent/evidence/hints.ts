@@ -30,5 +30,14 @@ export type Hint =
    * beats the kernel log's last switch (2) beats a guess (1).
    */
   | { about: 'clocksource'; current: string | null; available: string[]; rank: number; evidence: EvidenceItem[] }
-  /** A time-sync daemon or service seen, and what it is doing. */
-  | { about: 'time-sync'; daemon: string; state: 'running' | 'synchronised' | 'unsynchronised' | 'stepped' | 'disabled' | 'seen'; evidence: EvidenceItem[] };
+  /** A time-sync daemon or service seen, and what it is doing (`installed`: its package is, which is no proof it runs). */
+  | { about: 'time-sync'; daemon: string; state: 'running' | 'synchronised' | 'unsynchronised' | 'stepped' | 'disabled' | 'seen' | 'installed'; evidence: EvidenceItem[] }
+  /**
+   * The OS of the machine that runs the VM (the hypervisor host), when the evidence shows it: a Darwin
+   * `uname -a`, `sw_vers`, `wsl --version`, a `+mac` multipass. Host-side fixes depend on it (a
+   * PowerShell command for a Windows host, `VBoxManage` paths, a Mac that sleeps).
+   */
+  | { about: 'host-os'; os: HostOs; label: string; evidence: EvidenceItem[] };
+
+/** Operating systems a hypervisor host runs. */
+export type HostOs = 'macos' | 'windows' | 'linux' | 'other';

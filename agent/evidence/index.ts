@@ -16,6 +16,14 @@ import { timesyncKind } from './timesync/index.js';
 import { rtcKind } from './rtc/index.js';
 import { hypervisorKind } from './hypervisor/index.js';
 import { clockReadCostKind } from './clock-read-cost/index.js';
+import { unameKind } from './uname/index.js';
+import { lscpuKind } from './lscpu/index.js';
+import { hwclockKind } from './hwclock/index.js';
+import { ptpKind } from './ptp/index.js';
+import { dateKind } from './date/index.js';
+import { packagesKind } from './packages/index.js';
+import { versionsKind } from './versions/index.js';
+import { virtKind } from './virt/index.js';
 import type { EvidenceKind, SectionBase } from './kind.js';
 
 export const KINDS = [
@@ -30,6 +38,14 @@ export const KINDS = [
   rtcKind,
   hypervisorKind,
   clockReadCostKind,
+  unameKind,
+  lscpuKind,
+  hwclockKind,
+  ptpKind,
+  dateKind,
+  packagesKind,
+  versionsKind,
+  virtKind,
 ] as const;
 
 /** Any one descriptor of the registry. */

@@ -1,0 +1,49 @@
+/**
+ * A kernel command line pasted (`cat /proc/cmdline`, or the bare line) → CmdlineFacts. Pure.
+ *
+ * The line under a prompt that reads the kernel's command line is taken whole; without a prompt only a
+ * line that starts as bootloaders write it (`BOOT_IMAGE=`, WSL2's `initrd=\initrd.img`) counts — the
+ * kernel log's `Command line:` lines are the kernel-log kind's.
+ */
+import type { KindParser, LineContext } from '../kind.js';
+import type { CmdlineFacts } from './facts.js';
+import { parseCmdline } from './parser.js';
+import { excerpt } from '../text/lines.js';
+
+const READS_CMDLINE = /\bproc\/cmdline\b/;
+const BARE = /^(?:BOOT_IMAGE=\S+|initrd=\\\S+)\s/;
+/** A line that goes on with parameters (a long command line wrapped in the paste): words, at least one `key=value`. */
+const MORE = /^(?=.*=)[\w.-]+(?:=\S*)?(?:\s+[\w.-]+(?:=\S*)?)*$/;
+
+export function createCmdlineParser(path: string | null = null): KindParser<CmdlineFacts> {
+  let found: { text: string; line: number } | null = null;
+  let armed = false;
+  /** The line just taken may go on over the next lines. */
+  let open = false;
+  return {
+    prompt(command) {
+      armed = found === null && READS_CMDLINE.test(command);
+      open = false;
+    },
+    push(line: string, lineNo: number, ctx?: LineContext) {
+      const t = line.trim();
+      if (found !== null) {
+        if (open && t !== '' && MORE.test(t)) found.text += ` ${t}`;
+        else open = false;
+        return;
+      }
+      if (t === '') return;
+      if ((armed && ctx?.command !== null && ctx?.command !== undefined) || BARE.test(t)) { found = { text: t, line: lineNo }; open = true; }
+      armed = false;
+    },
+    recognised: () => (found === null ? 0 : 1),
+    finish() {
+      const facts = parseCmdline(found?.text ?? '', path);
+      // parseCmdline quotes line 1 (a /proc file); a paste quotes the line it came from.
+      const at = found?.line ?? 1;
+      for (const k of Object.keys(facts.refs)) facts.refs[k] = { line: at, excerpt: excerpt(found?.text ?? '') };
+      facts.refs.raw = { line: at, excerpt: excerpt(found?.text ?? '') };
+      return facts;
+    },
+  };
+}
