@@ -10,8 +10,10 @@ import { vboxTscAnalyzer } from './vbox-tsc.js';
 import { vboxEventsAnalyzer } from './vbox-events.js';
 import { timeSyncAnalyzer } from './time-sync.js';
 import { clocksourceAnalyzer, ticksAnalyzer } from './clocksource.js';
+import { clockCompareAnalyzer } from './clock-compare.js';
+import { hypervTimeSyncAnalyzer } from './hyperv-timesync.js';
 
-export const ANALYZERS: readonly Analyzer[] = [vboxTscAnalyzer, vboxEventsAnalyzer, timeSyncAnalyzer, clocksourceAnalyzer, ticksAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [vboxTscAnalyzer, vboxEventsAnalyzer, timeSyncAnalyzer, clocksourceAnalyzer, ticksAnalyzer, clockCompareAnalyzer, hypervTimeSyncAnalyzer];
 
 /** Human name of a fact section (its source name) for skip reasons. */
 const sourceName = (k: FactKey): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
