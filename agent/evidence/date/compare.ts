@@ -7,6 +7,12 @@
  * than the readings' own noise are steps (a sync that set the clock); the rows are cut there into
  * segments, and the rate is the least-squares slope common to all segments, each with its own
  * intercept — so a clock that runs slow and is stepped back every minute still shows its true rate.
+ * A step of a few seconds read to the whole second can hide in one row's noise, yet a missed step
+ * biases the rate; so the segments are then split where the mean residual before and after a row
+ * differs by more than the noise allows (binary segmentation), the slope refitted each time, and
+ * cuts whose step turns out smaller than one reading's resolution are dropped again.
+ * Limit: steps of only a few times the resolution that recur every few rows (a sawtooth) cannot be
+ * told from the readings' noise; such a loop gives a rate biased towards no error, with a wide interval.
  * Uncertainty: the fit's residual spread, never below what whole-second readings allow (two readings,
  * each truncated: variance q²/6), as ±2 standard errors.
  */
@@ -96,6 +102,90 @@ function pooledSlope(x: readonly number[], o: readonly number[], cuts: readonly 
   return { slope, sxx, rss, dof: n - segs.length - 1 };
 }
 
+/** A split must cut the residual sum of squares by this many noise variances (a 4σ step) to be a step. */
+const SPLIT_RSS_VARIANCES = 16;
+/** Cuts tried at most (each refits): far more than a paste holds steps. */
+const MAX_CUTS = 40;
+
+/** Prefix sums of x, o, x², x·o, o², so any segment's centred sums cost O(1). */
+interface Prefix { x: Float64Array; o: Float64Array; xx: Float64Array; xo: Float64Array; oo: Float64Array }
+
+function prefix(x: readonly number[], o: readonly number[]): Prefix {
+  const n = x.length;
+  const p: Prefix = { x: new Float64Array(n + 1), o: new Float64Array(n + 1), xx: new Float64Array(n + 1), xo: new Float64Array(n + 1), oo: new Float64Array(n + 1) };
+  for (let i = 0; i < n; i++) {
+    p.x[i + 1] = p.x[i]! + x[i]!; p.o[i + 1] = p.o[i]! + o[i]!;
+    p.xx[i + 1] = p.xx[i]! + x[i]! * x[i]!; p.xo[i + 1] = p.xo[i]! + x[i]! * o[i]!; p.oo[i + 1] = p.oo[i]! + o[i]! * o[i]!;
+  }
+  return p;
+}
+
+/** Centred sums of a segment [a, b): Sxx, Sxo, Soo. */
+function centred(p: Prefix, a: number, b: number): [number, number, number] {
+  const n = b - a;
+  if (n < 1) return [0, 0, 0];
+  const sx = p.x[b]! - p.x[a]!;
+  const so = p.o[b]! - p.o[a]!;
+  return [p.xx[b]! - p.xx[a]! - (sx * sx) / n, p.xo[b]! - p.xo[a]! - (sx * so) / n, p.oo[b]! - p.oo[a]! - (so * so) / n];
+}
+
+/** The residual sum of squares of the pooled fit over these segment totals. */
+const rssOf = (xx: number, xo: number, oo: number): number => (xx > 0 ? oo - (xo * xo) / xx : oo);
+
+/**
+ * The new cut (row index) that lowers the pooled fit's residual sum of squares the most, the slope
+ * refitted, or null when no cut lowers it by a 4σ step's worth (segmented regression).
+ */
+function bestSplit(p: Prefix, n: number, cuts: readonly number[], quantVar: number): number | null {
+  const bounds = [0, ...cuts, n];
+  const segs = bounds.slice(0, -1).map((a, i) => centred(p, a, bounds[i + 1]!));
+  const tot = segs.reduce((t, g) => [t[0]! + g[0], t[1]! + g[1], t[2]! + g[2]], [0, 0, 0]);
+  const rss0 = rssOf(tot[0]!, tot[1]!, tot[2]!);
+  let best: { row: number; rss: number } | null = null;
+  for (let s = 0; s < segs.length; s++) {
+    const [a, b] = [bounds[s]!, bounds[s + 1]!];
+    for (let k = a + 2; k <= b - 2; k++) {
+      const l = centred(p, a, k);
+      const r = centred(p, k, b);
+      const rss = rssOf(tot[0]! - segs[s]![0] + l[0] + r[0], tot[1]! - segs[s]![1] + l[1] + r[1], tot[2]! - segs[s]![2] + l[2] + r[2]);
+      if (best === null || rss < best.rss) best = { row: k, rss };
+    }
+  }
+  if (best === null) return null;
+  const dof = n - bounds.length - 1;
+  const variance = Math.max(dof > 0 ? best.rss / dof : 0, quantVar);
+  return rss0 - best.rss > SPLIT_RSS_VARIANCES * variance ? best.row : null;
+}
+
+/** The step at each cut: the jump of the segments' intercepts under the common slope. */
+function jumps(x: readonly number[], o: readonly number[], cuts: readonly number[], slope: number): CompareStep[] {
+  const bounds = [0, ...cuts, x.length];
+  const level = (from: number, to: number): number => {
+    let sum = 0;
+    for (let i = from; i < to; i++) sum += o[i]! - slope * x[i]!;
+    return sum / (to - from);
+  };
+  return cuts.map((row, i) => ({ row, seconds: level(row, bounds[i + 2]!) - level(bounds[i]!, row) }));
+}
+
+/** Cut points: clear one-row steps first, then splits where the residual mean moves; small ones dropped. */
+function findCuts(x: readonly number[], o: readonly number[], tolerance: number, quantVar: number, minStep: number): number[] {
+  let cuts = stepRows(x, o, theilSen(x, o), tolerance).map((st) => st.row);
+  const p = prefix(x, o);
+  for (let i = 0; i < MAX_CUTS; i++) {
+    const next = bestSplit(p, x.length, cuts, quantVar);
+    if (next === null) break;
+    cuts = [...cuts, next].sort((a, b) => a - b);
+  }
+  for (;;) {
+    const fit = pooledSlope(x, o, cuts);
+    if (fit === null) return cuts;
+    const small = jumps(x, o, cuts, fit.slope).filter((j) => Math.abs(j.seconds) < minStep).map((j) => j.row);
+    if (small.length === 0) return cuts;
+    cuts = cuts.filter((c) => c !== small[0]);
+  }
+}
+
 /**
  * The rate of the second clock relative to the first, or null when the rows cannot show one (too few,
  * too short, or the first clock does not advance). `resolution` is the coarser of the two clocks' (1 s
@@ -111,10 +201,10 @@ export function compareClocks(points: readonly ComparePoint[], resolution: numbe
   for (let i = 1; i < x.length; i++) if (x[i]! < x[i - 1]!) return null; // the first clock must not go back
   // Two truncated readings differ from the truth by up to one resolution each; ssh adds latency jitter.
   const tolerance = Math.max(2.5 * resolution, 0.5);
-  const steps = stepRows(x, o, theilSen(x, o), tolerance);
-  const fit = pooledSlope(x, o, steps.map((s) => s.row));
-  if (fit === null || fit.dof < 1) return null;
   const quantVar = resolution ** 2 / 6;
+  const cuts = findCuts(x, o, tolerance, quantVar, Math.max(resolution, 0.2));
+  const fit = pooledSlope(x, o, cuts);
+  if (fit === null || fit.dof < 1) return null;
   const sigma = Math.sqrt(Math.max(fit.rss / fit.dof, quantVar));
   const se = sigma / Math.sqrt(fit.sxx);
   return {
@@ -122,6 +212,6 @@ export function compareClocks(points: readonly ComparePoint[], resolution: numbe
     ratePpm: fit.slope * 1e6,
     uncertaintyPpm: 2 * se * 1e6,
     spanSeconds: span,
-    steps: steps.map((st) => ({ row: st.row, seconds: (o[st.row]! - o[st.row - 1]!) - fit.slope * (x[st.row]! - x[st.row - 1]!) })),
+    steps: jumps(x, o, cuts, fit.slope),
   };
 }
