@@ -16,11 +16,13 @@ import { dedupe, fmtPpm, KERNEL_SLEW_PPM, lineEvidence, plainEvidence } from './
 const SLEW_LIMIT_PPM = KERNEL_SLEW_PPM;
 /** Below this a side-by-side rate is not worth a word. */
 const NOTABLE_PPM = 100;
-/** UTC offsets are whole quarter hours, at most 14 h. */
-const ZONE_STEP_SECONDS = 900;
+/** UTC offsets are whole hours (most), half hours (India, parts of Australia) or quarter hours (Nepal), at most 14 h. */
 const MAX_ZONE_SECONDS = 14 * 3600;
-/** Readings taken "together" by hand are minutes apart at most. */
-const MANUAL_SLACK_SECONDS = 300;
+/**
+ * Readings taken "together" by hand are a minute or two apart. The slack is kept small because a random
+ * gap lands near some whole offset often: within 150 s of a whole hour, or 60 s of a half hour, is 1 in 10.
+ */
+const MANUAL_SLACK_SECONDS = 150;
 
 const who = (x: { host: string | null; command: string | null }): string => x.host ?? (x.command !== null ? `\`${x.command}\`` : 'the second clock');
 const pct = (ppm: number): string => `${Math.abs(ppm / 1e4).toFixed(Math.abs(ppm) >= 1e5 ? 0 : 1)} %`;
@@ -90,12 +92,16 @@ export function clockRate(c0: ClockComparison, section: DateFacts, d: Derived): 
   };
 }
 
-/** Nearest whole UTC offset to a difference, when it is one (≥ 30 min, within `slack`), else null. */
+/**
+ * The UTC offset a difference is, or null: a whole hour within `slack`, a half hour within `slack / 2.5`,
+ * a quarter hour (45 min zones) only within `slack / 5` — rarer offsets need closer readings to be believed.
+ */
 export function zoneMultiple(seconds: number, slack: number): number | null {
-  const k = Math.round(seconds / ZONE_STEP_SECONDS);
-  const near = k * ZONE_STEP_SECONDS;
-  if (Math.abs(near) < 1800 || Math.abs(near) > MAX_ZONE_SECONDS || Math.abs(seconds - near) > slack) return null;
-  return near;
+  for (const [step, tol] of [[3600, slack], [1800, slack / 2.5], [900, slack / 5]] as const) {
+    const near = Math.round(seconds / step) * step;
+    if (Math.abs(near) >= 1800 && Math.abs(near) <= MAX_ZONE_SECONDS && Math.abs(seconds - near) <= tol) return near;
+  }
+  return null;
 }
 
 /** `2 h`, `5 h 30 min`: a UTC offset (whole quarter hours). */
@@ -159,7 +165,7 @@ export function machinesApart(d: DateFacts): Finding[] {
       if (near === null) continue;
       const [behind, ahead] = delta > 0 ? [rs[i]!, rs[j]!] : [rs[j]!, rs[i]!];
       const at = (r: Reading): string => formatReading({ epoch: r.at, wall: r.at, zone: 'UTC' });
-      const seen = `${behind.label} reads ${at(behind)} and ${ahead.label} ${at(ahead)}, read within minutes of each other.`;
+      const seen = `${behind.label} reads ${at(behind)} and ${ahead.label} ${at(ahead)}; pasted together, they were read within minutes of each other (if not, the gap means nothing).`;
       return [zoneFinding(behind.label, ahead.label, delta, near, seen, [lineEvidence('date', d, behind.sample), lineEvidence('date', d, ahead.sample)])];
     }
   }
