@@ -10,6 +10,7 @@ import type { KindParser, LineContext } from '../kind.js';
 import type { CmdlineFacts } from './facts.js';
 import { parseCmdline } from './parser.js';
 import { excerpt } from '../text/lines.js';
+import { blank, startsWithAny } from '../text/bytes.js';
 
 const READS_CMDLINE = /\bproc\/cmdline\b/;
 const BARE = /^(?:BOOT_IMAGE=\S+|initrd=\\\S+)\s/;
@@ -30,8 +31,13 @@ export function createCmdlineParser(path: string | null = null): KindParser<Cmdl
   let lone: { text: string; line: number } | null = null;
   let nonEmpty = 0;
   const loneCmdline = (): { text: string; line: number } | null =>
-    found === null && nonEmpty === 1 && lone !== null && PARAMS.test(lone.text) && KERNEL_PARAM.test(lone.text) && /=/.test(lone.text) ? lone : null;
+    found === null && nonEmpty === 1 && lone !== null && lone.line <= 3 && PARAMS.test(lone.text) && KERNEL_PARAM.test(lone.text) && /=/.test(lone.text) ? lone : null;
   return {
+    // Every line passes through here once: the non-empty ones are counted here (a lone line is the file itself).
+    wants(buf, start, end) {
+      if (!blank(buf, start, end)) nonEmpty++;
+      return armed || open || nonEmpty === 1 || startsWithAny(buf, start, end, ['BOOT_IMAGE=', 'initrd=\\']);
+    },
     prompt(command) {
       armed = found === null && READS_CMDLINE.test(command);
       open = false;
@@ -39,7 +45,7 @@ export function createCmdlineParser(path: string | null = null): KindParser<Cmdl
     },
     push(line: string, lineNo: number, ctx?: LineContext) {
       const t = line.trim();
-      if (t !== '' && ++nonEmpty === 1) lone = { text: t, line: lineNo };
+      if (t !== '' && nonEmpty === 1 && lone === null) lone = { text: t, line: lineNo };
       if (found !== null) {
         if (open && t !== '' && MORE.test(t)) found.text += ` ${t}`;
         else open = false;

@@ -15,6 +15,7 @@ import { epochReading, findReadings, type ClockReading } from './clock-text.js';
 import { dateColumns, readsDate, type ColumnSpec } from './columns.js';
 import { compareClocks } from './compare.js';
 import { excerpt } from '../text/lines.js';
+import { mayHoldReading } from '../text/bytes.js';
 
 const MAX_SAMPLES = 1000;
 const MAX_COMPARISONS = 20;
@@ -180,22 +181,4 @@ export function createDateParser(path: string | null = null): KindParser<DateFac
     recognised: () => s.recognised,
     finish: () => ({ path, refs: {}, samples: s.samples, comparisons: comparisons(s.blocks) }),
   };
-}
-
-const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((d) => [...d].map((c) => c.charCodeAt(0)));
-const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
-const isAlpha = (b: number | undefined): boolean => b !== undefined && ((b >= 65 && b <= 90) || (b >= 97 && b <= 122));
-
-/** Cheap byte test: a weekday name or a `YYYY-MM-DD` among the first bytes (every form a date line starts with). */
-function mayHoldReading(buf: Uint8Array, start: number, end: number): boolean {
-  const lim = Math.min(end - 3, start + 48);
-  for (let i = start; i < lim; i++) {
-    const b = buf[i]!;
-    if (b >= 65 && b <= 87 && (i === start || !isAlpha(buf[i - 1]))) {
-      if (WEEKDAYS.some((w) => w[0] === b && w[1] === buf[i + 1] && w[2] === buf[i + 2]) && !isAlpha(buf[i + 3])) return true;
-    } else if (isDigit(b) && isDigit(buf[i + 1]) && isDigit(buf[i + 2]) && isDigit(buf[i + 3]) && buf[i + 4] === 45 && (i === start || !isDigit(buf[i - 1]))) {
-      return true;
-    }
-  }
-  return false;
 }

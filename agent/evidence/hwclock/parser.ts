@@ -13,6 +13,7 @@ import type { KindParser, LineContext, LineRef } from '../kind.js';
 import type { HwclockFacts, HwclockReading } from './facts.js';
 import { findReadings } from '../date/clock-text.js';
 import { excerpt } from '../text/lines.js';
+import { mayHoldReading, prefixTest } from '../text/bytes.js';
 
 const MAX_READINGS = 200;
 
@@ -102,15 +103,23 @@ function finishFacts(s: State): HwclockFacts {
   return f;
 }
 
+const ownLine = prefixTest(['hwclock', 'Hw clock time', 'System Time:']);
+
 /** A streaming parser of `hwclock` output for the text router. */
 export function createHwclockParser(path: string | null = null): KindParser<HwclockFacts> {
+  let underHwclock = false;
   const s: State = {
     facts: { path, refs: {}, readings: [], version: null, systemTimeSeconds: null, rtcSeconds: null, rtcMinusSystemSeconds: null, rtcMode: null, rtcDevice: null, accessible: null, tickTimedOut: false, errors: [] },
     recognised: 0,
     pendingSystem: null,
   };
   return {
-    prompt: () => { s.pendingSystem = null; },
+    // Its own lines, a time, or anything under its prompt or once a verbose run has begun.
+    wants: (buf, start, end) => underHwclock || s.recognised > 0 || ownLine(buf, start, end) || mayHoldReading(buf, start, end),
+    prompt: (command) => {
+      s.pendingSystem = null;
+      underHwclock = isHwclock({ command, host: null, prompt: true });
+    },
     push: (line, lineNo, ctx) => onLine(s, line, lineNo, ctx),
     recognised: () => s.recognised,
     finish: () => finishFacts(s),

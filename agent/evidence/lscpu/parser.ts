@@ -14,6 +14,7 @@ import type { KindParser, LineContext, LineRef } from '../kind.js';
 import type { LscpuFacts } from './facts.js';
 import { TSC_FLAGS } from '../cpuinfo/facts.js';
 import { excerpt } from '../text/lines.js';
+import { keyColon } from '../text/bytes.js';
 import { mhzToKhz, safeInt } from '../../util/numbers.js';
 
 /** Keys only lscpu prints: one of them is enough to know the text is lscpu's. */
@@ -145,7 +146,13 @@ function finishFacts(path: string | null, s: State): LscpuFacts {
 /** A streaming parser of `lscpu` output for the text router. */
 export function createLscpuParser(path: string | null = null): KindParser<LscpuFacts> {
   const s: State = { fields: new Map(), flags: null, flagsOpen: false, recognised: 0, own: false, cut: false };
+  let underLscpu = false;
   return {
+    // Field lines (`Key:  value`), wrapped flags while a Flags field is open, anything under its prompt.
+    wants: (buf, start, end) => underLscpu || s.flagsOpen || keyColon(buf, start, end),
+    prompt(command) {
+      underLscpu = isLscpu({ command, host: null, prompt: true });
+    },
     push: (line, lineNo, ctx) => onLine(s, line, lineNo, ctx),
     recognised: () => s.recognised,
     finish: () => finishFacts(path, s),

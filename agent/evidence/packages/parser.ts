@@ -10,6 +10,7 @@ import type { KindParser, LineContext, LineRef } from '../kind.js';
 import type { PackageEntry, PackagesFacts, PackageRole } from './facts.js';
 import type { HypervisorName } from '../hints.js';
 import { excerpt } from '../text/lines.js';
+import { skipBlanks } from '../text/bytes.js';
 
 const MAX = 500;
 
@@ -92,7 +93,17 @@ function onLine(s: State, line: string, lineNo: number, ctx: LineContext | undef
 /** A streaming parser of package listings for the text router. */
 export function createPackagesParser(path: string | null = null): KindParser<PackagesFacts> {
   const s: State = { facts: { path, refs: {}, packages: [], listed: 0 }, recognised: 0 };
+  let underManager = false;
   return {
+    // Package lines start with a lower-case name or dpkg's status (`VirtualBox-guest…` aside); log lines do not.
+    wants(buf, start, end) {
+      if (underManager) return true;
+      const b = buf[skipBlanks(buf, start, end)];
+      return b !== undefined && ((b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b === 86 /* V */);
+    },
+    prompt(command) {
+      underManager = managerOf(command) !== null;
+    },
     push: (line, lineNo, ctx) => onLine(s, line, lineNo, ctx),
     recognised: () => s.recognised,
     finish: () => s.facts,

@@ -10,6 +10,7 @@
 import type { KindParser, LineRef } from '../kind.js';
 import type { PhcProvider, PtpDevice, PtpFacts, PtpListing } from './facts.js';
 import { excerpt } from '../text/lines.js';
+import { contains, skipBlanks } from '../text/bytes.js';
 
 const MAX = 200;
 
@@ -153,10 +154,22 @@ function finishFacts(s: State): PtpFacts {
   return f;
 }
 
+/** What a PTP line outside its prompt starts with: a path, `ls -l`'s mode, `ls:`'s complaint. */
+function mayBePtpLine(buf: Uint8Array, start: number, end: number): boolean {
+  const p = skipBlanks(buf, start, end);
+  const b = buf[p];
+  if (b === 47 /* / */) return true;
+  const n = buf[p + 1];
+  if (b === 108 /* l */ && n === 115 /* s */ && buf[p + 2] === 58 /* : */) return true;
+  return (b === 45 || b === 108 || b === 99 || b === 100 || b === 98 || b === 115 || b === 112) && (n === 114 || n === 45);
+}
+
 /** A streaming parser of PTP clock listings for the text router. */
 export function createPtpParser(path: string | null = null): KindParser<PtpFacts> {
   const s: State = { facts: { path, refs: {}, devices: [], listings: [], hypervLink: null, kvmLink: null, none: false }, open: null, command: null, unnamed: 0, recognised: 0 };
   return {
+    // Lines under its commands' prompts, or naming a PTP device.
+    wants: (buf, start, end) => s.command !== null || (mayBePtpLine(buf, start, end) && contains(buf, start, end, 'ptp', 256)),
     prompt: (command, _host, lineNo, line) => onPrompt(s, command, lineNo, line),
     push: (line, lineNo) => onLine(s, line, lineNo),
     recognised: () => s.recognised,

@@ -9,6 +9,7 @@
 import type { KindParser, LineContext } from '../kind.js';
 import type { UnameFacts, UnameSystem } from './facts.js';
 import { excerpt } from '../text/lines.js';
+import { contains, prefixTest, skipBlanks } from '../text/bytes.js';
 
 const MAX_SYSTEMS = 50;
 
@@ -120,9 +121,24 @@ function summary(path: string | null, systems: UnameSystem[]): UnameFacts {
 }
 
 /** A streaming parser of `uname` output for the text router. */
+/** What a `uname -a` line starts with. */
+const KERNEL_WORDS = ['Linux ', 'Darwin ', 'FreeBSD ', 'OpenBSD ', 'NetBSD ', 'DragonFly ', 'SunOS ', 'GNU ', 'CYGWIN_NT-', 'MINGW32_NT-', 'MINGW64_NT-', 'MSYS_NT-'];
+
+const kernelWord = prefixTest(KERNEL_WORDS);
+
 export function createUnameParser(path: string | null = null): KindParser<UnameFacts> {
   const systems: UnameSystem[] = [];
+  let underUname = false;
   return {
+    wants(buf, start, end) {
+      if (underUname || kernelWord(buf, start, end)) return true;
+      const b = buf[skipBlanks(buf, start, end)];
+      // A WSL release line: a version number with `Microsoft`/`microsoft` in it.
+      return b !== undefined && b >= 48 && b <= 57 && contains(buf, start, end, 'icrosoft', 80);
+    },
+    prompt(command) {
+      underUname = unameFlags(command) !== null;
+    },
     push(line, lineNo, ctx) {
       const s = systemOf(line, lineNo, ctx);
       if (s !== null && systems.length < MAX_SYSTEMS) systems.push(s);

@@ -13,6 +13,7 @@
 import type { KindParser, LineContext, LineRef } from '../kind.js';
 import type { ToolVersion, VersionsFacts } from './facts.js';
 import { excerpt } from '../text/lines.js';
+import { prefixTest, skipBlanks } from '../text/bytes.js';
 
 const MAX = 200;
 
@@ -65,6 +66,11 @@ const WSL: readonly Rule[] = [
   [/^Windows[ -][Vv]ersion: (\d[\d.]*)$/, (s, m, r) => { tool(s, r, 'windows', 'Windows', m[1]!); s.facts.hostOs ??= 'windows'; }],
 ];
 
+/** What the lines RULES read start with (a cheap test before the regexes). */
+const FIRST_WORDS = ['limactl ', 'colima ', 'Oracle VM', 'VirtualBox ', 'VMware ', 'QEMU ', 'docker-machine', 'Docker ', 'Server:', 'Client:', 'multipass', 'WSL', 'Kernel', 'Windows', 'Microsoft Windows', 'Vagrant ', 'prlctl ', 'minikube ', 'ProductName:', 'ProductVersion:', 'BuildVersion:', 'OS/Arch:'];
+
+const firstWords = prefixTest(FIRST_WORDS);
+
 /** colima's block after `colima version`: `git commit:`, `runtime:`, `arch:`, `client:`, `server:`, `kubernetes`. */
 const COLIMA: readonly Rule[] = [
   [/^runtime: (\S+)$/, (s, m) => { s.facts.runtime = m[1]!; }],
@@ -102,8 +108,16 @@ function onLine(s: State, line: string, lineNo: number, ctx: LineContext | undef
 /** A streaming parser of pasted tool versions for the text router. */
 export function createVersionsParser(path: string | null = null): KindParser<VersionsFacts> {
   const s: State = { facts: { path, refs: {}, tools: [], vmArch: null, runtime: null, hostOs: null, wslKernel: null }, recognised: 0, colima: false, wsl: false, docker: null };
+  let underPrompt = false;
   return {
+    // The first words of every rule's line, a version number (`5.0.4r102546`), or anything inside a block.
+    wants(buf, start, end) {
+      if (underPrompt || s.colima || s.wsl || s.docker !== null) return true;
+      const b = buf[skipBlanks(buf, start, end)];
+      return (b !== undefined && b >= 48 && b <= 57) || firstWords(buf, start, end);
+    },
     prompt(command) {
+      underPrompt = /version|sw_vers|\bver\b|\s-[vV]\b/.test(command);
       s.colima = false;
       s.wsl = false;
       s.docker = /\bdocker(?:\.exe)?\s+version\b/.test(command) ? 'client' : null;

@@ -10,6 +10,7 @@
 import type { KindParser, LineContext, LineRef } from '../kind.js';
 import type { VirtFacts } from './facts.js';
 import { excerpt } from '../text/lines.js';
+import { keyColon, startsWithAny } from '../text/bytes.js';
 
 /** systemd's virtualisation ids (src/basic/virt.c). */
 export const SYSTEMD_VIRT_IDS = new Set(['kvm', 'amazon', 'qemu', 'bochs', 'xen', 'uml', 'vmware', 'oracle', 'microsoft', 'zvm', 'parallels', 'bhyve', 'qnx', 'acrn', 'powervm', 'apple', 'sre', 'google', 'vm-other', 'none',
@@ -46,6 +47,8 @@ interface State {
   /** Lines virt-what printed since its prompt (null: no virt-what prompt open). */
   virtWhatOpen: string[] | null;
   hostnamectl: boolean;
+  /** Below a `Get-VMIntegrationService` table's header (`VMName Name Enabled …`), until a blank line. */
+  table: boolean;
 }
 
 function closeVirtWhat(s: State): void {
@@ -85,7 +88,8 @@ function integrationLine(s: State, t: string, ref: LineRef): boolean {
 
 function onLine(s: State, line: string, lineNo: number, ctx: LineContext | undefined): void {
   const t = line.trim();
-  if (t === '') return;
+  if (/^VMName\s+Name\s+Enabled\b/.test(t)) { s.table = true; return; }
+  if (t === '') { if (s.facts.integrationServices.length > 0) s.table = false; return; }
   const ref = { line: lineNo, excerpt: excerpt(line) };
   const mode = modeOf(ctx?.command ?? null) ?? s.mode;
   if (mode === 'detect-virt' && SYSTEMD_VIRT_IDS.has(t) && s.facts.systemdDetectVirt === null) {
@@ -104,7 +108,7 @@ function onLine(s: State, line: string, lineNo: number, ctx: LineContext | undef
     if (/^virt-what: .*root/.test(t)) { s.virtWhatOpen = null; s.recognised++; return; }
     closeVirtWhat(s);
   }
-  if (hostnamectlLine(s, line, ref) || integrationLine(s, t, ref)) { s.recognised++; return; }
+  if (hostnamectlLine(s, line, ref) || ((s.table || mode === 'integration') && integrationLine(s, t, ref))) { s.recognised++; return; }
 }
 
 function onPrompt(s: State, command: string, lineNo: number, line: string): void {
@@ -122,9 +126,11 @@ function onPrompt(s: State, command: string, lineNo: number, line: string): void
 export function createVirtParser(path: string | null = null): KindParser<VirtFacts> {
   const s: State = {
     facts: { path, refs: {}, systemdDetectVirt: null, virtWhat: null, virtualization: null, chassis: null, architecture: null, kernel: null, hardwareVendor: null, hardwareModel: null, hostname: null, integrationServices: [] },
-    recognised: 0, mode: null, virtWhatOpen: null, hostnamectl: false,
+    recognised: 0, mode: null, virtWhatOpen: null, hostnamectl: false, table: false,
   };
   return {
+    // Under its commands' prompts, hostnamectl's `Key: value`, or an integration-service row.
+    wants: (buf, start, end) => s.mode !== null || s.table || keyColon(buf, start, end, 24) || startsWithAny(buf, start, end, ['VMName']),
     prompt: (command, _host, lineNo, line) => onPrompt(s, command, lineNo, line),
     push: (line, lineNo, ctx) => onLine(s, line, lineNo, ctx),
     recognised: () => s.recognised,
