@@ -17,6 +17,8 @@ import { tscWatchdogAnalyzer } from './tsc-watchdog.js';
 import { kernelTimeAnalyzer } from './kernel-time.js';
 import { vmwareAnalyzer } from './vmware.js';
 import { vmwareToolsAnalyzer } from './vmware-tools.js';
+import { clockCompareAnalyzer } from './clock-compare.js';
+import { hypervTimeSyncAnalyzer } from './hyperv-timesync.js';
 import { predictionAnalyzer } from './prediction.js';
 
 export const ANALYZERS: readonly Analyzer[] = [
@@ -32,6 +34,8 @@ export const ANALYZERS: readonly Analyzer[] = [
   kernelTimeAnalyzer,
   vmwareAnalyzer,
   vmwareToolsAnalyzer,
+  clockCompareAnalyzer,
+  hypervTimeSyncAnalyzer,
   // Last: it judges the prediction the report shows, with every other family's findings known.
   predictionAnalyzer,
 ];

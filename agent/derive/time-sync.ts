@@ -21,15 +21,15 @@ export const NTP_DAEMON_NAMES: readonly string[] = ['chronyd', 'ntpd', 'systemd-
  */
 const DISCIPLINES: readonly string[] = [...NTP_DAEMON_NAMES, 'ntp-service', 'VBoxService', 'vmtoolsd'];
 
-/** States that mean "it is not at work". */
-const IDLE: readonly TimeSyncState[] = ['inactive', 'disabled', 'absent'];
+/** States that do not show it at work (an installed package is no proof that it runs). */
+const IDLE: readonly TimeSyncState[] = ['inactive', 'disabled', 'absent', 'installed'];
 
 /** One daemon as all the evidence shows it. */
 export interface TimeSyncDaemonView {
   daemon: string;
   /** Every state some evidence gives it, in the order the kinds gave them. */
   states: TimeSyncState[];
-  /** True when some evidence shows it at work (a state other than inactive/disabled/absent). */
+  /** True when some evidence shows it at work (a state other than inactive/disabled/absent/installed). */
   active: boolean;
   evidence: EvidenceItem[];
 }

@@ -36,12 +36,22 @@ export type Hint =
    * `ntp-service` for the NTP service timedated manages (timedatectl does not say which daemon it is),
    * or `*` for "any daemon" (a process scan that found none: state `absent`).
    */
-  | { about: 'time-sync'; daemon: string; state: TimeSyncState; evidence: EvidenceItem[] };
+  | { about: 'time-sync'; daemon: string; state: TimeSyncState; evidence: EvidenceItem[] }
+  /**
+   * The OS of the machine that runs the VM (the hypervisor host), when the evidence shows it: a Darwin
+   * `uname -a`, `sw_vers`, `wsl --version`, a `+mac` multipass. Host-side fixes depend on it (a
+   * PowerShell command for a Windows host, `VBoxManage` paths, a Mac that sleeps).
+   */
+  | { about: 'host-os'; os: HostOs; label: string; evidence: EvidenceItem[] };
 
 /**
  * What a time-sync daemon is doing, as far as one kind of evidence shows: `running` (seen at work),
  * `synchronised` / `unsynchronised` (its latest word on it), `stepped` (it set the clock), `disabled`
  * (it runs with its time sync off), `inactive` (its service is known to be stopped), `absent` (a scan
- * that would show it found none), `seen` (mentioned, state unknown).
+ * that would show it found none), `seen` (mentioned, state unknown), `installed` (its package is, which
+ * is no proof it runs).
  */
-export type TimeSyncState = 'running' | 'synchronised' | 'unsynchronised' | 'stepped' | 'disabled' | 'inactive' | 'absent' | 'seen';
+export type TimeSyncState = 'running' | 'synchronised' | 'unsynchronised' | 'stepped' | 'disabled' | 'inactive' | 'absent' | 'seen' | 'installed';
+
+/** Operating systems a hypervisor host runs. */
+export type HostOs = 'macos' | 'windows' | 'linux' | 'other';

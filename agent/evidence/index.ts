@@ -23,6 +23,14 @@ import { ntpKind } from './ntp/index.js';
 import { timedatectlKind } from './timedatectl/index.js';
 import { timesyncdKind } from './timesyncd/index.js';
 import { vboxserviceKind } from './vboxservice/index.js';
+import { unameKind } from './uname/index.js';
+import { lscpuKind } from './lscpu/index.js';
+import { hwclockKind } from './hwclock/index.js';
+import { ptpKind } from './ptp/index.js';
+import { dateKind } from './date/index.js';
+import { packagesKind } from './packages/index.js';
+import { versionsKind } from './versions/index.js';
+import { virtKind } from './virt/index.js';
 import type { EvidenceKind, SectionBase } from './kind.js';
 
 export const KINDS = [
@@ -44,6 +52,14 @@ export const KINDS = [
   timedatectlKind,
   timesyncdKind,
   vboxserviceKind,
+  unameKind,
+  lscpuKind,
+  hwclockKind,
+  ptpKind,
+  dateKind,
+  packagesKind,
+  versionsKind,
+  virtKind,
 ] as const;
 
 /** Any one descriptor of the registry. */

@@ -61,17 +61,6 @@ describe('the checks themselves', () => {
   });
 });
 
-/**
- * A case's `PENDING` file names evidence files whose kind is built on another branch (one per line,
- * `# why` after it): until it lands, exactly those may be read as no-evidence — and once they are
- * read, the test says to remove them, so no waiver outlives its reason.
- */
-function pendingOf(slug: string): string[] {
-  const p = path.join(DIR, slug, 'PENDING');
-  if (!fs.existsSync(p)) return [];
-  return fs.readFileSync(p, 'utf8').split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter((l) => l !== '');
-}
-
 // Declared only when cases are ported (vitest refuses an empty suite); each ported case is one test.
 if (slugs.length > 0) describe('real cases', () => {
   it.each(slugs)('%s', (slug) => {
@@ -79,10 +68,6 @@ if (slugs.length > 0) describe('real cases', () => {
     const files = c.evidence.map((f) => path.join(DIR, slug, f));
     const r = runCli('analyze', ['--json', ...files], { input: '' });
     expect(r.stderr).not.toMatch(/^\s+at .+(\(|:\d+:\d+)/m);
-    const pending = pendingOf(slug);
-    const why = judge(c.checks, r.code, JSON.parse(r.stdout) as never);
-    const waived = why.filter((w) => pending.some((f) => w === `input ${f} no-evidence`));
-    expect(why.filter((w) => !waived.includes(w))).toEqual([]);
-    expect(waived.length, `${slug}/PENDING lists inputs that are read now: remove them`).toBe(pending.length);
+    expect(judge(c.checks, r.code, JSON.parse(r.stdout) as never)).toEqual([]);
   });
 });

@@ -47,7 +47,7 @@ describe('diagnose', () => {
 describe('JSON document', () => {
   it('lists every section, absent ones as null, and every key of a present one', () => {
     const doc = toJsonDocument(diagnose(facts({ vbox: documentedVbox({ guestAdditionsVersion: undefined as unknown as null }) })));
-    expect(Object.keys(doc.facts)).toEqual(['vbox', 'kernelLog', 'cpuinfo', 'timerList', 'clocksource', 'clockevents', 'cmdline', 'timesync', 'rtc', 'hypervisor', 'clockReadCost', 'vmware', 'vmtools', 'chrony', 'ntp', 'timedatectl', 'timesyncd', 'vboxservice', 'user']);
+    expect(Object.keys(doc.facts)).toEqual(['vbox', 'kernelLog', 'cpuinfo', 'timerList', 'clocksource', 'clockevents', 'cmdline', 'timesync', 'rtc', 'hypervisor', 'clockReadCost', 'vmware', 'vmtools', 'chrony', 'ntp', 'timedatectl', 'timesyncd', 'vboxservice', 'uname', 'lscpu', 'hwclock', 'ptp', 'date', 'packages', 'versions', 'virt', 'user']);
     expect(doc.facts.kernelLog).toBeNull();
     const vbox = doc.facts.vbox as Record<string, unknown>;
     expect(vbox.guestAdditionsVersion).toBeNull();

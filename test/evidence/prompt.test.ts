@@ -20,6 +20,9 @@ describe('parsePrompt', () => {
     ['# dmesg | grep clocksource', 'dmesg | grep clocksource', null],
     ['PS C:\\Users\\me> bcdedit /enum', 'bcdedit /enum', null],
     ['[user@sys-firewall ~]$ dmesg | grep clock', 'dmesg | grep clock', 'sys-firewall'],
+    ['~$ uname -m', 'uname -m', null],
+    ['/ # date -u', 'date -u', null],
+    ['~/src$ lscpu', 'lscpu', null],
   ])('%s', (line, command, host) => {
     expect(parsePrompt(line)).toEqual({ command, host });
   });
@@ -32,6 +35,8 @@ describe('parsePrompt', () => {
     'Fri Sep 18 04:49:41 UTC 2015  Fri Sep 18 04:48:52 UTC 2015',
     '00:00:10.232569 TM: cTSCTicksPerSecond=3 478 274 491 (0xcf5241bb) enmTSCMode=3 (Dynamic)',
     'It costs 5 $ per month',
+    '/etc/chrony.conf # Use public servers from the pool.ntp.org project.',
+    '~/notes$ remember to buy milk',
   ])('not a prompt: %s', (line) => {
     expect(parsePrompt(line)).toBeNull();
   });

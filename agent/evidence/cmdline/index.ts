@@ -1,6 +1,7 @@
 /** `cmdline`: the kernel command line (clocksource=, tsc=, notsc, no-kvmclock, nohz=, divider=). */
 import { defineKind, identityMerge } from '../kind.js';
 import { parseCmdline } from './parser.js';
+import { createCmdlineParser } from './paste.js';
 import { cmdlineSource } from './source.js';
 import type { CmdlineFacts } from './facts.js';
 
@@ -8,7 +9,7 @@ export const cmdlineKind = defineKind({
   name: 'cmdline',
   key: 'cmdline',
   title: 'cmdline (procfs)',
-  createParser: null,
+  createParser: createCmdlineParser,
   merge: identityMerge<CmdlineFacts>(['raw']),
   keyFacts: () => [],
   collector: {

@@ -17,7 +17,9 @@ export interface Prompt {
 const CLOCK = String.raw`(?:\(\d\d:\d\d(?::\d\d)?\)\s*)?`;
 const BRACKETED = String.raw`\[?[^\s\[\]$#%>]{0,64}(?:[ :][^\s\[\]$#%>]{0,64}){0,2}\]`;
 const BARE = String.raw`[\w.@-]{0,64}(?::[^\s$#%>]{0,64})?`;
-const UNIX = new RegExp(String.raw`^\s*${CLOCK}(${BRACKETED}|${BARE})\s?([$#%❯➜λ])\s*(\S.*)$`);
+/** A bare working directory as the prompt (`~$ uname -m`, busybox's `/ # date -u`). */
+const CWD = String.raw`~[^\s$#%>]{0,128}|\/[^\s$#%>]{0,128}`;
+const UNIX = new RegExp(String.raw`^\s*${CLOCK}(${BRACKETED}|${CWD}|${BARE})\s?([$#%❯➜λ])\s*(\S.*)$`);
 const POWERSHELL = /^\s*(?:PS )?[A-Za-z]:\\[^>]{0,200}>\s*(\S.*)$/;
 
 /** Commands a `#` prompt (root) may run — `#` also starts comments, which are not prompts. */
@@ -43,7 +45,7 @@ export function parsePrompt(line: string): Prompt | null {
   const sigil = m[2]!;
   const command = m[3]!.trim();
   // A sigil with words right before it is prose or a config line (`cost: 5 $ per month`), not a prompt.
-  if (who !== '' && !/[@\]:]/.test(who) && !/^[\w.-]+$/.test(who)) return null;
+  if (who !== '' && !/[@\]:]/.test(who) && !/^[\w.-]+$/.test(who) && !/^[~/]/.test(who)) return null;
   if (sigil === '#' && (who === '' || !/[@:\]]/.test(who)) && !ROOT_COMMANDS.test(command)) return null;
   if (sigil === '%' && who === '') return null;
   // `<tag>$ …` with a bare word before the sigil is only a prompt when that word is a host-like name.

@@ -1,0 +1,94 @@
+/**
+ * Byte tests for `wants` pre-filters: cheap, allocation-free looks at a raw line, so a kind that reads
+ * a few line shapes never has the millions of other lines of a big log decoded for it. Pure.
+ */
+
+const SP = 32;
+const TAB = 9;
+
+/** Offset of the first byte that is not a blank, or `end`. */
+export function skipBlanks(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end && (buf[i] === SP || buf[i] === TAB)) i++;
+  return i;
+}
+
+/** True when the bytes at `at` are exactly `ascii` (an ASCII literal). */
+export function bytesAt(buf: Uint8Array, at: number, end: number, ascii: string): boolean {
+  if (end - at < ascii.length) return false;
+  for (let k = 0; k < ascii.length; k++) if (buf[at + k] !== ascii.charCodeAt(k)) return false;
+  return true;
+}
+
+/** True when the line (blanks skipped) starts with one of these ASCII literals. */
+export function startsWithAny(buf: Uint8Array, start: number, end: number, literals: readonly string[]): boolean {
+  const p = skipBlanks(buf, start, end);
+  for (const l of literals) if (bytesAt(buf, p, end, l)) return true;
+  return false;
+}
+
+/** `startsWithAny` for a fixed list, made once: most lines fail on their first byte without a loop. */
+export function prefixTest(literals: readonly string[]): (buf: Uint8Array, start: number, end: number) => boolean {
+  const first = new Uint8Array(256);
+  for (const l of literals) first[l.charCodeAt(0)] = 1;
+  return (buf, start, end) => {
+    const p = skipBlanks(buf, start, end);
+    return p < end && first[buf[p]!] === 1 && startsWithAny(buf, p, end, literals);
+  };
+}
+
+/** True when the ASCII literal occurs in the first `limit` bytes of the line. */
+export function contains(buf: Uint8Array, start: number, end: number, ascii: string, limit = 4096): boolean {
+  const last = Math.min(end, start + limit) - ascii.length;
+  const first = ascii.charCodeAt(0);
+  for (let i = start; i <= last; i++) if (buf[i] === first && bytesAt(buf, i, end, ascii)) return true;
+  return false;
+}
+
+/** True when the line has only blanks. */
+export const blank = (buf: Uint8Array, start: number, end: number): boolean => skipBlanks(buf, start, end) >= end;
+
+const isUpper = (b: number | undefined): boolean => b !== undefined && b >= 65 && b <= 90;
+
+/**
+ * `Key:<blank>` near the start of a line with a capitalised key (lscpu, hostnamectl): the first colon
+ * within `within` bytes follows a key of letters, digits, blanks, `()/-` and is followed by a blank or
+ * the end. A syslog stamp (`Nov  9 16:18:09`) fails: its colon is followed by a digit.
+ */
+export function keyColon(buf: Uint8Array, start: number, end: number, within = 48): boolean {
+  const p = skipBlanks(buf, start, end);
+  if (!isUpper(buf[p])) return false;
+  const lim = Math.min(end, p + within);
+  for (let i = p + 1; i < lim; i++) {
+    const b = buf[i]!;
+    if (b === 58 /* : */) return i + 1 >= end || buf[i + 1] === SP || buf[i + 1] === TAB;
+    const ok = (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b === SP || b === 40 || b === 41 || b === 47 || b === 45 || b === 95;
+    if (!ok) return false;
+  }
+  return false;
+}
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((d) => [...d].map((c) => c.charCodeAt(0)));
+const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
+const isAlpha = (b: number | undefined): boolean => b !== undefined && ((b >= 65 && b <= 90) || (b >= 97 && b <= 122));
+
+/** A weekday name or a `YYYY-MM-DD` at `i`. */
+function readingAt(buf: Uint8Array, i: number, end: number): boolean {
+  if (end - i < 4) return false;
+  const b = buf[i]!;
+  if (b >= 65 && b <= 87) return WEEKDAYS.some((w) => w[0] === b && w[1] === buf[i + 1] && w[2] === buf[i + 2]) && !isAlpha(buf[i + 3]);
+  return isDigit(b) && isDigit(buf[i + 1]) && isDigit(buf[i + 2]) && isDigit(buf[i + 3]) && buf[i + 4] === 45;
+}
+
+/**
+ * A clock reading at the start of the line, or after one short label (`host: Tue …`, `vm1 | 2024-…`):
+ * where every date line and every hwclock time starts. A kernel or syslog line fails at its first byte.
+ */
+export function mayHoldReading(buf: Uint8Array, start: number, end: number): boolean {
+  const p = skipBlanks(buf, start, end);
+  if (readingAt(buf, p, end)) return true;
+  let i = p;
+  const lim = Math.min(end, p + 32);
+  while (i < lim && buf[i] !== SP && buf[i] !== TAB) i++;
+  return i > p && i < lim && readingAt(buf, skipBlanks(buf, i, end), end);
+}
