@@ -18,7 +18,7 @@ import { nominalIntervalSeconds, parseRefresh, startSchedule } from '../daemon/s
 import { parseListenAddress } from '../daemon/listen-address.js';
 import { startServer, type AgentServerOptions } from '../daemon/server.js';
 import { DEFAULT_LIMITS } from '../daemon/limits.js';
-import { logLine } from '../daemon/log.js';
+import { createLogger } from '../daemon/log.js';
 import { loadWebConfig, authorizeRequest, UNAUTHORIZED_HEADERS } from '../daemon/web-config.js';
 import { BackgroundMeasurer } from '../measure/background.js';
 import { registerMeasureMetrics } from '../measure/metrics.js';
@@ -58,7 +58,8 @@ function builder(y: Argv): Argv<AgentArgs> {
 }
 
 export async function runAgent(argv: AgentArgs): Promise<number> {
-  const log = (level: 'info' | 'warn' | 'error', msg: string): void => logLine(level, msg);
+  const logger = createLogger();
+  const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string): void => logger[level](msg);
   const setup = collectorSetup(argv);
   const schedule = parseRefresh(argv.refresh);
   const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);
