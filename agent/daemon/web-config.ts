@@ -322,11 +322,12 @@ async function readTls(
   }
   const caFile = str('client_ca_file');
   const caInline = str('client_ca');
-  if ((caFile || caInline) && clientAuthType === 'NoClientCert') {
-    reader.fail("client CA's have been configured without a Client Auth Policy (set client_auth_type)", m.get('client_ca_file') ?? m.get('client_ca'));
-  }
+  // Read before the policy check, as exporter-toolkit does (a missing file is reported as missing).
   // Without a client CA, verifying policies check against the system's trusted CAs, as Go does.
   const ca = caFile ? await fileOrInline('client_ca_file', caFile, null) : caInline !== null ? Buffer.from(caInline) : undefined;
+  if (ca !== undefined && clientAuthType === 'NoClientCert') {
+    reader.fail("client CA's have been configured without a Client Auth Policy (set client_auth_type)", m.get('client_ca_file') ?? m.get('client_ca'));
+  }
   if (ca !== undefined && !/-----BEGIN CERTIFICATE-----/.test(ca.toString('latin1'))) {
     reader.fail('the client CA holds no PEM certificate', m.get('client_ca_file') ?? m.get('client_ca'));
   }
