@@ -16,7 +16,7 @@ export function takeSystemdListenFds(env: NodeJS.ProcessEnv = process.env, pid: 
   delete env.LISTEN_PID;
   delete env.LISTEN_FDS;
   delete env.LISTEN_FDNAMES;
-  if (listenPid === undefined || listenFds === undefined) {
+  if (!listenPid || !listenFds) {
     throw new UsageError('--web.systemd-socket: no socket activation file descriptors found (LISTEN_FDS and LISTEN_PID are not set: start the agent from a .socket unit)');
   }
   if (!/^\d+$/.test(listenPid) || Number(listenPid) !== pid) {
