@@ -84,7 +84,8 @@ export class BcryptVerifier {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } });
+    // bcrypt needs a few KB of state: a small heap keeps the worker's isolate from growing with garbage.
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath }, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
     w.unref();
     w.on('message', (m: { id: number; ok: boolean }) => this.finished(m.id, m.ok === true));
     w.on('error', () => this.lost());

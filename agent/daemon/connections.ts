@@ -68,11 +68,82 @@ export interface ConnectionStats {
   evicted: number;
   /** Newcomers closed because every slot had a request in progress. */
   refused: number;
+  /** Newcomers closed at accept because their address had too many strikes (Reputation). */
+  throttled: number;
   /** Connections closed by a deadline (handshake, head, keep-alive). */
   timedOut: number;
 }
 
 const TIMEOUT_408 = 'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
+
+/**
+ * Strikes against client addresses, so one that keeps misbehaving (wrong passwords, handshakes or
+ * request heads it never finishes, evicted slots, pipelining floods, malformed requests) stops costing
+ * the CPU the scrapes need: past `limit` strikes its new connections are admitted at `ratePerSec`
+ * only (the rest closed at accept, before any TLS work). Strikes decay with a half-life, so an address
+ * that behaves again is soon treated as new, and an address that had an authorised request answered in
+ * the last GOOD_STANDING_MS is never throttled (a scraper sharing a host with a misbehaving client).
+ * A well-behaved client never collects strikes: Prometheus is not slowed down by an attacker on
+ * another address, however fast that one reconnects.
+ */
+export class Reputation {
+  static readonly MAX_ADDRESSES = 4096;
+  /** Addresses with an authorised answer this recently are never throttled (a scraper on a shared host). */
+  static readonly GOOD_STANDING_MS = 120_000;
+  private readonly byIp = new Map<string, { score: number; at: number; tokens: number; goodUntil: number }>();
+
+  constructor(
+    private readonly now: () => number,
+    readonly limit = 16,
+    readonly ratePerSec = 2,
+    readonly halfLifeMs = 10_000,
+  ) {}
+
+  private entry(ip: string): { score: number; at: number; tokens: number; goodUntil: number } {
+    const t = this.now();
+    let e = this.byIp.get(ip);
+    if (!e) {
+      if (this.byIp.size >= Reputation.MAX_ADDRESSES) this.forgetLeast();
+      e = { score: 0, at: t, tokens: this.ratePerSec, goodUntil: 0 };
+      this.byIp.set(ip, e);
+      return e;
+    }
+    const dt = t - e.at;
+    e.score *= 0.5 ** (dt / this.halfLifeMs);
+    e.tokens = Math.min(this.ratePerSec, e.tokens + (dt / 1000) * this.ratePerSec);
+    e.at = t;
+    return e;
+  }
+
+  private forgetLeast(): void {
+    let least: [string, number] | null = null;
+    for (const [ip, e] of this.byIp) if (least === null || e.score < least[1]) least = [ip, e.score];
+    if (least) this.byIp.delete(least[0]);
+  }
+
+  strike(ip: string, weight = 1): void {
+    this.entry(ip).score += weight;
+  }
+
+  /** An authorised request from `ip` was answered. */
+  good(ip: string): void {
+    this.entry(ip).goodUntil = this.now() + Reputation.GOOD_STANDING_MS;
+  }
+
+  score(ip: string): number {
+    return this.byIp.has(ip) ? this.entry(ip).score : 0;
+  }
+
+  /** May a new connection from `ip` be admitted now? */
+  admit(ip: string): boolean {
+    if (!this.byIp.has(ip)) return true;
+    const e = this.entry(ip);
+    if (e.score < this.limit || e.goodUntil > this.now()) return true;
+    if (e.tokens < 1) return false;
+    e.tokens -= 1;
+    return true;
+  }
+}
 
 export class ConnectionTable {
   private readonly conns = new Map<net.Socket, Conn>();
@@ -81,13 +152,16 @@ export class ConnectionTable {
   private unauth = 0;
   private auth = 0;
   private draining = false;
-  readonly stats: Omit<ConnectionStats, 'open' | 'unauthenticated' | 'authorised'> = { evicted: 0, refused: 0, timedOut: 0 };
+  readonly stats: Omit<ConnectionStats, 'open' | 'unauthenticated' | 'authorised'> = { evicted: 0, refused: 0, timedOut: 0, throttled: 0 };
+  readonly reputation: Reputation;
 
   constructor(
     private readonly limits: ConnectionLimits,
     private readonly now: () => number = () => performance.now(),
     private readonly checkEveryMs = Math.max(50, Math.min(1000, limits.headersTimeoutMs / 4)),
-  ) {}
+  ) {
+    this.reputation = new Reputation(now);
+  }
 
   snapshot(): ConnectionStats {
     return { ...this.stats, open: this.conns.size, unauthenticated: this.unauth, authorised: this.auth };
@@ -106,13 +180,19 @@ export class ConnectionTable {
    * (and destroys the socket) when no slot can be freed.
    */
   admit(raw: net.Socket, tlsHandshake: boolean): Conn | null {
+    const ip = raw.remoteAddress ?? '?';
+    if (!this.reputation.admit(ip)) {
+      this.stats.throttled++;
+      raw.destroy();
+      return null;
+    }
     if (this.unauth >= this.unauthSlots && !this.evictOne()) {
       this.stats.refused++;
       raw.destroy();
       return null;
     }
     const conn: Conn = {
-      id: this.nextId++, raw, ip: raw.remoteAddress ?? '?', state: tlsHandshake ? 'handshake' : 'head', authorised: false,
+      id: this.nextId++, raw, ip, state: tlsHandshake ? 'handshake' : 'head', authorised: false,
       since: this.now(), bytesAtWait: 0, end: null, closing: false,
     };
     this.conns.set(raw, conn);
@@ -154,6 +234,7 @@ export class ConnectionTable {
     const victim = victims?.reduce((a, b) => (b.since < a.since ? b : a));
     if (!victim) return false;
     this.stats.evicted++;
+    this.reputation.strike(victim.ip);
     this.destroy(victim);
     return true;
   }
@@ -230,6 +311,7 @@ export class ConnectionTable {
         // A socket in its TLS handshake can never be written to: destroy, never end().
         if (waited > this.limits.headersTimeoutMs) {
           this.stats.timedOut++;
+          this.reputation.strike(c.ip);
           this.destroy(c);
         }
         continue;
@@ -238,6 +320,8 @@ export class ConnectionTable {
       const limit = c.authorised && !partial ? this.limits.keepAliveTimeoutMs : this.limits.headersTimeoutMs;
       if (waited <= limit) continue;
       this.stats.timedOut++;
+      // An idle kept-alive connection closing is normal; a head never finished is a strike.
+      if (partial || !c.authorised) this.reputation.strike(c.ip);
       // An idle kept-alive connection is closed silently (a 408 could be read as the answer to the
       // client's next request); a partial head gets its 408.
       this.close(c, partial ? TIMEOUT_408 : undefined);

@@ -26,6 +26,12 @@ export interface ServerLimits {
   maxRequestsInFlight: number;
   /** Requests served on one kept-alive connection before it is closed. */
   maxRequestsPerSocket: number;
+  /**
+   * Pipelined requests (sent before the previous answer arrived) served on one connection; the answer
+   * to the last one carries `Connection: close`. No scraper pipelines; a client that sends a thousand
+   * requests without reading would otherwise get a thousand answers rendered into its socket.
+   */
+  maxPipelined: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
@@ -38,6 +44,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   authorisedSlots: 64,
   maxRequestsInFlight: 40,
   maxRequestsPerSocket: 1_000,
+  maxPipelined: 8,
 });
 
 /** The authorised pool's share when only --web.max-connections is given: a quarter, at least 1. */

@@ -15,6 +15,9 @@ import { Duplex } from 'node:stream';
 import type net from 'node:net';
 import type tls from 'node:tls';
 
+/** After the last response of a connection, the socket is destroyed this much later whatever the client does. */
+export const FINAL_GRACE_MS = 5_000;
+
 const CR = 13;
 const LF = 10;
 
@@ -54,6 +57,8 @@ type Inner = net.Socket | tls.TLSSocket;
 export class RequestGate extends Duplex {
   /** True from a complete head until release(). */
   inFlight = false;
+  /** Requests that were already waiting (pipelined) when the previous response finished. */
+  pipelined = 0;
   /** Bytes that arrived after the head in flight (a pipelined request), held until release(). */
   private held: Buffer[] = [];
   private readonly scanner = new HeadScanner();
@@ -105,6 +110,7 @@ export class RequestGate extends Duplex {
     this.inFlight = false;
     const held = this.held;
     this.held = [];
+    if (held.length > 0) this.pipelined++;
     for (let i = 0; i < held.length; i++) {
       if (this.inFlight) {
         this.held.push(...held.slice(i));
@@ -130,7 +136,12 @@ export class RequestGate extends Duplex {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.inner.end(() => cb());
+    // The last response is written; a client that does not read it (or never closes) must not hold
+    // the socket past a grace period.
+    const inner = this.inner;
+    inner.end();
+    setTimeout(() => inner.destroy(), FINAL_GRACE_MS).unref();
+    cb();
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {

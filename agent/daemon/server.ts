@@ -93,6 +93,8 @@ export interface AgentServer {
   port: number;
   /** Connection counters (connections.ts) and requests in flight. */
   stats(): ConnectionStats & { inFlight: number; rejectedBusy: number };
+  /** Strikes of one client address now (tests). */
+  strikes(ip: string): number;
   /** Stop accepting, close idle connections, wait ≤ 5 s for responses in flight, then close the rest. */
   close(): Promise<void>;
 }
@@ -202,9 +204,15 @@ async function admitRequest(ctx: HandlerContext, req: http.IncomingMessage, res:
     return false;
   }
   const conn = ctx.connOf(req);
-  if (conn && !ctx.table.canKeepAlive(conn.raw, true)) res.shouldKeepAlive = false;
+  if (conn) {
+    ctx.table.reputation.good(conn.ip);
+    if (!ctx.table.canKeepAlive(conn.raw, true)) res.shouldKeepAlive = false;
+  }
   return true;
 }
+
+/** Strikes for answers that mean the client misbehaved (connections.ts Reputation). */
+const STRIKE_STATUSES = new Set([400, 401, 403, 405, 408, 413, 429, 431]);
 
 async function serveMetrics(ctx: HandlerContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const max = ctx.limits.maxRequestsInFlight;
@@ -247,11 +255,17 @@ function createHandler(ctx: HandlerContext): http.RequestListener {
   return (req, res) => {
     const conn = ctx.connOf(req);
     if (conn) ctx.table.requestStarted(conn.raw);
+    const gate = req.socket as unknown as RequestGate;
+    if (gate.pipelined >= ctx.limits.maxPipelined) {
+      res.shouldKeepAlive = false;
+      if (conn) ctx.table.reputation.strike(conn.ip);
+    }
     res.once('finish', () => {
+      if (conn && STRIKE_STATUSES.has(res.statusCode)) ctx.table.reputation.strike(conn.ip);
       // After Node's own finish handling: the next pipelined head may only now reach the parser.
       setImmediate(() => {
         if (conn) ctx.table.requestDone(conn.raw);
-        (req.socket as unknown as RequestGate).release?.();
+        gate.release?.();
       });
     });
     serve(req, res).catch((err: unknown) => {
@@ -345,6 +359,7 @@ export async function startServer(listen: ListenSpec | readonly ListenSpec[], op
       }
       ts.once('close', () => conn.raw.destroy());
       if (!security.allowConnection(ts)) {
+        table.reputation.strike(conn.ip);
         log.debug('client certificate refused', { remote: formatAddress(conn.ip, ts.remotePort ?? 0) });
         ts.destroy();
         return;
@@ -354,6 +369,8 @@ export async function startServer(listen: ListenSpec | readonly ListenSpec[], op
     });
     // Failed and timed-out handshakes: destroy, never end (see the module comment).
     engine.on('tlsClientError', (err: Error, ts: tls.TLSSocket) => {
+      const conn = pendingTls.get(tupleKey(ts));
+      if (conn) table.reputation.strike(conn.ip);
       pendingTls.delete(tupleKey(ts));
       log.debug('TLS handshake failed', { err });
       ts.destroy();
@@ -377,12 +394,18 @@ export async function startServer(listen: ListenSpec | readonly ListenSpec[], op
       } catch (err) {
         log.error('web config reload failed', { err: err instanceof Error ? err : String(err) });
       }
-      if (conn.raw.destroyed || conn.closing) return;
+      if (conn.raw.destroyed || conn.closing) {
+        handshakes.done(conn);
+        return;
+      }
       pendingTls.set(tupleKey(conn.raw), conn);
       conn.raw.once('close', () => pendingTls.delete(tupleKey(conn.raw)));
       engine.emit('connection', conn.raw);
     };
-    onRawTls = (conn) => void startTls(conn);
+    const handshakes = new HandshakeQueue(MAX_HANDSHAKES, (conn) => void startTls(conn));
+    engine.on('secureConnection', (ts: tls.TLSSocket) => handshakes.doneByKey(tupleKey(ts)));
+    engine.on('tlsClientError', (_err: Error, ts: tls.TLSSocket) => handshakes.doneByKey(tupleKey(ts)));
+    onRawTls = (conn) => handshakes.add(conn);
   }
 
   function onRaw(raw: net.Socket): void {
@@ -416,6 +439,7 @@ export async function startServer(listen: ListenSpec | readonly ListenSpec[], op
     address: addresses[0] ?? '',
     port: (listeners[0]?.address() as net.AddressInfo | null)?.port ?? 0,
     stats: () => ({ ...table.snapshot(), ...counters }),
+    strikes: (ip) => table.reputation.score(ip),
     close: () => closeAll(listeners, table),
   };
 }
@@ -429,4 +453,76 @@ async function closeAll(listeners: net.Server[], table: ConnectionTable): Promis
   force.unref();
   await closed;
   clearTimeout(force);
+}
+
+/** TLS handshakes started and not yet done at once; more wait, fairly by client address (HandshakeQueue). */
+const MAX_HANDSHAKES = 16;
+/**
+ * A handshake holds its place this long at most: a client that stalls mid-handshake costs no CPU and
+ * must not keep scrapers waiting until the handshake deadline.
+ */
+const HANDSHAKE_SLOT_MS = 50;
+
+/**
+ * TLS handshakes are the costliest thing an unauthenticated client can make the agent do (key
+ * exchange and signature, plus the TLS layer's JavaScript, slow under --jitless): 256 connections
+ * opened at once are 256 handshakes in one burst, and a scraper's handshake queued behind them waited
+ * over a second. So at most MAX_HANDSHAKES start within HANDSHAKE_SLOT_MS of each other (a slot is
+ * free again when its handshake is done, failed, or that long has passed, so stalled handshakes do not
+ * hold it), and waiting connections start round-robin by client address: a scraper on its own address
+ * waits for at most one handshake per other address. Waiting counts against the handshake deadline.
+ */
+class HandshakeQueue {
+  private readonly waiting = new Map<string, Conn[]>();
+  private readonly running = new Map<string, Conn>();
+  private readonly ids = new Set<number>();
+
+  constructor(
+    private readonly max: number,
+    private readonly start: (conn: Conn) => void,
+  ) {}
+
+  add(conn: Conn): void {
+    const list = this.waiting.get(conn.ip);
+    if (list) list.push(conn);
+    else this.waiting.set(conn.ip, [conn]);
+    conn.raw.once('close', () => this.done(conn));
+    this.pump();
+  }
+
+  /** The handshake of the connection with this 4-tuple ended (done or failed). */
+  doneByKey(key: string): void {
+    const conn = this.running.get(key);
+    if (conn) this.done(conn);
+  }
+
+  done(conn: Conn): void {
+    if (!this.ids.delete(conn.id)) {
+      // Not started yet: drop it from its address's queue.
+      const list = this.waiting.get(conn.ip);
+      const i = list?.indexOf(conn) ?? -1;
+      if (list && i >= 0) {
+        list.splice(i, 1);
+        if (list.length === 0) this.waiting.delete(conn.ip);
+      }
+      return;
+    }
+    for (const [k, c] of this.running) if (c === conn) this.running.delete(k);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.ids.size < this.max && this.waiting.size > 0) {
+      // Map order is insertion order: take the first address, then move it to the back.
+      const [ip, list] = this.waiting.entries().next().value as [string, Conn[]];
+      const conn = list.shift()!;
+      this.waiting.delete(ip);
+      if (list.length > 0) this.waiting.set(ip, list);
+      if (conn.raw.destroyed || conn.closing) continue;
+      this.ids.add(conn.id);
+      this.running.set(tupleKey(conn.raw), conn);
+      setTimeout(() => this.done(conn), HANDSHAKE_SLOT_MS).unref();
+      this.start(conn);
+    }
+  }
 }

@@ -84,7 +84,7 @@ describe('agent flags', () => {
       stdio: ['ignore', 'pipe', 'pipe', handle.fd],
     });
     let out = '';
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     server.close();
     try {
       await waitFor('the agent on the inherited socket', async () => ((await get(`http://127.0.0.1:${port}/-/ready`).catch(() => null))?.status === 200 ? true : null), 30_000);

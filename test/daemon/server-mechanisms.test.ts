@@ -147,6 +147,46 @@ describe('one request in flight per connection', () => {
   });
 });
 
+describe('pipelining and misbehaving addresses', () => {
+  it('past maxPipelined pipelined requests the answer carries Connection: close and the rest is dropped', async () => {
+    const view = emptyView(60);
+    const srv = await serve({ registry: new Exposition(() => view, { processMetrics: false }) });
+    const s = await connect(srv.port);
+    const got = collect(s);
+    s.write(GET('/-/healthy').repeat(20));
+    await got.closed;
+    const answers = got.text().match(/HTTP\/1\.1 200 OK/g) ?? [];
+    // The first request, then 8 pipelined ones; the 9th answer closes the connection.
+    expect(answers).toHaveLength(9);
+    expect(got.text().trimEnd().endsWith('OK')).toBe(true);
+  });
+
+  it('an address with many strikes is admitted at 2 connections a second; other addresses are not affected', async () => {
+    const view = emptyView(60);
+    const srv = await serve({ registry: new Exposition(() => view, { processMetrics: false }) });
+    for (let i = 0; i < 20; i++) {
+      const s = await connect(srv.port, '127.0.0.5');
+      const c = collect(s);
+      s.write('DELETE / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await c.closed;
+    }
+    expect(srv.strikes('127.0.0.5')).toBeGreaterThan(16);
+    const results: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const s = await connect(srv.port, '127.0.0.5');
+      const c = collect(s);
+      s.write(GET('/-/healthy', 'Connection: close\r\n'));
+      await c.closed;
+      results.push(c.text().startsWith('HTTP/1.1 200') ? 'served' : 'closed');
+    }
+    expect(results.filter((r) => r === 'closed').length).toBeGreaterThanOrEqual(3);
+    expect(srv.stats().throttled).toBeGreaterThanOrEqual(3);
+    // A well-behaved address is served as ever.
+    expect((await fetch(`http://127.0.0.1:${srv.port}/-/healthy`)).status).toBe(200);
+    expect(srv.strikes('127.0.0.1')).toBe(0);
+  });
+});
+
 describe('bodies and the request cap', () => {
   it('one body per snapshot for 100 concurrent scrapes on 100 connections', async () => {
     const view = emptyView(60);
