@@ -29,7 +29,7 @@ import type net from 'node:net';
 /** After end(), a socket that has not closed by itself is destroyed this much later. */
 export const CLOSE_GRACE_MS = 1000;
 
-export type ConnState = 'handshake' | 'head' | 'busy';
+export type ConnState = 'parked' | 'handshake' | 'head' | 'busy';
 
 /** One accepted connection. */
 export interface Conn {
@@ -37,7 +37,10 @@ export interface Conn {
   readonly raw: net.Socket;
   /** Client address (`remoteAddress`), the key for fairness. */
   readonly ip: string;
-  /** What the connection is doing: in its TLS handshake, waiting for a request head, or answering one. */
+  /**
+   * What the connection is doing: parked (throttled: held, never read, closed at the deadline), in its
+   * TLS handshake, waiting for a request head, or answering one.
+   */
   state: ConnState;
   /** In the authorised pool. */
   authorised: boolean;
@@ -68,7 +71,7 @@ export interface ConnectionStats {
   evicted: number;
   /** Newcomers closed because every slot had a request in progress. */
   refused: number;
-  /** Newcomers closed at accept because their address had too many strikes (Reputation). */
+  /** Newcomers parked at accept because their address had too many strikes (Reputation). */
   throttled: number;
   /** Connections closed by a deadline (handshake, head, keep-alive). */
   timedOut: number;
@@ -181,18 +184,17 @@ export class ConnectionTable {
    */
   admit(raw: net.Socket, tlsHandshake: boolean): Conn | null {
     const ip = raw.remoteAddress ?? '?';
-    if (!this.reputation.admit(ip)) {
-      this.stats.throttled++;
-      raw.destroy();
-      return null;
-    }
+    // A throttled address's connection is parked, not refused: refused, it would be back in
+    // milliseconds (a reconnect loop costs an accept each time); parked, it waits out the deadline.
+    const parked = !this.reputation.admit(ip);
+    if (parked) this.stats.throttled++;
     if (this.unauth >= this.unauthSlots && !this.evictOne()) {
       this.stats.refused++;
       raw.destroy();
       return null;
     }
     const conn: Conn = {
-      id: this.nextId++, raw, ip, state: tlsHandshake ? 'handshake' : 'head', authorised: false,
+      id: this.nextId++, raw, ip, state: parked ? 'parked' : tlsHandshake ? 'handshake' : 'head', authorised: false,
       since: this.now(), bytesAtWait: 0, end: null, closing: false,
     };
     this.conns.set(raw, conn);
@@ -220,11 +222,19 @@ export class ConnectionTable {
     this.timer.unref();
   }
 
-  /** Close the oldest idle unauthenticated connection of the address holding the most such slots. */
+  /**
+   * Close a parked connection if there is one, else the oldest idle unauthenticated connection of the
+   * address holding the most such slots.
+   */
   private evictOne(): boolean {
     const perIp = new Map<string, Conn[]>();
     for (const c of this.conns.values()) {
       if (c.authorised || c.closing || c.state === 'busy') continue;
+      if (c.state === 'parked') {
+        this.stats.evicted++;
+        this.destroy(c);
+        return true;
+      }
       const list = perIp.get(c.ip);
       if (list) list.push(c);
       else perIp.set(c.ip, [c]);
@@ -286,7 +296,7 @@ export class ConnectionTable {
   close(c: Conn, reply?: string): void {
     if (c.closing) return;
     c.closing = true;
-    if (c.state === 'handshake' || !c.raw.writable) {
+    if (c.state === 'handshake' || c.state === 'parked' || !c.raw.writable) {
       c.raw.destroy();
       return;
     }
@@ -307,8 +317,8 @@ export class ConnectionTable {
     for (const c of this.conns.values()) {
       if (c.closing || c.state === 'busy') continue;
       const waited = now - c.since;
-      if (c.state === 'handshake') {
-        // A socket in its TLS handshake can never be written to: destroy, never end().
+      if (c.state === 'handshake' || c.state === 'parked') {
+        // A socket in its TLS handshake can never be written to (nor a parked one): destroy, never end().
         if (waited > this.limits.headersTimeoutMs) {
           this.stats.timedOut++;
           this.reputation.strike(c.ip);

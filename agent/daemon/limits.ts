@@ -44,7 +44,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   authorisedSlots: 64,
   maxRequestsInFlight: 40,
   maxRequestsPerSocket: 1_000,
-  maxPipelined: 8,
+  maxPipelined: 2,
 });
 
 /** The authorised pool's share when only --web.max-connections is given: a quarter, at least 1. */

@@ -411,7 +411,7 @@ export async function startServer(listen: ListenSpec | readonly ListenSpec[], op
   function onRaw(raw: net.Socket): void {
     raw.on('error', () => raw.destroy());
     const conn = table.admit(raw, tlsEngine !== null);
-    if (!conn) return;
+    if (!conn || conn.state === 'parked') return;
     if (tlsEngine) onRawTls(conn);
     else toHttp(conn, raw);
   }

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type AgentServer, type AgentServerOptions } from '../../agent/daemon/server.js';
 import { HeadScanner, RequestGate } from '../../agent/daemon/request-gate.js';
+import { DEFAULT_LIMITS } from '../../agent/daemon/limits.js';
 import { Exposition, type BodySource, type ExpositionBody } from '../../agent/outputs/metrics.js';
 import { emptyView } from '../../agent/outputs/metrics-view.js';
 import { waitFor } from './processes.js';
@@ -156,14 +157,14 @@ describe('pipelining and misbehaving addresses', () => {
     s.write(GET('/-/healthy').repeat(20));
     await got.closed;
     const answers = got.text().match(/HTTP\/1\.1 200 OK/g) ?? [];
-    // The first request, then 8 pipelined ones; the 9th answer closes the connection.
-    expect(answers).toHaveLength(9);
+    // The first request, then DEFAULT_LIMITS.maxPipelined pipelined ones; the last answer closes the connection.
+    expect(answers).toHaveLength(1 + DEFAULT_LIMITS.maxPipelined);
     expect(got.text().trimEnd().endsWith('OK')).toBe(true);
   });
 
-  it('an address with many strikes is admitted at 2 connections a second; other addresses are not affected', async () => {
+  it('an address with many strikes is admitted at 2 connections a second (the rest parked until the deadline); other addresses are not affected', async () => {
     const view = emptyView(60);
-    const srv = await serve({ registry: new Exposition(() => view, { processMetrics: false }) });
+    const srv = await serve({ registry: new Exposition(() => view, { processMetrics: false }), limits: { headersTimeoutMs: 300 } });
     for (let i = 0; i < 20; i++) {
       const s = await connect(srv.port, '127.0.0.5');
       const c = collect(s);
@@ -171,16 +172,21 @@ describe('pipelining and misbehaving addresses', () => {
       await c.closed;
     }
     expect(srv.strikes('127.0.0.5')).toBeGreaterThan(16);
-    const results: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    // Six at once: the bucket holds 2 and refills at 2 a second, so at most 2 + 2·elapsed are admitted;
+    // the rest are parked and closed unanswered. The bound is what this run proves, however slow it is.
+    const throttledBefore = srv.stats().throttled;
+    const t0 = performance.now();
+    const results = await Promise.all(Array.from({ length: 6 }, async () => {
       const s = await connect(srv.port, '127.0.0.5');
       const c = collect(s);
       s.write(GET('/-/healthy', 'Connection: close\r\n'));
       await c.closed;
-      results.push(c.text().startsWith('HTTP/1.1 200') ? 'served' : 'closed');
-    }
-    expect(results.filter((r) => r === 'closed').length).toBeGreaterThanOrEqual(3);
-    expect(srv.stats().throttled).toBeGreaterThanOrEqual(3);
+      return c.text().startsWith('HTTP/1.1 200') ? 'served' : 'closed';
+    }));
+    const elapsedS = (performance.now() - t0) / 1000;
+    const served = results.filter((r) => r === 'served').length;
+    expect(served).toBeLessThanOrEqual(2 + Math.ceil(elapsedS * 2));
+    expect(srv.stats().throttled - throttledBefore).toBe(6 - served);
     // A well-behaved address is served as ever.
     expect((await fetch(`http://127.0.0.1:${srv.port}/-/healthy`)).status).toBe(200);
     expect(srv.strikes('127.0.0.1')).toBe(0);
