@@ -16,22 +16,27 @@ import { writeTextfile } from '../outputs/textfile.js';
 import { Refresher } from '../daemon/refresher.js';
 import { nominalIntervalSeconds, parseRefresh, startSchedule } from '../daemon/schedule.js';
 import { parseListenAddress } from '../daemon/listen-address.js';
-import { startServer, type AgentServerOptions } from '../daemon/server.js';
-import { DEFAULT_LIMITS } from '../daemon/limits.js';
-import { logLine } from '../daemon/log.js';
-import { loadWebConfig, authorizeRequest, UNAUTHORIZED_HEADERS } from '../daemon/web-config.js';
+import { startServer, type AgentServer, type AgentServerOptions, type ListenSpec } from '../daemon/server.js';
+import { DEFAULT_LIMITS, authorisedSlotsFor } from '../daemon/limits.js';
+import { loggerFromArgs, withLogOptions, type LogArgs, type Logger } from '../daemon/log.js';
+import { WebGuard } from '../daemon/web-guard.js';
+import { closeSharedVerifier } from '../daemon/bcrypt-worker.js';
+import { takeSystemdListenFds } from '../daemon/systemd-socket.js';
+import { buildInfo } from '../daemon/build-info.js';
 import { BackgroundMeasurer } from '../measure/background.js';
 import { registerMeasureMetrics } from '../measure/metrics.js';
-import { VERSION } from '../version.js';
 
 /** The agent's default port (docs/metrics.md says why this one). */
 export const DEFAULT_PORT = 9717;
+const DEFAULT_LISTEN = `:${DEFAULT_PORT}`;
 
-interface AgentArgs extends CollectorArgs {
-  'web.listen-address': string;
+interface AgentArgs extends CollectorArgs, LogArgs {
+  'web.listen-address'?: string | string[];
+  'web.systemd-socket': boolean;
   'web.telemetry-path': string;
   'web.config.file'?: string;
   'web.max-connections': number;
+  'web.max-requests': number;
   'web.disable-exporter-metrics': boolean;
   refresh: string;
   textfile?: string;
@@ -41,31 +46,83 @@ interface AgentArgs extends CollectorArgs {
 }
 
 function builder(y: Argv): Argv<AgentArgs> {
-  return withCollectorOptions(y)
-    .option('web.listen-address', { type: 'string', default: `:${DEFAULT_PORT}`, describe: 'address to listen on (HOST:PORT; :PORT = every address)', group: 'Web:' })
+  return withLogOptions(withCollectorOptions(y))
+    .option('web.listen-address', {
+      type: 'string', array: true, nargs: 1, defaultDescription: DEFAULT_LISTEN, group: 'Web:',
+      describe: 'address to listen on (HOST:PORT; :PORT = every address); repeat to listen on several',
+    })
+    .option('web.systemd-socket', { type: 'boolean', default: false, describe: 'listen on the sockets systemd passes (socket activation) instead of --web.listen-address', group: 'Web:' })
     .option('web.telemetry-path', { type: 'string', default: '/metrics', describe: 'path the metrics are served on', group: 'Web:' })
-    .option('web.config.file', { type: 'string', describe: 'exporter-toolkit web config (TLS, basic auth), see docs/security.md', group: 'Web:' })
-    .option('web.max-connections', { type: 'number', default: DEFAULT_LIMITS.maxConnections, describe: 'open connections at once; more are closed at accept', group: 'Web:' })
+    .option('web.config.file', { type: 'string', describe: 'exporter-toolkit web config (TLS, basic auth, rate limit), re-read when it changes; see docs/security.md', group: 'Web:' })
+    .option('web.max-connections', { type: 'number', default: DEFAULT_LIMITS.maxConnections, describe: 'open connections at once; a quarter of them is kept for authorised clients', group: 'Web:' })
+    .option('web.max-requests', { type: 'number', default: DEFAULT_LIMITS.maxRequestsInFlight, describe: 'requests answered at once; more get 503 (0 = no limit), as node_exporter', group: 'Web:' })
     .option('web.disable-exporter-metrics', { type: 'boolean', default: false, describe: 'leave out process_* and nodejs_* metrics', group: 'Web:' })
     .option('refresh', { type: 'string', default: '60s', describe: 'how often to refresh: a duration (30s, 5m, 1h) or a cron expression ("*/5 * * * *")' })
     .option('textfile', { type: 'string', describe: 'no HTTP: after each refresh write DIR/clockdoctor.prom for node_exporter\'s textfile collector' })
     .option('measure.reference', { type: 'string', describe: 'also measure drift continuously against this reference (see clockdoctor measure --help)', group: 'Measure:' })
     .option('measure.interval', { type: 'string', default: '16s', describe: 'time between two measurements', group: 'Measure:' })
     .option('host-tsc-hz', { type: 'string', describe: 'the host\'s true TSC rate in Hz, when you know it' })
-    .example('$0 agent', `listen on :${DEFAULT_PORT}, refresh every 60 s`)
-    .example(`$0 agent --web.listen-address=127.0.0.1:${DEFAULT_PORT} --refresh 5m`, 'local only, refresh every 5 minutes')
+    .example('$0 agent', `listen on ${DEFAULT_LISTEN}, refresh every 60 s`)
+    .example(`$0 agent --web.listen-address=127.0.0.1:${DEFAULT_PORT} --web.listen-address=[::1]:${DEFAULT_PORT}`, 'loopback only, IPv4 and IPv6')
+    .example('$0 agent --web.config.file=/etc/clockdoctor/web.yml --log.format=json', 'TLS and basic auth as node_exporter takes them; JSON logs')
     .example('$0 agent --textfile /var/lib/prometheus/node-exporter', 'no HTTP: feed node_exporter\'s textfile collector') as unknown as Argv<AgentArgs>;
 }
 
+/** Where to listen, from --web.listen-address (repeatable) or --web.systemd-socket; UsageError on nonsense. */
+export function listenSpecs(argv: Pick<AgentArgs, 'web.listen-address' | 'web.systemd-socket'>, env: NodeJS.ProcessEnv = process.env): ListenSpec[] {
+  const raw = argv['web.listen-address'];
+  const given = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  if (argv['web.systemd-socket']) {
+    if (given.length > 0) throw new UsageError('--web.systemd-socket and --web.listen-address exclude each other: the sockets come from systemd');
+    return takeSystemdListenFds(env).map((fd) => ({ fd }));
+  }
+  const texts = given.length > 0 ? given : [DEFAULT_LISTEN];
+  const specs = texts.map((t) => parseListenAddress(String(t)));
+  const seen = new Set<string>();
+  for (const [i, s] of specs.entries()) {
+    const key = `${s.host ?? ''}|${s.port}`;
+    if (s.port !== 0 && seen.has(key)) throw new UsageError(`--web.listen-address ${texts[i]} is given twice`);
+    seen.add(key);
+  }
+  return specs;
+}
+
+function validateFlags(argv: AgentArgs): void {
+  const telemetryPath = argv['web.telemetry-path'];
+  if (!/^\/[\x21-\x7e]*$/.test(telemetryPath) || telemetryPath.includes('?')) throw new UsageError('--web.telemetry-path must start with / and hold no spaces or ?');
+  if (!Number.isInteger(argv['web.max-connections']) || argv['web.max-connections'] < 2) throw new UsageError('--web.max-connections must be a whole number of at least 2');
+  if (!Number.isInteger(argv['web.max-requests']) || argv['web.max-requests'] < 0) throw new UsageError('--web.max-requests must be a whole number ≥ 0 (0 = no limit)');
+}
+
+async function startHttp(argv: AgentArgs, specs: ListenSpec[], base: AgentServerOptions, log: Logger): Promise<{ server: AgentServer; tls: boolean }> {
+  const opts: AgentServerOptions = { ...base };
+  let tls = false;
+  if (argv['web.config.file'] !== undefined) {
+    const guard = await WebGuard.load(argv['web.config.file'], { log });
+    opts.security = guard;
+    const c = guard.current();
+    tls = c.tls !== null;
+    log.info(c.tls ? 'TLS is enabled' : 'TLS is disabled', { file: c.path, client_auth_type: c.tls ? c.clientAuthType : undefined, basic_auth_users: c.basicAuthUsers.size, rate_limit: c.rateLimit !== null });
+  }
+  try {
+    return { server: await startServer(specs, opts), tls };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    const what = specs.some((s) => 'fd' in s) ? '--web.systemd-socket' : `--web.listen-address ${specs.map((s) => ('fd' in s ? `fd ${s.fd}` : `${s.host ?? ''}:${s.port}`)).join(', ')}`;
+    throw new InputError(`${what}: cannot listen: ${why}`, EXIT.noInput);
+  }
+}
+
 export async function runAgent(argv: AgentArgs): Promise<number> {
-  const log = (level: 'info' | 'warn' | 'error', msg: string): void => logLine(level, msg);
+  const log = loggerFromArgs(argv);
   const setup = collectorSetup(argv);
   const schedule = parseRefresh(argv.refresh);
   const hostTscHz = parseHostTscHz(argv['host-tsc-hz']);
+  validateFlags(argv);
   const telemetryPath = argv['web.telemetry-path'];
-  if (!/^\/[\x21-\x7e]*$/.test(telemetryPath) || telemetryPath.includes('?')) throw new UsageError('--web.telemetry-path must start with / and hold no spaces or ?');
-  if (!Number.isInteger(argv['web.max-connections']) || argv['web.max-connections'] < 1) throw new UsageError('--web.max-connections must be a positive whole number');
   const textfileDir = argv.textfile;
+  const specs = textfileDir === undefined ? listenSpecs(argv) : [];
   if (textfileDir !== undefined) {
     let ok = false;
     try {
@@ -85,6 +142,8 @@ export async function runAgent(argv: AgentArgs): Promise<number> {
     });
   }
 
+  const build = buildInfo();
+  log.info('starting clockdoctor', { ...build });
   let exposition: Exposition | null = null;
   const refresher = new Refresher({
     roots: setup.roots,
@@ -98,56 +157,49 @@ export async function runAgent(argv: AgentArgs): Promise<number> {
   exposition = new Exposition(refresher.view, {
     processMetrics: textfileDir === undefined && !argv['web.disable-exporter-metrics'],
   });
-  // The measure metrics change between refreshes, so they are rendered at every scrape.
+  // The measure metrics change between refreshes, so they are collected at most once a second.
   if (measurer) registerMeasureMetrics(exposition.live, measurer);
 
-  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  let server: AgentServer | null = null;
   if (textfileDir === undefined) {
-    const listen = parseListenAddress(argv['web.listen-address']);
-    const serverOpts: AgentServerOptions = {
+    const started = await startHttp(argv, specs, {
       registry: exposition,
       telemetryPath,
       isReady: refresher.ready,
-      limits: { maxConnections: argv['web.max-connections'] },
-      onError: (err) => log('error', `serving a request: ${err instanceof Error ? err.message : String(err)}`),
-    };
-    if (argv['web.config.file'] !== undefined) {
-      const web = await loadWebConfig(argv['web.config.file']);
-      if (web.tls) serverOpts.tls = web.tls;
-      serverOpts.authorize = (req) => authorizeRequest(req, web);
-      serverOpts.headers = web.headers;
-      serverOpts.unauthorizedHeaders = UNAUTHORIZED_HEADERS;
-    }
-    try {
-      server = await startServer(listen, serverOpts);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
-      throw new InputError(`--web.listen-address ${argv['web.listen-address']}: cannot listen: ${why}`, EXIT.noInput);
-    }
-    log('info', `clockdoctor ${VERSION} listening on ${server.address}${serverOpts.tls ? ' (TLS)' : ''}, metrics at ${telemetryPath}, refresh ${schedule.text}`);
+      log,
+      limits: {
+        maxConnections: argv['web.max-connections'],
+        authorisedSlots: authorisedSlotsFor(argv['web.max-connections']),
+        maxRequestsInFlight: argv['web.max-requests'],
+      },
+      onError: (err) => log.error('serving a request', { err: err instanceof Error ? err.message : String(err) }),
+    }, log);
+    server = started.server;
+    for (const address of server.addresses) log.info(`listening on ${address}${started.tls ? ' (TLS)' : ''}`, { address, tls: started.tls });
+    log.info('serving metrics', { telemetry_path: telemetryPath, refresh: schedule.text, max_connections: argv['web.max-connections'], max_requests: argv['web.max-requests'] });
   } else {
-    log('info', `clockdoctor ${VERSION} writing ${textfileDir}/clockdoctor.prom, refresh ${schedule.text}`);
+    log.info(`writing ${textfileDir}/clockdoctor.prom`, { textfile: textfileDir, refresh: schedule.text });
   }
 
   measurer?.start();
-  const scheduler = startSchedule(schedule, refresher.refresh, (m) => log('warn', m));
+  const scheduler = startSchedule(schedule, refresher.refresh, (m) => log.warn('scheduler', { err: m }));
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      log('info', `${signal}: shutting down`);
+      log.info(`${signal}: shutting down`, { signal });
       scheduler.stop();
       refresher.cancel();
       measurer?.stop();
       process.off('SIGHUP', onHup);
-      const closed = server ? server.close() : Promise.resolve();
+      // Never wait for a bcrypt compare: the worker is terminated, its callers get 401.
+      const closed = Promise.all([server ? server.close() : Promise.resolve(), closeSharedVerifier()]);
       void closed.then(() => resolve(EXIT.ok));
     };
     const onHup = (): void => {
-      log('info', 'SIGHUP: refreshing now');
+      log.info('SIGHUP: refreshing now', { signal: 'SIGHUP' });
       void scheduler.trigger();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

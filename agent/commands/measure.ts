@@ -17,8 +17,9 @@ import { exitCodeFor, formatReport, MEASURE_EXIT, progressLine, type MeasureRepo
 import { absorbCheck, compareWithModel, tscFix } from '../measure/verdict.js';
 import { printable } from '../util/sanitize.js';
 import { DEFAULT_ROOTS, type Roots } from '../roots.js';
+import { loggerFromArgs, withLogOptions, type LogArgs, type Logger } from '../daemon/log.js';
 
-interface MeasureArgs extends CollectorArgs {
+interface MeasureArgs extends CollectorArgs, LogArgs {
   reference: string;
   duration: string;
   interval: string;
@@ -52,6 +53,8 @@ export interface MeasureIO {
   signal?: AbortSignal;
   /** For tests: the clock and the reference of the run (simulated time and server); see RunOptions. */
   run?: Pick<RunOptions, 'clock' | 'open'>;
+  /** `--log.level` / `--log.format`: start and end of the run as log lines (debug). */
+  log?: Logger;
 }
 
 async function modelFor(opts: MeasureOptions): Promise<{ facts: Facts | null; prediction: Prediction | null; note: string | null }> {
@@ -78,6 +81,7 @@ export async function runMeasureCommand(opts: MeasureOptions, io: MeasureIO): Pr
   let lastLen = 0;
   // Collect before sampling, not alongside: the collectors (the clock-read-cost one spins on the
   // clock) would delay replies in this process and show up as noise in the measurement.
+  io.log?.debug('measuring', { reference: opts.reference, duration_seconds: opts.durationMs / 1000, interval_seconds: opts.intervalMs / 1000 });
   if (tty && opts.model) io.stderr.write("collecting this guest's evidence for the model…");
   const modelP = await modelFor(opts);
   if (tty && opts.model) io.stderr.write('\r\x1b[K');
@@ -132,6 +136,7 @@ export async function runMeasureCommand(opts: MeasureOptions, io: MeasureIO): Pr
     exitCode: 0,
   };
   report.exitCode = exitCodeFor(outcome, absorb);
+  io.log?.debug('measured', { reference: opts.reference, samples: m.samples, drift_ppm: m.driftPpm ?? undefined, uncertainty_ppm: m.uncertaintyPpm ?? undefined, exit_code: report.exitCode });
   if (opts.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else io.stdout.write(formatReport(report));
   if (report.driftPpm === null && report.error) io.stderr.write(`clockdoctor: measure: ${printable(report.error)}\n`);
@@ -168,7 +173,7 @@ export const measureCommand: CommandModule<object, MeasureArgs> = {
   command: 'measure',
   describe: 'measure this clock against a reference: drift ± uncertainty, offset, steps; compare with the model; the VirtualBox TSC fix',
   builder: (y: Argv) =>
-    withCollectorOptions(y)
+    withLogOptions(withCollectorOptions(y))
       .option('reference', { type: 'string', demandOption: true, describe: `what to measure against: ${REFERENCE_FORMS}` })
       .option('duration', { type: 'string', default: '60s', describe: 'how long to sample (e.g. 30s, 5m)' })
       .option('interval', { type: 'string', default: '1s', describe: 'time between samples (use ≥ 16s against public NTP servers)' })
@@ -187,7 +192,7 @@ export const measureCommand: CommandModule<object, MeasureArgs> = {
     const onInt = (): void => ac.abort();
     process.once('SIGINT', onInt);
     try {
-      process.exitCode = await runMeasureCommand(opts, { stdout: process.stdout, stderr: process.stderr, signal: ac.signal });
+      process.exitCode = await runMeasureCommand(opts, { stdout: process.stdout, stderr: process.stderr, signal: ac.signal, log: loggerFromArgs(argv) });
     } catch (err) {
       if (err instanceof UsageError || err instanceof InputError) throw err;
       process.stderr.write(`clockdoctor: measure: internal error: ${printable(err instanceof Error ? err.message : String(err))}\n`);

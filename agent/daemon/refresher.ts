@@ -8,7 +8,7 @@ import { collectSnapshot, type CollectOptions } from '../collect.js';
 import { diagnose } from '../diagnose.js';
 import type { Roots } from '../roots.js';
 import { emptyView, type MetricsView } from '../outputs/metrics-view.js';
-import type { LogLevel } from './log.js';
+import { SILENT, type Logger } from './log.js';
 
 export interface RefresherOptions {
   roots: Roots;
@@ -16,7 +16,7 @@ export interface RefresherOptions {
   intervalSeconds: number | null;
   /** Called after each successful refresh with the new view (the textfile mode writes it out). */
   onRefreshed?: (view: MetricsView) => Promise<void> | void;
-  log?: (level: LogLevel, msg: string) => void;
+  log?: Logger;
 }
 
 export class Refresher {
@@ -40,7 +40,7 @@ export class Refresher {
 
   /** Take a new snapshot and publish it. Never rejects. */
   refresh = async (): Promise<void> => {
-    const log = this.opts.log ?? (() => undefined);
+    const log = this.opts.log ?? SILENT;
     const t0 = performance.now();
     const prev = this.current;
     try {
@@ -53,16 +53,17 @@ export class Refresher {
         refresh: { ...prev.refresh, total: prev.refresh.total + 1, lastDurationSeconds: (performance.now() - t0) / 1000 },
       };
       const failed = Object.entries(snapshot.sources).filter(([, s]) => s.state === 'failed');
-      for (const [name, s] of failed) log('warn', `collector ${name} failed: ${s.error ?? 'no reason given'}`);
+      for (const [name, s] of failed) log.warn('collector failed', { collector: name, err: s.error ?? 'no reason given' });
+      log.debug('refreshed', { duration_seconds: Number(((performance.now() - t0) / 1000).toFixed(3)), findings: result.findings.length });
     } catch (err) {
       this.current = { ...prev, refresh: { ...prev.refresh, failures: prev.refresh.failures + 1, lastDurationSeconds: (performance.now() - t0) / 1000 } };
-      log('error', `refresh failed: ${err instanceof Error ? err.message : String(err)}`);
+      log.error('refresh failed', { err: err instanceof Error ? err.message : String(err) });
       return;
     }
     try {
       await this.opts.onRefreshed?.(this.current);
     } catch (err) {
-      log('error', `after refresh: ${err instanceof Error ? err.message : String(err)}`);
+      log.error('after refresh', { err: err instanceof Error ? err.message : String(err) });
     }
   };
 }

@@ -2,8 +2,8 @@
  * The agent's measured-drift metrics, set in collect callbacks from BackgroundMeasurer.state() — no I/O
  * at scrape time, and a callback cannot throw (it only copies numbers).
  *
- * - clockdoctor_measured_drift_ratio — this clock's rate error vs the reference (> 0 fast); NaN until measurable
- * - clockdoctor_measured_drift_uncertainty_ratio — its 3σ (99.7 %) half-width; NaN until measurable
+ * - clockdoctor_measured_drift_ratio — this clock's rate error vs the reference (> 0 fast); absent until measurable
+ * - clockdoctor_measured_drift_uncertainty_ratio — its 3σ (99.7 %) half-width; absent until measurable
  * - clockdoctor_reference_offset_seconds{reference} — reference − this clock (> 0: behind); absent unless the last comparison answered
  * - clockdoctor_clock_steps_total — steps of the wall clock seen (counter): visible even when a stepping
  *   synchroniser keeps the offset near zero, which node_exporter's timex metrics cannot show
@@ -11,26 +11,19 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { BackgroundMeasurer } from './background.js';
-import { totalCounter } from '../outputs/metrics-guard.js';
+import { guardedGauge, totalCounter } from '../outputs/metrics-guard.js';
 
 export function registerMeasureMetrics(registry: Registry, measurer: BackgroundMeasurer): void {
-  new Gauge({
-    name: 'clockdoctor_measured_drift_ratio',
-    help: 'Rate error of this clock measured against the reference (seconds gained per second; > 0 runs fast). NaN until enough samples.',
-    registers: [registry],
-    collect() {
-      const v = measurer.state().driftRatio;
-      this.set(v ?? Number.NaN);
-    },
+  // Unknown until enough samples: an absent series, never NaN (docs/metrics.md).
+  guardedGauge({
+    registry, name: 'clockdoctor_measured_drift_ratio',
+    help: 'Rate error of this clock measured against the reference (seconds gained per second; > 0 runs fast). Absent until enough samples.',
+    project: (g) => g.set(measurer.state().driftRatio),
   });
-  new Gauge({
-    name: 'clockdoctor_measured_drift_uncertainty_ratio',
-    help: 'Uncertainty (3σ (99.7 %) half-width) of clockdoctor_measured_drift_ratio. NaN until enough samples.',
-    registers: [registry],
-    collect() {
-      const v = measurer.state().uncertaintyRatio;
-      this.set(v ?? Number.NaN);
-    },
+  guardedGauge({
+    registry, name: 'clockdoctor_measured_drift_uncertainty_ratio',
+    help: 'Uncertainty (3σ (99.7 %) half-width) of clockdoctor_measured_drift_ratio. Absent until enough samples.',
+    project: (g) => g.set(measurer.state().uncertaintyRatio),
   });
   new Gauge({
     name: 'clockdoctor_reference_offset_seconds',

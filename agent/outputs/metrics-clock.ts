@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { ViewSource } from './metrics-view.js';
-import { guardedGauge, orNaN } from './metrics-guard.js';
+import { guardedGauge } from './metrics-guard.js';
 
 const khzToHz = (khz: number | null | undefined): number | null => (khz === null || khz === undefined ? null : Math.round(khz * 1000));
 
@@ -56,10 +56,10 @@ export function registerClockMetrics(registry: Registry, view: ViewSource): void
   });
   guardedGauge({
     registry, name: 'clockdoctor_tick_rate_hertz',
-    help: 'Kernel HZ (jiffies per second) inferred from timer_list; NaN when unknown.',
+    help: 'Kernel HZ (jiffies per second) inferred from timer_list; absent when unknown.',
     project: (g) => {
       const t = view().snapshot?.facts.timerList;
-      g.set(orNaN(t?.hz));
+      g.set(t?.hz);
     },
   });
   guardedGauge({
@@ -73,7 +73,7 @@ export function registerClockMetrics(registry: Registry, view: ViewSource): void
         ['hypervisor', khzToHz(f?.kernelLog?.tscFromHypervisorKhz)],
         ['lapic_deadline', f?.timerList?.lapicDeadlineTscHz ?? null],
       ];
-      for (const [source, hz] of rates) if (hz !== null && Number.isFinite(hz)) g.set({ source }, hz);
+      for (const [source, hz] of rates) g.set({ source }, hz);
     },
   });
   guardedGauge({
@@ -85,10 +85,10 @@ export function registerClockMetrics(registry: Registry, view: ViewSource): void
   });
   guardedGauge({
     registry, name: 'clockdoctor_tsc_unstable',
-    help: 'The kernel log (last boot) marks the TSC unstable (1) or not (0); NaN without a kernel log.',
+    help: 'The kernel log (last boot) marks the TSC unstable (1) or not (0); absent without a kernel log.',
     project: (g) => {
       const k = view().snapshot?.facts.kernelLog;
-      g.set(k ? (k.tscUnstable ? 1 : 0) : Number.NaN);
+      if (k) g.set(k.tscUnstable ? 1 : 0);
     },
   });
   guardedGauge({
@@ -111,10 +111,10 @@ export function registerClockMetrics(registry: Registry, view: ViewSource): void
   });
   guardedGauge({
     registry, name: 'clockdoctor_timesync_daemons',
-    help: 'Number of time-sync daemons running; NaN when the timesync collector has no data.',
+    help: 'Number of time-sync daemons running; absent when the timesync collector has no data.',
     project: (g) => {
       const ts = view().snapshot?.facts.timesync;
-      g.set(ts ? new Set(ts.daemons.map((d) => d.name)).size : Number.NaN);
+      if (ts) g.set(new Set(ts.daemons.map((d) => d.name)).size);
     },
   });
   guardedGauge({
@@ -127,10 +127,10 @@ export function registerClockMetrics(registry: Registry, view: ViewSource): void
   });
   guardedGauge({
     registry, name: 'clockdoctor_clock_read_seconds',
-    help: 'Median time of one clock read measured from Node (includes Node overhead), seconds; NaN when not measured.',
+    help: 'Median time of one clock read measured from Node (includes Node overhead), seconds; absent when not measured.',
     project: (g) => {
       const ns = view().snapshot?.facts.clockReadCost?.nsPerRead;
-      g.set(ns === null || ns === undefined ? Number.NaN : ns / 1e9);
+      if (ns !== null && ns !== undefined) g.set(ns / 1e9);
     },
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { ViewSource } from './metrics-view.js';
-import { guardedGauge, orNaN, totalCounter } from './metrics-guard.js';
+import { guardedGauge, totalCounter } from './metrics-guard.js';
 
 export function registerCollectorMetrics(registry: Registry, view: ViewSource): void {
   guardedGauge({
@@ -30,21 +30,21 @@ export function registerCollectorMetrics(registry: Registry, view: ViewSource): 
   });
   guardedGauge({
     registry, name: 'clockdoctor_snapshot_timestamp_seconds',
-    help: 'When the snapshot served was taken, seconds since the epoch; NaN before the first one.',
+    help: 'When the snapshot served was taken, seconds since the epoch; absent before the first one.',
     project: (g) => {
       const at = view().snapshot?.takenAt;
-      g.set(at === undefined ? Number.NaN : Date.parse(at) / 1000);
+      if (at !== undefined) g.set(Date.parse(at) / 1000);
     },
   });
   guardedGauge({
     registry, name: 'clockdoctor_refresh_duration_seconds',
-    help: 'Wall time of the last refresh (collect and diagnose), seconds; NaN before the first.',
-    project: (g) => g.set(orNaN(view().refresh.lastDurationSeconds)),
+    help: 'Wall time of the last refresh (collect and diagnose), seconds; absent before the first.',
+    project: (g) => g.set(view().refresh.lastDurationSeconds),
   });
   guardedGauge({
     registry, name: 'clockdoctor_refresh_interval_seconds',
     help: 'Nominal seconds between refreshes (--refresh); the stale-snapshot alert compares the snapshot age with it.',
-    project: (g) => g.set(orNaN(view().refresh.intervalSeconds)),
+    project: (g) => g.set(view().refresh.intervalSeconds),
   });
   totalCounter({
     registry, name: 'clockdoctor_refreshes_total',

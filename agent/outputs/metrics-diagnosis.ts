@@ -6,17 +6,17 @@ import type { Registry } from 'prom-client';
 import type { Severity } from '../findings.js';
 import { predictedDriftRatio } from '../../simulator/params-from-facts.js';
 import type { ViewSource } from './metrics-view.js';
-import { guardedGauge, orNaN } from './metrics-guard.js';
+import { guardedGauge } from './metrics-guard.js';
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
 export function registerDiagnosisMetrics(registry: Registry, view: ViewSource): void {
   guardedGauge({
     registry, name: 'clockdoctor_predicted_drift_ratio',
-    help: 'Predicted rate error of the clocksource in use with no corrector: seconds gained per second (negative = slow; -0.022472 = 300 s read as 293.26 s). NaN when nothing can be predicted.',
+    help: 'Predicted rate error of the clocksource in use with no corrector: seconds gained per second (negative = slow; -0.022472 = 300 s read as 293.26 s); absent when nothing can be predicted.',
     project: (g) => {
       const p = view().result?.prediction;
-      g.set(orNaN(p ? predictedDriftRatio(p) : null));
+      if (p) g.set(predictedDriftRatio(p));
     },
   });
   guardedGauge({
@@ -30,10 +30,10 @@ export function registerDiagnosisMetrics(registry: Registry, view: ViewSource): 
   });
   guardedGauge({
     registry, name: 'clockdoctor_predicted_residual_drift_ratio',
-    help: 'Rate error the running time-sync daemon(s) cannot absorb, per the model (seconds per second); NaN when not predicted.',
+    help: 'Rate error the running time-sync daemon(s) cannot absorb, per the model (seconds per second); absent when not predicted.',
     project: (g) => {
       const c = view().result?.prediction?.corrected;
-      g.set(c ? orNaN(c.residualPpm / 1e6) : Number.NaN);
+      if (c) g.set(c.residualPpm / 1e6);
     },
   });
   guardedGauge({

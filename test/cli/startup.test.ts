@@ -29,9 +29,9 @@ const COMMAND_MODULES = Object.keys(COMMANDS).map((c) => `dist/agent/commands/${
  * one becomes lazy — the test fails both when a package appears here and when one disappears.
  */
 const KNOWN_EAGER: Record<string, string[]> = {
-  // agent/daemon/web-config.ts (yaml, bcryptjs), agent/daemon/schedule.ts (node-cron),
+  // agent/daemon/web-config.ts (yaml; bcryptjs loads in the auth worker only), agent/daemon/schedule.ts (node-cron),
   // agent/outputs/metrics*.ts and agent/measure/metrics.ts (prom-client), agent/measure/run-tool.ts (execa).
-  agent: ['bcryptjs', 'execa', 'node-cron', 'prom-client', 'yaml'],
+  agent: ['execa', 'node-cron', 'prom-client', 'yaml'],
   // agent/measure/run-tool.ts
   measure: ['execa'],
   // agent/fix/log.ts

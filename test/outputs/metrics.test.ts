@@ -6,6 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { Registry } from 'prom-client';
 import { collectSnapshot } from '../../agent/collect.js';
@@ -21,6 +23,7 @@ import { ROOT } from '../helpers/cli.js';
 
 const GOLDEN = path.join(ROOT, 'test/golden/metrics');
 const TAKEN_AT = '2026-11-22T03:00:00.000Z';
+const GOLDEN_BUILD = { revision: 'abc123', branch: 'main', nodeversion: 'v20.0.0' };
 
 /** Durations and the time of day are the only things that differ run to run; pin them. */
 function pinned(s: Readonly<Snapshot>): Readonly<Snapshot> {
@@ -38,7 +41,7 @@ function viewOf(snapshot: Readonly<Snapshot>): MetricsView {
 }
 
 async function render(view: MetricsView): Promise<string> {
-  const reg = createMetricsRegistry(() => view, { processMetrics: false, version: '0.0.0-golden' });
+  const reg = createMetricsRegistry(() => view, { processMetrics: false, version: '0.0.0-golden', build: GOLDEN_BUILD });
   return reg.metrics();
 }
 
@@ -74,12 +77,37 @@ describe('metrics golden', () => {
 });
 
 describe('metric families', () => {
-  it('before the first snapshot: scalars are NaN, labelled families are empty, nothing throws', async () => {
+  it('before the first snapshot: unknown scalars are absent (never NaN), labelled families are empty, nothing throws', async () => {
     const text = await render(emptyView(60));
-    // prom-client spells NaN `Nan`; Prometheus parses floats case-insensitively (the integration test scrapes it).
-    expect(series(text, 'clockdoctor_snapshot_timestamp_seconds')).toEqual(['clockdoctor_snapshot_timestamp_seconds Nan']);
+    expect(text).not.toMatch(/\b(NaN|Nan|[+-]Inf)$/m);
+    // The family is still described, so it can be found; it has no sample until it is known.
+    expect(text).toContain('# TYPE clockdoctor_snapshot_timestamp_seconds gauge');
+    expect(series(text, 'clockdoctor_snapshot_timestamp_seconds')).toEqual([]);
+    expect(series(text, 'clockdoctor_predicted_drift_ratio')).toEqual([]);
+    expect(series(text, 'clockdoctor_refresh_interval_seconds')).toEqual(['clockdoctor_refresh_interval_seconds 60']);
     expect(series(text, 'clockdoctor_collector_success')).toEqual([]);
-    expect(series(text, 'clockdoctor_build_info')).toEqual(['clockdoctor_build_info{version="0.0.0-golden"} 1']);
+    expect(series(text, 'clockdoctor_build_info')).toEqual(['clockdoctor_build_info{version="0.0.0-golden",revision="abc123",branch="main",nodeversion="v20.0.0"} 1']);
+  });
+
+  it('a projection that yields NaN or ±Inf exports no sample for it', async () => {
+    const reg = createMetricsRegistry(() => emptyView(60), { processMetrics: false });
+    guardedGauge({
+      registry: reg, name: 'clockdoctor_test_nonfinite', labelNames: ['k'], help: 'non-finite on purpose',
+      project: (g) => {
+        g.set({ k: 'nan' }, Number.NaN);
+        g.set({ k: 'inf' }, Number.POSITIVE_INFINITY);
+        g.set({ k: 'null' }, null);
+        g.set({ k: 'ok' }, 2);
+      },
+    });
+    expect(series(await reg.metrics(), 'clockdoctor_test_nonfinite')).toEqual(['clockdoctor_test_nonfinite{k="ok"} 2']);
+  });
+
+  it('build_info carries revision and branch from dist/build-info.json, and the Node.js version', async () => {
+    const text = await createMetricsRegistry(() => emptyView(60), { processMetrics: false }).metrics();
+    const line = series(text, 'clockdoctor_build_info')[0] ?? '';
+    expect(line).toMatch(/^clockdoctor_build_info\{version="[^"]+",revision="([0-9a-f]{40}|unknown)",branch="[^"]+",nodeversion="v\d+\.\d+\.\d+"\} 1$/);
+    expect(line).toContain(`nodeversion="${process.version}"`);
   });
 
   it('labelled gauges are reset: a finding that went away disappears at the next scrape', async () => {
@@ -119,34 +147,60 @@ describe('metric families', () => {
 });
 
 describe('Exposition (what the agent serves)', () => {
-  it('renders the clockdoctor families once per view and the live ones at most once per TTL', async () => {
+  async function firecrackerView(): Promise<MetricsView> {
     const snap = await collectSnapshot(rootsFromCapture(path.join(ROOT, 'test/fixtures/captures/firecracker-kvm-6.18')), { live: false });
-    let view = viewOf(pinned(snap));
-    const expo = new Exposition(() => view, { version: '0.0.0-golden', liveTtlMs: 60_000 });
-    let renders = 0;
-    const orig = expo.registry.metrics.bind(expo.registry);
-    expo.registry.metrics = () => {
-      renders++;
-      return orig();
-    };
-    const a = await expo.metrics();
-    const b = await expo.metrics();
-    expect(renders).toBe(1);
-    expect(b).toBe(a); // the live part is cached within its TTL too
-    expect(a).toContain('process_cpu_seconds_total');
+    return viewOf(pinned(snap));
+  }
+
+  it('builds one body per snapshot and variant, and hands every scrape that same Buffer', async () => {
+    let view = await firecrackerView();
+    const expo = new Exposition(() => view, { version: '0.0.0-golden', build: GOLDEN_BUILD, liveTtlMs: 60_000 });
+    const bodies = await Promise.all(Array.from({ length: 50 }, () => expo.body('prometheus', false)));
+    expect(expo.bodiesBuilt).toBe(1);
+    for (const b of bodies) expect(b.body).toBe(bodies[0]!.body);
+    const text = bodies[0]!.body.toString('utf8');
+    expect(text).toContain('process_cpu_seconds_total');
     // The clockdoctor part is exactly what the golden shows.
-    expect(a.startsWith(fs.readFileSync(path.join(GOLDEN, 'firecracker-kvm-6.18.prom'), 'utf8'))).toBe(true);
+    expect(text.startsWith(fs.readFileSync(path.join(GOLDEN, 'firecracker-kvm-6.18.prom'), 'utf8'))).toBe(true);
+    expect(await expo.metrics()).toBe(text);
+    expect(expo.bodiesBuilt).toBe(1);
+    // A new snapshot: one new body.
     view = { ...view, refresh: { ...view.refresh, total: view.refresh.total + 1 } };
-    const c = await expo.metrics();
-    expect(renders).toBe(2);
-    expect(series(c, 'clockdoctor_refreshes_total')).toEqual(['clockdoctor_refreshes_total 4']);
+    const next = await expo.body('prometheus', false);
+    expect(expo.bodiesBuilt).toBe(2);
+    expect(series(next.body.toString('utf8'), 'clockdoctor_refreshes_total')).toEqual(['clockdoctor_refreshes_total 4']);
   });
 
-  it('with a zero TTL the live part is rendered at every scrape', async () => {
+  it('gzip: one compression per snapshot, and it decompresses to the identity body', async () => {
+    const view = await firecrackerView();
+    const expo = new Exposition(() => view, { liveTtlMs: 60_000 });
+    const [a, b] = await Promise.all([expo.body('prometheus', true), expo.body('prometheus', true)]);
+    expect(a.encoding).toBe('gzip');
+    expect(b.body).toBe(a.body);
+    expect(expo.bodiesBuilt).toBe(2); // the identity body, and its gzip
+    expect(zlib.gunzipSync(a.body).equals((await expo.body('prometheus', false)).body)).toBe(true);
+  });
+
+  it('OpenMetrics: counters named without _total in TYPE, with it in samples, # EOF last, same values', async () => {
+    const view = await firecrackerView();
+    const expo = new Exposition(() => view, { liveTtlMs: 60_000 });
+    const om = (await expo.body('openmetrics', false));
+    expect(om.contentType).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    const text = om.body.toString('utf8');
+    expect(text).toContain('# TYPE clockdoctor_refreshes counter\n');
+    expect(series(text, 'clockdoctor_refreshes_total')).toEqual(['clockdoctor_refreshes_total 3']);
+    expect(text.endsWith('\n# EOF\n')).toBe(true);
+    expect(text.match(/# EOF/g)).toHaveLength(1);
+    expect(text).not.toMatch(/\n\n/);
+    // The text format stays as it was: rendering OpenMetrics did not rename the registry's counters.
+    expect(series(await expo.metrics(), 'clockdoctor_refreshes_total')).toEqual(['clockdoctor_refreshes_total 3']);
+  });
+
+  it('the live part is collected at most once per TTL (and every time with a zero TTL)', async () => {
     const expo = new Exposition(() => emptyView(60), { liveTtlMs: 0 });
     let live = 0;
-    const orig = expo.live.metrics.bind(expo.live);
-    expo.live.metrics = () => {
+    const orig = expo.live.getMetricsAsJSON.bind(expo.live);
+    expo.live.getMetricsAsJSON = () => {
       live++;
       return orig();
     };
@@ -154,5 +208,15 @@ describe('Exposition (what the agent serves)', () => {
     await new Promise((r) => setTimeout(r, 2));
     await expo.metrics();
     expect(live).toBe(2);
+  });
+
+  it('promtool check metrics finds nothing to say about either body (text and its gzip, decompressed)', async () => {
+    const view = await firecrackerView();
+    const expo = new Exposition(() => view);
+    for (const body of [(await expo.body('prometheus', false)).body, zlib.gunzipSync((await expo.body('prometheus', true)).body)]) {
+      const r = await execa('promtool', ['check', 'metrics'], { input: body, reject: false, all: true });
+      expect(r.all, r.all).toBe('');
+      expect(r.exitCode).toBe(0);
+    }
   });
 });

@@ -151,13 +151,14 @@ describe('loadWebConfig', () => {
     expect(hashErr.line).toBe(2);
     expect(hashErr.message).toContain('not a bcrypt hash');
     expect((await loadError('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS14\n')).line).toBe(4);
-    expect((await loadError('tls_server_config:\n  cert_file: server.crt\n')).message).toContain('missing key_file');
+    expect((await loadError('tls_server_config:\n  cert_file: server.crt\n')).message).toContain('missing one of key or key_file');
     expect((await loadError('tls_server_config:\n  cert_file: server.crt\n  key_file: nope.key\n')).message).toContain('nope.key');
     expect((await loadError('tls_server_config:\n  cert_file: server.crt\n  key_file: ca.key\n')).message).toContain('rejected');
     expect((await loadError('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n')).message)
       .toContain('client_auth_type');
-    expect((await loadError('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n')).message)
-      .toContain('client_ca_file');
+    // Without a CA, RequireAndVerifyClientCert verifies against the system's CAs (as Go does); a bad policy name is refused.
+    expect((await loadError('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireSomeCert\n')).message)
+      .toContain('invalid ClientAuth');
     expect((await loadError('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cipher_suites: [TLS_FOO]\n')).message)
       .toContain('TLS_FOO');
     expect((await loadError('http_server_config:\n  headers:\n    X-Frame-Options: allow\n')).message).toContain('X-Frame-Options');
