@@ -32,6 +32,18 @@ function importsOf(file: string): string[] {
   return out;
 }
 
+/** Relative imports that bring code in (not `import type` / `export type`). */
+function valueImportsOf(file: string): string[] {
+  const src = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  const out: string[] = [];
+  for (const m of src.matchAll(/(?:^|\n)\s*(import|export)\s+(type\s+)?[^;]*?from\s*['"](\.\.?\/[^'"]+)['"]|import\s*\(\s*['"](\.\.?\/[^'"]+)['"]/g)) {
+    if (m[2]) continue;
+    const spec = m[3] ?? m[4]!;
+    out.push(path.normalize(path.join(path.dirname(file), spec)).replace(/\.(js|ts)$/, ''));
+  }
+  return out;
+}
+
 const under = (p: string, dir: string): boolean => p === dir || p.startsWith(`${dir}/`);
 
 /** What each layer may not import (prefixes of repo paths). */
@@ -55,6 +67,17 @@ describe('imports flow one way', () => {
   /** A rule family is a module that defines an Analyzer; the others (util.ts, tsc-evidence.ts) are shared helpers. */
   const families = new Set(tsFiles('analyzers').filter((f) => /:\s*Analyzer\s*=\s*\{/.test(fs.readFileSync(path.join(ROOT, f), 'utf8'))).map((f) => f.replace(/\.ts$/, '')));
   it('finds the rule families', () => expect(families.size).toBeGreaterThan(3));
+  /**
+   * Inside agent/evidence only a kind's descriptor (index.ts) wires its source.ts in; parsers, facts and
+   * rules never reach a source (type-only imports of the Source interface are not code and are allowed).
+   */
+  const evidenceCode = tsFiles('agent/evidence').filter((f) => !/(^|\/)(index|source)\.ts$/.test(f));
+  it('finds the evidence parsers', () => expect(evidenceCode.filter((f) => f.endsWith('/parser.ts')).length).toBeGreaterThan(20));
+  it.each(evidenceCode.map((f) => [f]))('%s reaches no source (only the descriptor wires one in)', (file) => {
+    const bad = valueImportsOf(file).filter((i) => /(^|\/)source$/.test(i) || under(i, 'agent/sources'));
+    expect(bad).toEqual([]);
+  });
+
   it.each(tsFiles('analyzers').map((f) => [f]))('%s imports no rule family (only shared helpers; the list imports them all)', (file) => {
     const bad = importsOf(file).filter((i) => families.has(i));
     expect(file.endsWith('index.ts') ? [] : bad).toEqual([]);
