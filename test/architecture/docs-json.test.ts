@@ -71,13 +71,19 @@ describe('docs/json-schema.md', () => {
     const all = files(path.join(ROOT, 'test/fixtures')).filter((f) => !f.includes(`${path.sep}fuzz${path.sep}`));
     expect(all.length).toBeGreaterThan(50);
     const keys = new Map<string, string>();
+    const emitted = new Set<string>();
     for (const f of all) {
       const { subjects, inputs, sources } = await readInputs([f], {});
-      const doc = JSON.parse(renderJson(diagnoseSubjects(subjects, { inputs, sources, notes: [] }))) as { facts: Record<string, unknown> };
+      const doc = JSON.parse(renderJson(diagnoseSubjects(subjects, { inputs, sources, notes: [] }))) as { facts: Record<string, unknown>; findings: { id: string }[] };
+      for (const x of doc.findings) emitted.add(x.id);
       for (const [k] of factKeys(doc.facts)) if (!keys.has(k)) keys.set(k, path.relative(ROOT, f));
     }
     expect(keys.size).toBeGreaterThan(100);
     const missing = [...keys].filter(([k]) => !documented(k.slice(k.indexOf('.') + 1))).map(([k, f]) => `${k} (${f})`);
     expect(missing).toEqual([]);
+    // The same run's findings: each id it emitted has its section in docs/findings.md.
+    const findingsMd = fs.readFileSync(path.join(ROOT, 'docs/findings.md'), 'utf8');
+    expect(emitted.size).toBeGreaterThan(10);
+    expect([...emitted].filter((id) => !findingsMd.includes(`### \`${id}\``))).toEqual([]);
   }, 600_000);
 });
