@@ -8,13 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { tsFiles } from './tree.js';
 
-function tsFiles(dir: string): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-    const rel = path.join(dir, e.name);
-    return e.isDirectory() ? tsFiles(rel) : e.name.endsWith('.ts') ? [rel] : [];
-  });
-}
 
 const ids = new Set(tsFiles('analyzers').flatMap((f) => [...fs.readFileSync(path.join(ROOT, f), 'utf8').matchAll(/\bid:\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!)));
 const md = fs.readFileSync(path.join(ROOT, 'docs/findings.md'), 'utf8');

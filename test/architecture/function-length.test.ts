@@ -9,18 +9,11 @@ import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { tsFiles } from './tree.js';
 
 const MAX_LINES = 150;
 const DIRS = ['agent', 'analyzers', 'simulator', 'bench'];
 
-function tsFiles(dir: string): string[] {
-  const abs = path.join(ROOT, dir);
-  if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
-    const rel = path.join(dir, e.name);
-    return e.isDirectory() ? tsFiles(rel) : /\.(ts|mts)$/.test(e.name) && !e.name.endsWith('.d.ts') ? [rel] : [];
-  });
-}
 
 /** A name for a function-like node good enough to find it: its own name, or the binding it is assigned to. */
 function nameOf(node: ts.Node, sf: ts.SourceFile): string {

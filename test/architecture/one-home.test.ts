@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { tsFiles } from './tree.js';
 
 const HOME = 'agent/util/timekeeping.ts';
 
@@ -17,14 +18,6 @@ const HOME = 'agent/util/timekeeping.ts';
  */
 const PENDING: Record<string, string[]> = { 'agent/evidence/kernel-log/verdict.ts': ['ACPI_PM_HZ'] };
 
-function tsFiles(dir: string): string[] {
-  const abs = path.join(ROOT, dir);
-  if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
-    const rel = path.join(dir, e.name);
-    return e.isDirectory() ? tsFiles(rel) : e.name.endsWith('.ts') ? [rel] : [];
-  });
-}
 
 const names = [...fs.readFileSync(path.join(ROOT, HOME), 'utf8').matchAll(/export const ([A-Z][A-Z0-9_]+)\s*=/g)].map((m) => m[1]!);
 const redefines = (src: string, name: string): boolean => new RegExp(`\\b(?:const|let|var)\\s+${name}\\s*=`).test(src);
