@@ -5,7 +5,7 @@
  */
 import type { Contribution } from './prediction.js';
 import {
-  ACPI_PM_WRAP_SECONDS, HPET_ICH9_HZ, HPET_MASK_TICKS, KVM_CLOCK_SYNC_PERIOD_SECONDS, TSC_REFINE_ACCEPT_FRACTION,
+  ACPI_PM_HZ, ACPI_PM_WRAP_SECONDS, HPET_ICH9_HZ, HPET_MASK_TICKS, KVM_CLOCK_SYNC_PERIOD_SECONDS, TSC_REFINE_ACCEPT_FRACTION,
   XEN_EPOCH_SECONDS, assumptionText, kernelAtLeast, type Assumptions,
 } from './constants.js';
 import { fmtPpm, groupDigits } from '../agent/util/format.js';
@@ -274,7 +274,7 @@ function emulatedClocks(ctx: Ctx): ClockModel[] {
   const c: Contribution[] = [contribution('emulated-timer', 0, `acpi_pm is emulated from the hypervisor's virtual time (3 579 545 Hz), so a wrong TSC rate does not touch it`)];
   const v = virtText(ctx, 'acpi_pm');
   if (v) c.push(v);
-  out.push({ clock: 'acpi_pm', e: eVirt, pvUpdateSeconds: null, known: true, affected: false, rating: 200, mustVerify: false, counterHz: 3_579_545, stall: virtualStall(ctx, ACPI_PM_WRAP_SECONDS), contributions: c });
+  out.push({ clock: 'acpi_pm', e: eVirt, pvUpdateSeconds: null, known: true, affected: false, rating: 200, mustVerify: false, counterHz: ACPI_PM_HZ, stall: virtualStall(ctx, ACPI_PM_WRAP_SECONDS), contributions: c });
   const hpetPresent = p.hpetPresent ?? (p.hypervisor !== 'virtualbox' || p.clocksource === 'hpet' || p.watchdogClock === 'hpet');
   if (hpetPresent) {
     const hz = p.hypervisor === 'kvm' ? A.qemuHpetHz : HPET_ICH9_HZ;

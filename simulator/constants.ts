@@ -4,8 +4,14 @@
  * and the explanation can say it is an assumption.
  */
 
-/** ACPI PM timer rate (acpi_pmtmr.h `PMTMR_TICKS_PER_SEC`). */
-export const ACPI_PM_HZ = 3_579_545;
+import { ACPI_PM_HZ, KERNEL_MAXFREQ } from '../agent/util/timekeeping.js';
+
+/**
+ * Kernel and hypervisor constants that rules and derived values need too have one home, the leaf
+ * agent/util/timekeeping.ts; the model takes them from there so no number is written down twice.
+ */
+export { ACPI_PM_HZ, KERNEL_MAXFREQ, VBOX_CATCH_UP_GIVE_UP_SECONDS } from '../agent/util/timekeeping.js';
+
 /** The PM timer is read through a 24-bit mask (`ACPI_PM_MASK = CLOCKSOURCE_MASK(24)`). */
 export const ACPI_PM_WRAP_SECONDS = 2 ** 24 / ACPI_PM_HZ;
 /** PIT input clock (timex.h `PIT_TICK_RATE`). */
@@ -15,8 +21,6 @@ export const HPET_ICH9_HZ = 14_318_180;
 /** The Linux hpet clocksource reads a 32-bit counter. */
 export const HPET_MASK_TICKS = 2 ** 32;
 
-/** Kernel NTP frequency clamp (`MAXFREQ`), as a fraction. */
-export const KERNEL_MAXFREQ = 500e-6;
 /** adjtime() slew rate (`MAX_TICKADJ` 500 µs/s). */
 export const ADJTIME_SLEW_RATE = 500e-6;
 /**
@@ -26,9 +30,9 @@ export const ADJTIME_SLEW_RATE = 500e-6;
  * running is more than time sync can hide (analyzers/prediction.ts reads it from the Prediction).
  */
 export const CORRECTOR_ABSORB: Readonly<Record<'ntpd' | 'chrony' | 'timesyncd' | 'vboxservice' | 'vmware-tools', number>> = {
-  ntpd: 500e-6,
-  timesyncd: 500e-6,
-  vboxservice: 500e-6,
+  ntpd: KERNEL_MAXFREQ,
+  timesyncd: KERNEL_MAXFREQ,
+  vboxservice: KERNEL_MAXFREQ,
   chrony: 0.1,
   'vmware-tools': 0.1,
 };
@@ -67,8 +71,6 @@ export const VBOX_CATCH_UP_TABLE: readonly { lagSeconds: number; speedUp: number
 ];
 /** Catch-up stops below 0.5 ms of lag (TM.cpp). */
 export const VBOX_CATCH_UP_STOP_SECONDS = 0.0005;
-/** `CatchUpGiveUpThreshold` default 60 s (TM.cpp). */
-export const VBOX_CATCH_UP_GIVE_UP_SECONDS = 60;
 
 /**
  * Unconfirmed numbers ([U] in model.md), each overridable. The explanation names the key whenever a

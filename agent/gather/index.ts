@@ -15,8 +15,8 @@ import { readHeadAndSize } from '../sources/file.js';
 import { sniff } from '../evidence/text/detect.js';
 import { rootsFromCapture } from '../roots.js';
 import { HEAD_BYTES, MAX_WHOLE_BYTES, notText, readBuffer, readStream, readTextFile, readWideFile, type Part } from './text.js';
-import { archiveEntries, extractEntries } from './archive/extract.js';
-import { ArchiveError } from './archive/entries.js';
+import { ARCHIVE_LIMITS, archiveEntries, extractEntries } from './archive/extract.js';
+import { ArchiveError, type ArchiveLimits } from './archive/entries.js';
 import { groupInputs, type SubjectDraft } from './group.js';
 import { KIND_LIST, type KindName } from '../evidence/index.js';
 
@@ -29,6 +29,8 @@ export interface ReadInputsOptions {
   onProgress?: (message: string) => void;
   /** File descriptor `-` reads (default 0, stdin). */
   stdinFd?: number;
+  /** Archive limits (default ARCHIVE_LIMITS); `maxTotalBytes` is one budget for every archive of the run. */
+  archiveLimits?: ArchiveLimits;
 }
 
 /** The parts one input gave, kept together: they are about one machine. */
@@ -57,6 +59,8 @@ interface Ctx {
   groups: InputParts[];
   sources: Record<string, SourceStatus>;
   files: number;
+  /** Bytes inflated from archives so far: one budget for the run, so nested archives cannot multiply it. */
+  inflated: number;
 }
 
 function errorText(err: unknown): string {
@@ -138,7 +142,12 @@ async function readDirectory(ctx: Ctx, dir: string, display: string, depth: numb
 async function readArchive(ctx: Ctx, buf: Buffer, type: 'gzip' | 'zip' | 'tar', display: string, depth: number): Promise<void> {
   let extracted: ReturnType<typeof extractEntries>;
   try {
-    extracted = extractEntries(archiveEntries(buf, type, path.basename(display)));
+    const limits = ctx.opts.archiveLimits ?? ARCHIVE_LIMITS;
+    const budget = limits.maxTotalBytes - ctx.inflated;
+    if (budget <= 0) throw new ArchiveError(`not opened: archives in this run already unpacked ${ctx.inflated} bytes, the ${limits.maxTotalBytes}-byte limit`);
+    const entries = archiveEntries(buf, type, path.basename(display), { ...limits, maxTotalBytes: budget });
+    ctx.inflated += entries.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
+    extracted = extractEntries(entries);
   } catch (err) {
     ctx.inputs.push(failed(display, errorText(err), 'archive'));
     return;
@@ -228,7 +237,7 @@ async function readOne(ctx: Ctx, p: string): Promise<void> {
 
 /** Read every input in order, then group the evidence by machine; never throws for a bad input. */
 export async function readInputs(paths: readonly string[], opts: ReadInputsOptions = {}): Promise<ReadInputsResult> {
-  const ctx: Ctx = { opts, inputs: [], groups: [], sources: {}, files: 0 };
+  const ctx: Ctx = { opts, inputs: [], groups: [], sources: {}, files: 0, inflated: 0 };
   const seen = new Set<string>();
   for (const p of paths) {
     const key = p === '-' ? '-' : path.resolve(p);

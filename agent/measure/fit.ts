@@ -152,28 +152,45 @@ function asymmetrySlope(samples: readonly FitSample[], inlier: readonly boolean[
   return sxx > 0 ? Math.abs(sxy / sxx) : 0;
 }
 
-/** Fit drift, steps and offset; null with fewer than 3 samples or no time span. */
-export function fitDrift(input: readonly FitSample[], options: FitOptions = {}): FitResult | null {
-  const opt = { ...DEFAULTS, ...options };
-  const samples = input.filter((s) => Number.isFinite(s.t) && Number.isFinite(s.offset)).sort((a, b) => a.t - b.t);
-  const n = samples.length;
-  if (n < 3) return null;
-  const t = samples.map((s) => s.t);
-  const y = samples.map((s) => s.offset);
-  const span = (t[n - 1] as number) - (t[0] as number);
-  if (!(span > 0)) return null;
-  const breaks = new Set(opt.breaks ?? []);
+/** The sorted, finite series a fit works on, and where steps are known to be. */
+interface Series {
+  samples: FitSample[];
+  n: number;
+  t: number[];
+  y: number[];
+  breaks: Set<number>;
+}
 
-  // (1) rough slope from consecutive pairs.
+/** Samples split at the steps: `segOf[i]` is sample i's segment, `bounds` each segment's [start, end). */
+interface Segments {
+  segOf: number[];
+  bounds: [number, number][];
+  count: number;
+}
+
+/** Per-segment means over the inliers, and the pooled least-squares sums. */
+interface LeastSquares {
+  sxx: number;
+  slope: number;
+  segMeans: { tm: number; ym: number; m: number }[];
+  used: number;
+}
+
+/** (1) Rough slope: the median of consecutive slopes, not across a known break. */
+function roughSlope({ n, t, y, breaks }: Series): number {
   const diffSlopes: number[] = [];
   for (let i = 1; i < n; i++) {
     const dt = (t[i] as number) - (t[i - 1] as number);
     if (dt > 0 && !breaks.has(i)) diffSlopes.push(((y[i] as number) - (y[i - 1] as number)) / dt);
   }
-  const s0 = diffSlopes.length > 0 ? median(diffSlopes) : 0;
-  const level = y.map((v, i) => v - s0 * (t[i] as number));
+  return diffSlopes.length > 0 ? median(diffSlopes) : 0;
+}
 
-  // (2) steps.
+/**
+ * (2) Steps: jumps of the detrended level far above the sample-to-sample noise whose median level after
+ * differs from the one before (a lone spike is not confirmed), plus every known break.
+ */
+function findSteps({ n, t, breaks }: Series, level: readonly number[], opt: typeof DEFAULTS): FitStep[] {
   const jumps: number[] = [];
   for (let i = 1; i < n; i++) if (!breaks.has(i)) jumps.push((level[i] as number) - (level[i - 1] as number));
   const sigma = (MAD_TO_SIGMA * mad(jumps)) / Math.SQRT2;
@@ -191,34 +208,60 @@ export function fitDrift(input: readonly FitSample[], options: FitOptions = {}):
     steps.push({ index: i, atSeconds: t[i] as number, offsetJumpSeconds: jump });
     segStart = i;
   }
-  const segOf = new Array<number>(n).fill(0);
-  {
-    let seg = 0;
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      if (k < steps.length && (steps[k] as FitStep).index === i) {
-        seg++;
-        k++;
-      }
-      segOf[i] = seg;
-    }
-  }
-  const segCount = steps.length + 1;
-  const bounds: [number, number][] = [];
-  {
-    let start = 0;
-    for (const st of steps) {
-      bounds.push([start, st.index]);
-      start = st.index;
-    }
-    bounds.push([start, n]);
-  }
+  return steps;
+}
 
-  // (3) Theil–Sen over pairs within a segment.
-  const totalPairs = bounds.reduce((acc, [a, b]) => acc + ((b - a) * (b - a - 1)) / 2, 0);
+function segmentsOf(n: number, steps: readonly FitStep[]): Segments {
+  const segOf = new Array<number>(n).fill(0);
+  let seg = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (k < steps.length && (steps[k] as FitStep).index === i) {
+      seg++;
+      k++;
+    }
+    segOf[i] = seg;
+  }
+  const bounds: [number, number][] = [];
+  let start = 0;
+  for (const st of steps) {
+    bounds.push([start, st.index]);
+    start = st.index;
+  }
+  bounds.push([start, n]);
+  return { segOf, bounds, count: steps.length + 1 };
+}
+
+/** Pair slopes drawn at random (seeded), each segment weighted by its number of pairs: a bounded cost. */
+function sampledPairSlopes({ n, t, y }: Series, seg: Segments, maxPairs: number): number[] {
   const pairSlopes: number[] = [];
-  if (totalPairs <= opt.maxPairs) {
-    for (const [a, b] of bounds) {
+  const rnd = lcg(n * 7919 + seg.count);
+  const eligible = seg.bounds.filter(([a, b]) => b - a >= 2);
+  const weights = eligible.map(([a, b]) => ((b - a) * (b - a - 1)) / 2);
+  const wsum = weights.reduce((p, q) => p + q, 0);
+  for (let k = 0; k < maxPairs && wsum > 0; k++) {
+    let r = rnd() * wsum;
+    let idx = 0;
+    while (idx < weights.length - 1 && r >= (weights[idx] as number)) r -= weights[idx++] as number;
+    const [a, b] = eligible[idx] as [number, number];
+    const i = a + Math.floor(rnd() * (b - a));
+    let j = a + Math.floor(rnd() * (b - a - 1));
+    if (j >= i) j++;
+    const lo = Math.min(i, j);
+    const hi = Math.max(i, j);
+    const dt = (t[hi] as number) - (t[lo] as number);
+    if (dt > 0) pairSlopes.push(((y[hi] as number) - (y[lo] as number)) / dt);
+  }
+  return pairSlopes;
+}
+
+/** (3) Theil–Sen slope over pairs within a segment (all pairs, or a seeded sample past `maxPairs`). */
+function theilSenSlope(series: Series, seg: Segments, maxPairs: number, fallback: number): number {
+  const { t, y } = series;
+  const totalPairs = seg.bounds.reduce((acc, [a, b]) => acc + ((b - a) * (b - a - 1)) / 2, 0);
+  let pairSlopes: number[] = [];
+  if (totalPairs <= maxPairs) {
+    for (const [a, b] of seg.bounds) {
       for (let i = a; i < b; i++) {
         for (let j = i + 1; j < b; j++) {
           const dt = (t[j] as number) - (t[i] as number);
@@ -227,38 +270,26 @@ export function fitDrift(input: readonly FitSample[], options: FitOptions = {}):
       }
     }
   } else {
-    const rnd = lcg(n * 7919 + segCount);
-    const eligible = bounds.filter(([a, b]) => b - a >= 2);
-    const weights = eligible.map(([a, b]) => ((b - a) * (b - a - 1)) / 2);
-    const wsum = weights.reduce((p, q) => p + q, 0);
-    for (let k = 0; k < opt.maxPairs && wsum > 0; k++) {
-      let r = rnd() * wsum;
-      let idx = 0;
-      while (idx < weights.length - 1 && r >= (weights[idx] as number)) r -= weights[idx++] as number;
-      const [a, b] = eligible[idx] as [number, number];
-      const i = a + Math.floor(rnd() * (b - a));
-      let j = a + Math.floor(rnd() * (b - a - 1));
-      if (j >= i) j++;
-      const lo = Math.min(i, j);
-      const hi = Math.max(i, j);
-      const dt = (t[hi] as number) - (t[lo] as number);
-      if (dt > 0) pairSlopes.push(((y[hi] as number) - (y[lo] as number)) / dt);
-    }
+    pairSlopes = sampledPairSlopes(series, seg, maxPairs);
   }
-  const sTs = pairSlopes.length > 0 ? median(pairSlopes) : s0;
+  return pairSlopes.length > 0 ? median(pairSlopes) : fallback;
+}
 
-  // (4) intercepts per segment and outliers.
-  const intercepts = bounds.map(([a, b]) => median(y.slice(a, b).map((v, k) => v - sTs * (t[a + k] as number))));
-  const resid = y.map((v, i) => v - (intercepts[segOf[i] as number] as number) - sTs * (t[i] as number));
+/** (4) Residuals about the Theil–Sen line with one median intercept per segment; > 5 robust σ is an outlier. */
+function classifyOutliers({ t, y }: Series, seg: Segments, sTs: number): { inlier: boolean[]; rSigma: number } {
+  const intercepts = seg.bounds.map(([a, b]) => median(y.slice(a, b).map((v, k) => v - sTs * (t[a + k] as number))));
+  const resid = y.map((v, i) => v - (intercepts[seg.segOf[i] as number] as number) - sTs * (t[i] as number));
   const rSigma = MAD_TO_SIGMA * mad(resid);
   const outlierLimit = Math.max(5 * rSigma, 1e-9);
-  const inlier = resid.map((r) => Math.abs(r) <= outlierLimit);
+  return { inlier: resid.map((r) => Math.abs(r) <= outlierLimit), rSigma };
+}
 
-  // (5) least squares with one intercept per segment, on inliers.
+/** (5) Least squares on the inliers with one intercept per segment (the slope is common). */
+function leastSquares({ t, y }: Series, seg: Segments, inlier: readonly boolean[], sTs: number): LeastSquares {
   let sxx = 0;
   let sxy = 0;
   const segMeans: { tm: number; ym: number; m: number }[] = [];
-  for (const [a, b] of bounds) {
+  for (const [a, b] of seg.bounds) {
     let st = 0;
     let sy = 0;
     let m = 0;
@@ -274,57 +305,96 @@ export function fitDrift(input: readonly FitSample[], options: FitOptions = {}):
     }
   }
   const used = inlier.filter(Boolean).length;
-  const slope = sxx > 0 ? sxy / sxx : sTs;
-  const fitted = (i: number): number => {
-    const sm = segMeans[segOf[i] as number] as { tm: number; ym: number };
-    return sm.ym + slope * ((t[i] as number) - sm.tm);
-  };
+  return { sxx, slope: sxx > 0 ? sxy / sxx : sTs, segMeans, used };
+}
+
+/** Lag-1 autocorrelation of the residuals, clamped to [0, 0.9]. */
+function lag1Correlation(r: readonly number[]): number {
+  let num = 0;
+  let den = 0;
+  for (let k = 0; k < r.length; k++) {
+    den += (r[k] as number) ** 2;
+    if (k > 0) num += (r[k] as number) * (r[k - 1] as number);
+  }
+  return den > 0 ? Math.min(0.9, Math.max(0, num / den)) : 0;
+}
+
+/**
+ * 3σ half-width of the slope: the larger of an autocorrelation-inflated and a Newey–West error, widened
+ * by any disagreement with Theil–Sen, plus the asymmetry trend. Null with no degrees of freedom left.
+ */
+function slopeUncertainty(
+  series: Series,
+  seg: Segments,
+  inlier: readonly boolean[],
+  ls: LeastSquares,
+  sTs: number,
+  fitted: (i: number) => number,
+): number | null {
+  const { n, t, y, samples } = series;
+  const { sxx, slope, segMeans, used } = ls;
   const liveSegs = segMeans.filter((s) => s.m > 0).length;
   const df = used - liveSegs - 1;
-  let uncertaintySlope: number | null = null;
-  if (df >= 1 && sxx > 0) {
-    let ss = 0;
-    const r: number[] = [];
-    const xs: number[] = [];
-    for (let i = 0; i < n; i++) {
-      if (!inlier[i]) continue;
-      const e = (y[i] as number) - fitted(i);
-      ss += e * e;
-      r.push(e);
-      xs.push((t[i] as number) - (segMeans[segOf[i] as number] as { tm: number }).tm);
-    }
-    const se = Math.sqrt(ss / df / sxx);
-    // Neighbouring residuals that move together carry less information than independent ones.
-    let num = 0;
-    let den = 0;
-    for (let k = 0; k < r.length; k++) {
-      den += (r[k] as number) ** 2;
-      if (k > 0) num += (r[k] as number) * (r[k - 1] as number);
-    }
-    const rho = den > 0 ? Math.min(0.9, Math.max(0, num / den)) : 0;
-    const inflate = Math.sqrt((1 + rho) / (1 - rho));
-    // Slowly wandering errors (load-dependent queueing, a reference's own wander) are correlated over
-    // many samples, which lag-1 misses: take the larger of that and a Newey–West (HAC) error.
-    const hac = neweyWestSe(xs, r, sxx);
-    const u = t3sigma(df) * Math.max(se * inflate, hac * Math.sqrt(used / df));
-    // The asymmetry trend is a bound on a systematic bias, not a random error: add it, do not add in
-    // quadrature.
-    uncertaintySlope = Math.sqrt(u * u + (slope - sTs) ** 2) + asymmetrySlope(samples, inlier);
+  if (!(df >= 1 && sxx > 0)) return null;
+  let ss = 0;
+  const r: number[] = [];
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!inlier[i]) continue;
+    const e = (y[i] as number) - fitted(i);
+    ss += e * e;
+    r.push(e);
+    xs.push((t[i] as number) - (segMeans[seg.segOf[i] as number] as { tm: number }).tm);
   }
+  const se = Math.sqrt(ss / df / sxx);
+  // Neighbouring residuals that move together carry less information than independent ones.
+  const rho = lag1Correlation(r);
+  const inflate = Math.sqrt((1 + rho) / (1 - rho));
+  // Slowly wandering errors (load-dependent queueing, a reference's own wander) are correlated over
+  // many samples, which lag-1 misses: take the larger of that and a Newey–West (HAC) error.
+  const hac = neweyWestSe(xs, r, sxx);
+  const u = t3sigma(df) * Math.max(se * inflate, hac * Math.sqrt(used / df));
+  // The asymmetry trend is a bound on a systematic bias, not a random error: add it, do not add in
+  // quadrature.
+  return Math.sqrt(u * u + (slope - sTs) ** 2) + asymmetrySlope(samples, inlier);
+}
 
-  const last = n - 1;
+/** Fit drift, steps and offset; null with fewer than 3 samples or no time span. */
+export function fitDrift(input: readonly FitSample[], options: FitOptions = {}): FitResult | null {
+  const opt = { ...DEFAULTS, ...options };
+  const samples = input.filter((s) => Number.isFinite(s.t) && Number.isFinite(s.offset)).sort((a, b) => a.t - b.t);
+  const n = samples.length;
+  if (n < 3) return null;
+  const series: Series = { samples, n, t: samples.map((s) => s.t), y: samples.map((s) => s.offset), breaks: new Set(opt.breaks ?? []) };
+  const { t, y } = series;
+  const span = (t[n - 1] as number) - (t[0] as number);
+  if (!(span > 0)) return null;
+
+  const s0 = roughSlope(series);
+  const steps = findSteps(series, y.map((v, i) => v - s0 * (t[i] as number)), opt);
+  const seg = segmentsOf(n, steps);
+  const sTs = theilSenSlope(series, seg, opt.maxPairs, s0);
+  const { inlier, rSigma } = classifyOutliers(series, seg, sTs);
+  const ls = leastSquares(series, seg, inlier, sTs);
+  const { slope, segMeans, used } = ls;
+  const fitted = (i: number): number => {
+    const sm = segMeans[seg.segOf[i] as number] as { tm: number; ym: number };
+    return sm.ym + slope * ((t[i] as number) - sm.tm);
+  };
+  const uncertaintySlope = slopeUncertainty(series, seg, inlier, ls, sTs, fitted);
+
   const drift = slopeToDrift(slope);
   const dDrift = uncertaintySlope === null ? null : uncertaintySlope / (1 + slope) ** 2;
   return {
     n,
     inliers: used,
     outliers: n - used,
-    segments: segCount,
+    segments: seg.count,
     spanSeconds: span,
     slope,
     driftPpm: drift * 1e6,
     uncertaintyPpm: dDrift === null ? null : dDrift * 1e6,
-    offsetNowSeconds: fitted(last),
+    offsetNowSeconds: fitted(n - 1),
     noiseSeconds: rSigma,
     steps,
   };

@@ -12,15 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { tsFiles } from './tree.js';
 
-function tsFiles(dir: string): string[] {
-  const abs = path.join(ROOT, dir);
-  if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
-    const rel = path.join(dir, e.name);
-    return e.isDirectory() ? tsFiles(rel) : e.name.endsWith('.ts') ? [rel] : [];
-  });
-}
 
 /** Every relative import of a file, resolved to a repo path without extension. */
 function importsOf(file: string): string[] {
@@ -28,6 +21,18 @@ function importsOf(file: string): string[] {
   const out: string[] = [];
   for (const m of src.matchAll(/(?:from|import)\s*\(?\s*['"](\.\.?\/[^'"]+)['"]/g)) {
     out.push(path.normalize(path.join(path.dirname(file), m[1]!)).replace(/\.(js|ts)$/, ''));
+  }
+  return out;
+}
+
+/** Relative imports that bring code in (not `import type` / `export type`). */
+function valueImportsOf(file: string): string[] {
+  const src = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  const out: string[] = [];
+  for (const m of src.matchAll(/(?:^|\n)\s*(import|export)\s+(type\s+)?[^;]*?from\s*['"](\.\.?\/[^'"]+)['"]|import\s*\(\s*['"](\.\.?\/[^'"]+)['"]/g)) {
+    if (m[2]) continue;
+    const spec = m[3] ?? m[4]!;
+    out.push(path.normalize(path.join(path.dirname(file), spec)).replace(/\.(js|ts)$/, ''));
   }
   return out;
 }
@@ -55,6 +60,17 @@ describe('imports flow one way', () => {
   /** A rule family is a module that defines an Analyzer; the others (util.ts, tsc-evidence.ts) are shared helpers. */
   const families = new Set(tsFiles('analyzers').filter((f) => /:\s*Analyzer\s*=\s*\{/.test(fs.readFileSync(path.join(ROOT, f), 'utf8'))).map((f) => f.replace(/\.ts$/, '')));
   it('finds the rule families', () => expect(families.size).toBeGreaterThan(3));
+  /**
+   * Inside agent/evidence only a kind's descriptor (index.ts) wires its source.ts in; parsers, facts and
+   * rules never reach a source (type-only imports of the Source interface are not code and are allowed).
+   */
+  const evidenceCode = tsFiles('agent/evidence').filter((f) => !/(^|\/)(index|source)\.ts$/.test(f));
+  it('finds the evidence parsers', () => expect(evidenceCode.filter((f) => f.endsWith('/parser.ts')).length).toBeGreaterThan(20));
+  it.each(evidenceCode.map((f) => [f]))('%s reaches no source (only the descriptor wires one in)', (file) => {
+    const bad = valueImportsOf(file).filter((i) => /(^|\/)source$/.test(i) || under(i, 'agent/sources'));
+    expect(bad).toEqual([]);
+  });
+
   it.each(tsFiles('analyzers').map((f) => [f]))('%s imports no rule family (only shared helpers; the list imports them all)', (file) => {
     const bad = importsOf(file).filter((i) => families.has(i));
     expect(file.endsWith('index.ts') ? [] : bad).toEqual([]);

@@ -21,6 +21,21 @@ export interface ArchiveLimits {
   maxTotalBytes: number;
 }
 
+/**
+ * Compression ratio past which inflated bytes are refused, above a floor every real log fits under.
+ * Logs compress 5–30×; a decompression bomb compresses 1000× and more. Everything here is inflated in
+ * memory, so a ceiling set only by the size limits would let a 2 MB file take 2 GB of RAM first; with
+ * this one a .gz holds at most max(64 MiB, 100 × its size). A log this repetitive can still be read:
+ * unpacked, a plain file is streamed, not held.
+ */
+export const MAX_INFLATE_RATIO = 100;
+export const INFLATE_FLOOR_BYTES = 64 * 1024 * 1024;
+
+/** How many bytes `compressed` bytes may inflate to under `limit` and the ratio ceiling. */
+export function inflateCeiling(compressed: number, limit: number): number {
+  return Math.min(limit, Math.max(INFLATE_FLOOR_BYTES, compressed * MAX_INFLATE_RATIO));
+}
+
 /** A member or an archive clockdoctor will not read, with the reason. */
 export class ArchiveError extends Error {
   override readonly name = 'ArchiveError';
@@ -125,6 +140,9 @@ export function zipEntries(buf: Buffer, limits: ArchiveLimits): ArchiveEntry[] {
       if ((flags & 1) !== 0) throw new ArchiveError(`member ${JSON.stringify(name)} is encrypted`);
       if (method !== 0 && method !== 8) throw new ArchiveError(`member ${JSON.stringify(name)} uses compression method ${method}; only stored and deflate are read`);
       if (usize > limits.maxMemberBytes) throw new ArchiveError(`member ${JSON.stringify(name)} is ${usize} bytes, over the ${limits.maxMemberBytes}-byte limit`);
+      if (method === 8 && usize > inflateCeiling(csize, limits.maxMemberBytes)) {
+        throw new ArchiveError(`member ${JSON.stringify(name)} inflates ${usize} bytes from ${csize} (over ${MAX_INFLATE_RATIO}×): refused as a decompression bomb; unpack it and name the file`);
+      }
       total += usize;
       if (total > limits.maxTotalBytes) throw new ArchiveError(`archive members add up to more than ${limits.maxTotalBytes} bytes`);
     }
@@ -146,12 +164,17 @@ function zipData(buf: Buffer, local: number, method: number, csize: number, usiz
 
 /** gunzip with a ceiling: a gzip bomb fails at the limit instead of filling memory. */
 export function gunzipLimited(buf: Buffer, maxBytes: number): Buffer {
+  const ceiling = inflateCeiling(buf.length, maxBytes);
   try {
-    return zlib.gunzipSync(buf, { maxOutputLength: maxBytes });
+    return zlib.gunzipSync(buf, { maxOutputLength: Math.max(1, ceiling) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger|maxOutputLength/i.test(String((err as Error).message))) {
-      throw new ArchiveError(`decompresses to more than ${maxBytes} bytes`);
+      throw new ArchiveError(
+        ceiling < maxBytes
+          ? `decompresses to more than ${ceiling} bytes, over ${MAX_INFLATE_RATIO}× its ${buf.length} compressed bytes: refused as a decompression bomb; gunzip it and name the file`
+          : `decompresses to more than ${maxBytes} bytes`,
+      );
     }
     throw new ArchiveError(`not readable gzip data (${code ?? (err as Error).message})`);
   }

@@ -81,6 +81,8 @@ export function extractEntries(entries: readonly ArchiveEntry[]): Extracted {
   try {
     for (const e of entries) {
       const safe = safeMemberPath(e.name);
+      // `tar -C dir .` stores the root itself as `./`: that is the extraction root, not a member to report.
+      if ('reason' in safe && e.type === 'dir' && safe.reason === 'empty name') continue;
       if ('reason' in safe) { skipped.push({ name: e.name, reason: safe.reason }); continue; }
       if (e.type === 'dir') { mkdirsUnder(root, safe.segments); continue; }
       if (e.type === 'link') { skipped.push({ name: e.name, reason: 'a link (links in archives are never followed)' }); continue; }
