@@ -74,7 +74,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .example('$0 analyze --json VBox.log | jq .findings', 'Machine-readable output for scripts')
       .example('dmesg | $0 analyze -', 'Read the evidence from stdin')
       .example('$0 analyze -- --odd-name.log', 'A file whose name starts with -: -- ends the options')
-      .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 an input not understood, 66 an input missing or unreadable (66 and 65 take precedence over findings).') as unknown as Argv<AnalyzeArgs>,
+      .epilogue('Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 nothing in the inputs understood, 66 an input missing or unreadable (66 takes precedence over everything, 65 over findings; a file with no clock evidence beside good ones is reported as no-evidence and does not change the code).') as unknown as Argv<AnalyzeArgs>,
   handler: async (argv: ArgumentsCamelCase<AnalyzeArgs>) => runAnalyze(argv),
 };
 

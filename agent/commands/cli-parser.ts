@@ -130,7 +130,7 @@ export interface ParserOptions {
   onUsageError: (message: string) => never;
 }
 
-const EPILOGUE = 'Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 input not understood, 66 input missing or unreadable.\nDocs: README.md';
+const EPILOGUE = 'Exit codes: 0 healthy, 1 warnings, 2 critical, 64 usage error, 65 nothing in the inputs understood, 66 an input missing or unreadable.\nDocs: README.md';
 
 /**
  * The yargs parser for `argv` (yargs passed in: the caller imports it, lazily). Every command of the
