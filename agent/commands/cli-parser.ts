@@ -160,8 +160,23 @@ export function buildParser(yargs: (argv: string[]) => Argv, argv: readonly stri
       // yargs' own validation errors (YError: a missing value, an unknown flag) are usage errors;
       // anything else was thrown by a handler and keeps its own meaning and exit code.
       if (err && err.name !== 'YError') throw err;
-      opts.onUsageError(msg ?? err?.message ?? 'bad command line');
+      opts.onUsageError(spellUnknown(msg ?? err?.message ?? 'bad command line', argv));
     });
+}
+
+/**
+ * yargs names an unknown option without its dashes (`analyze -x` → "Unknown argument: x"), which
+ * reads like a stray file name; give each name back as the user typed it (`-x`, `--colour`).
+ */
+export function spellUnknown(message: string, argv: readonly string[]): string {
+  const m = /^(Unknown arguments?: )(.*)$/.exec(message);
+  if (!m) return message;
+  const end = argv.indexOf('--');
+  const typed = (end < 0 ? argv : argv.slice(0, end)).filter((t) => t.startsWith('-') && t !== '-');
+  const spell = (name: string): string =>
+    typed.find((t) => t === `--${name}` || t.startsWith(`--${name}=`) || t === `--no-${name}`)?.split('=')[0]
+    ?? (typed.some((t) => /^-[^-]/.test(t) && t.slice(1).includes(name)) && name.length === 1 ? `-${name}` : name);
+  return m[1] + m[2]!.split(', ').map(spell).join(', ');
 }
 
 function commandName(m: AnyCommand): string {

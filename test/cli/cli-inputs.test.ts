@@ -48,7 +48,7 @@ describe('analyze inputs through the CLI', () => {
   it('without `--`, -x is an unknown option: exit 64 naming it, the file of that name is not read', () => {
     const r = run(['--json', '-x'], { cwd: tmp });
     expect(r.code).toBe(64);
-    expect(r.stderr).toMatch(/Unknown argument: x/);
+    expect(r.stderr).toMatch(/Unknown argument: -x$/m);
     expect(r.doc).toBeNull();
   });
 
