@@ -139,7 +139,7 @@ export interface ByteSplit {
   shape: KernelLogShape;
   /** Offset of the message (the prefixes end there). */
   msgStart: number;
-  /** The message is empty once trimmed (only then does a `plain` line not count for the format). */
+  /** A `plain` line's message is empty once trimmed (only then does it not count for the format); unused for other shapes. */
   msgEmpty: boolean;
   /** The stamp reads exactly zero. */
   tsZero: boolean;
@@ -365,6 +365,7 @@ export function splitPrefixBytes(buf: Uint8Array, start: number, end: number, ou
 function finish(buf: Uint8Array, i: number, end: number, shape: KernelLogShape, kernel: boolean, out: ByteSplit): boolean {
   let e = end;
   while (e > i && isWs(buf[e - 1])) e--;
+  // trimEnd() also removes Unicode spaces; a plain line never starts with one, so it is never empty then.
   out.shape = shape;
   out.msgStart = i;
   out.msgEmpty = e <= i;
