@@ -78,6 +78,21 @@ interface Pending { raw: string; lineNo: number; sp: SplitLine; ctx: LineContext
  */
 interface Settled { lineNo: number; length: number; bytes: Buffer }
 
+/** Keep the bytes of a line `wants` settled (the buffer it came in is only valid during the call). */
+function keepSettled(settled: Settled, buf: Uint8Array, start: number, end: number, lineNo: number): void {
+  const keep = settled.bytes;
+  for (let k = start; k < end; k++) keep[k - start] = buf[k]!;
+  settled.length = end - start;
+  settled.lineNo = lineNo;
+}
+
+/** The settled line as the pending line it would have been, when line `lineNo` may continue it. */
+function settledBefore(settled: Settled, lineNo: number): Pending | null {
+  if (settled.lineNo < 0 || settled.lineNo !== lineNo - 1) return null;
+  const raw = settled.bytes.toString('utf8', 0, settled.length);
+  return { raw, lineNo: settled.lineNo, sp: splitPrefix(raw), ctx: undefined };
+}
+
 /** The streaming kernel log parser. */
 export function createKernelLogParser(path: string | null = null): KindParser<KernelLogFacts> {
   let b = freshBoot();
@@ -147,12 +162,7 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
     process(p, p.sp.msg.trimStart(), p.raw);
   };
 
-  /**
-   * Settle a line on its bytes when no rule can read it (most lines of a big log): count its shape and
-   * prefix as `process` would, and keep it in case an indented continuation follows. Anything the
-   * bytes cannot settle exactly — a literal, a prefix the byte split is unsure of, a stamp that moves
-   * the boot tracker, an indented or quoted line, a prompt context — is decoded and pushed.
-   */
+  /** Settle a line no rule can read on its bytes (count it as `process` would), or have it decoded (docs/performance.md). */
   const wants = (buf: Uint8Array, start: number, end: number, lineNo?: number): boolean => {
     if (prompted || lineNo === undefined || end === start || end - start > MAX_LINE_BYTES) return true;
     // `-- Boot …` separators (push reads them); indented lines (continuations, kmsg dictionaries) fail the split.
@@ -163,18 +173,8 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
     if ((split.tsZero && b.sawStampAboveOne) || (split.tsAboveOne && !b.sawStampAboveOne)) return true;
     if (split.shape !== 'plain' || !split.msgEmpty) shapes.set(split.shape, (shapes.get(split.shape) ?? 0) + 1);
     if (split.kernelPrefix) recognisedLines++;
-    const keep = settled.bytes;
-    for (let k = start; k < end; k++) keep[k - start] = buf[k]!;
-    settled.length = end - start;
-    settled.lineNo = lineNo;
+    keepSettled(settled, buf, start, end, lineNo);
     return false;
-  };
-
-  /** The settled line as the pending line it would have been, when `lineNo` may continue it. */
-  const settledBefore = (lineNo: number): Pending | null => {
-    if (settled.lineNo < 0 || settled.lineNo !== lineNo - 1) return null;
-    const raw = settled.bytes.toString('utf8', 0, settled.length);
-    return { raw, lineNo: settled.lineNo, sp: splitPrefix(raw), ctx: undefined };
   };
 
   return {
@@ -193,7 +193,7 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
       const sp = splitPrefix(raw);
       const continues = sp.shape === 'plain' && /^\s/.test(raw);
       // The line before was settled by `wants` (counted already): only a join is left to do with it.
-      const before = pending === null && continues ? settledBefore(lineNo) : null;
+      const before = pending === null && continues ? settledBefore(settled, lineNo) : null;
       settled.lineNo = -1;
       const prev = pending ?? before;
       if (prev !== null && continues && lineNo === prev.lineNo + 1) {
