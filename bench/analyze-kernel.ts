@@ -6,11 +6,11 @@
  * The parser row (`parseFile` + the kernel-log parser alone, in a child) shows the streaming pass
  * apart from the router, the other kinds and the analysis.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './util.js';
+import { median, timed, type Run } from './analyze.js';
 
 const ROOT = repoRoot();
 const TARGET_BYTES = 500 * 1024 * 1024;
@@ -40,25 +40,6 @@ function bigLog(logs: string[]): string {
   fs.renameSync(tmp, file);
   return file;
 }
-
-interface Run { seconds: number; cpuSeconds: number | null; rssKb: number | null; status: number | null }
-
-const GNU_TIME = ['/usr/bin/time', '/bin/time'].find((p) => fs.existsSync(p)) ?? null;
-
-function timed(cmd: string, args: string[]): Run {
-  const argv = GNU_TIME === null ? [cmd, ...args] : [GNU_TIME, '-f', '__RSS_KB=%M __CPU=%U+%S', cmd, ...args];
-  const started = process.hrtime.bigint();
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const m = /__RSS_KB=(\d+) __CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr ?? '');
-  return { seconds, cpuSeconds: m === null ? null : Number(m[2]) + Number(m[3]), rssKb: m === null ? null : Number(m[1]), status: r.status };
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 const PARSER_ONLY = `
 import { parseFile } from ${JSON.stringify(path.join(ROOT, 'dist', 'agent', 'sources', 'file.js'))};
