@@ -49,7 +49,7 @@ function bigLog(logs: string[]): string {
   return file;
 }
 
-interface Run { seconds: number; cpuSeconds: number | null; rssKb: number | null; status: number | null; stdout: string }
+export interface Run { seconds: number; cpuSeconds: number | null; rssKb: number | null; status: number | null; stdout: string }
 
 const GNU_TIME = ['/usr/bin/time', '/bin/time'].find((p) => fs.existsSync(p)) ?? null;
 
@@ -57,7 +57,7 @@ const GNU_TIME = ['/usr/bin/time', '/bin/time'].find((p) => fs.existsSync(p)) ??
  * Run a command; wall time from here, CPU time (user + sys) and peak RSS (KB) from GNU time when
  * installed. CPU time is the load-robust companion of the wall-time target on a shared machine.
  */
-function timed(cmd: string, args: string[]): Run {
+export function timed(cmd: string, args: string[]): Run {
   const argv = GNU_TIME === null ? [cmd, ...args] : [GNU_TIME, '-f', '__RSS_KB=%M __CPU=%U+%S', cmd, ...args];
   const started = process.hrtime.bigint();
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -72,7 +72,7 @@ function timed(cmd: string, args: string[]): Run {
   };
 }
 
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;

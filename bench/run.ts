@@ -5,6 +5,7 @@
  */
 const BENCHES: Record<string, { file: string; what: string }> = {
   analyze: { file: './analyze.js', what: 'analyze a 270 MB VBox.log vs grep -c (ratio ≤ 1.5, RSS < 150 MB)' },
+  'analyze-kernel': { file: './analyze-kernel.js', what: "analyze a 500 MB kernel log vs grep -ciE 'tsc|clocksource' (ratio ≤ 2, RSS < 150 MB)" },
   startup: { file: './startup.js', what: '--version and analyze on a small file vs node -e 0 (ratio ≤ 2)' },
   simulate: { file: './simulate.js', what: 'one simulated year with a corrector and lost ticks (≤ 100 ms)' },
   'parsers-linear': { file: './parsers-linear.js', what: 'parser time grows linearly with input size' },

@@ -33,7 +33,9 @@ import type { KernelLogFacts, KernelLogSearch } from './facts.js';
 import type { KindParser, LineContext, LineRef } from '../kind.js';
 import { excerpt } from '../text/lines.js';
 import { isFiltered } from '../text/prompt.js';
-import { hasKernelPrefix, splitPrefix, type KernelLogShape, type SplitLine } from './prefix.js';
+import { hasKernelPrefix, splitPrefix, splitPrefixBytes, type ByteSplit, type KernelLogShape, type SplitLine } from './prefix.js';
+import { gateLine, GATE_NONE } from './gate.js';
+import { MAX_LINE_BYTES } from '../text/lines.js';
 import { freshBoot, hasFacts, type BootState } from './boot.js';
 import { finishVerdict } from './verdict.js';
 import { candidateRules, KERNEL_LOG_RULES } from './rules.js';
@@ -70,6 +72,27 @@ function grepFilter(command: string): string | null {
 /** A line whose processing waits for the next (which may continue it). */
 interface Pending { raw: string; lineNo: number; sp: SplitLine; ctx: LineContext | undefined }
 
+/**
+ * The line `wants` settled last (it held no literal): already counted, but kept as bytes in case the
+ * next line is an indented continuation that completes a message with it.
+ */
+interface Settled { lineNo: number; length: number; bytes: Buffer }
+
+/** Keep the bytes of a line `wants` settled (the buffer it came in is only valid during the call). */
+function keepSettled(settled: Settled, buf: Uint8Array, start: number, end: number, lineNo: number): void {
+  const keep = settled.bytes;
+  for (let k = start; k < end; k++) keep[k - start] = buf[k]!;
+  settled.length = end - start;
+  settled.lineNo = lineNo;
+}
+
+/** The settled line as the pending line it would have been, when line `lineNo` may continue it. */
+function settledBefore(settled: Settled, lineNo: number): Pending | null {
+  if (settled.lineNo < 0 || settled.lineNo !== lineNo - 1) return null;
+  const raw = settled.bytes.toString('utf8', 0, settled.length);
+  return { raw, lineNo: settled.lineNo, sp: splitPrefix(raw), ctx: undefined };
+}
+
 /** The streaming kernel log parser. */
 export function createKernelLogParser(path: string | null = null): KindParser<KernelLogFacts> {
   let b = freshBoot();
@@ -81,6 +104,10 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
   const searches: KernelLogSearch[] = [];
   let search: KernelLogSearch | null = null;
   let pending: Pending | null = null;
+  /** A prompt was seen: lines carry a command context (filters, searches); every line takes the string path. */
+  let prompted = false;
+  const split: ByteSplit = { shape: 'plain', msgStart: 0, msgEmpty: true, tsZero: false, tsAboveOne: false, kernelPrefix: false };
+  const settled: Settled = { lineNo: -1, length: 0, bytes: Buffer.allocUnsafe(MAX_LINE_BYTES) };
 
   /** Count the start of the current boot. */
   const countStart = (): void => {
@@ -135,7 +162,24 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
     process(p, p.sp.msg.trimStart(), p.raw);
   };
 
+  /** Settle a line no rule can read on its bytes (count it as `process` would), or have it decoded (docs/performance.md). */
+  const wants = (buf: Uint8Array, start: number, end: number, lineNo?: number): boolean => {
+    if (prompted || lineNo === undefined || end === start || end - start > MAX_LINE_BYTES) return true;
+    // `-- Boot …` separators (push reads them); indented lines (continuations, kmsg dictionaries) fail the split.
+    if (buf[start] === 45 || gateLine(buf, start, end) !== GATE_NONE || !splitPrefixBytes(buf, start, end, split)) return true;
+    // Not indented, so push would first close the line before it (no continuation): do so now, as the
+    // boot it belongs to must be settled before this line's stamp is looked at.
+    flush();
+    if ((split.tsZero && b.sawStampAboveOne) || (split.tsAboveOne && !b.sawStampAboveOne)) return true;
+    if (split.shape !== 'plain' || !split.msgEmpty) shapes.set(split.shape, (shapes.get(split.shape) ?? 0) + 1);
+    if (split.kernelPrefix) recognisedLines++;
+    keepSettled(settled, buf, start, end, lineNo);
+    return false;
+  };
+
   return {
+    wants,
+
     push(raw, lineNo, ctx) {
       if (search !== null && raw.trim() !== '') search.lines++;
       // /dev/kmsg continuation records (` SUBSYSTEM=…`) carry no message.
@@ -147,8 +191,12 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
         return;
       }
       const sp = splitPrefix(raw);
-      const prev = pending;
-      if (prev !== null && sp.shape === 'plain' && lineNo === prev.lineNo + 1 && /^\s/.test(raw)) {
+      const continues = sp.shape === 'plain' && /^\s/.test(raw);
+      // The line before was settled by `wants` (counted already): only a join is left to do with it.
+      const before = pending === null && continues ? settledBefore(settled, lineNo) : null;
+      settled.lineNo = -1;
+      const prev = pending ?? before;
+      if (prev !== null && continues && lineNo === prev.lineNo + 1) {
         const cont = sp.msg.trim();
         const first = prev.sp.msg.trimStart();
         const joined = `${first} ${cont}`;
@@ -157,7 +205,11 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
         const hit = cont !== '' && findRule(cont) === null ? findRule(joined) : null;
         if (hit !== null && (findRule(first) === null || hit.m.index + hit.m[0].length > first.length + 1)) {
           pending = null;
-          process(prev, joined, `${prev.raw.trimEnd()} ${cont}`);
+          const rawJoined = `${prev.raw.trimEnd()} ${cont}`;
+          // A settled line's shape and prefix are counted; its stamp moved nothing (wants made sure).
+          if (before !== null) {
+            if (applyRules(joined, rawJoined, prev.lineNo, prev.sp.ts) && !hasKernelPrefix(prev.raw, prev.sp)) recognisedLines++;
+          } else process(prev, joined, rawJoined);
           recognisedLines++;
           return;
         }
@@ -168,6 +220,8 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
 
     prompt(command, _host, lineNo, line) {
       flush();
+      prompted = true;
+      settled.lineNo = -1;
       search = null;
       if (!READS_KERNEL_LOG.test(command)) return;
       search = { line: lineNo, excerpt: excerpt(line), command, filter: grepFilter(command), lines: 0 };

@@ -13,8 +13,10 @@ export interface LineParser<F> {
   /**
    * Cheap pre-filter on the raw bytes of a line (without its `\n`, a trailing `\r` already excluded).
    * Must not allocate. Lines it rejects are never decoded nor passed to `push`. Absent = every line.
+   * `lineNo` is the number `push` would get (absent when the caller does not know it); the bytes are
+   * only valid during the call.
    */
-  wants?(buf: Uint8Array, start: number, end: number): boolean;
+  wants?(buf: Uint8Array, start: number, end: number, lineNo?: number): boolean;
   /**
    * One decoded line (no line terminator) and its 1-based number in the input. `ctx` is given when the
    * line comes from a text a user handed over (evidence/text/router.ts), never for a /proc or sysfs file.
@@ -177,7 +179,7 @@ export class LineSplitter {
     }
     end = withoutCr(buf, start, end);
     const p = this.parser;
-    if (p.wants !== undefined && !p.wants(buf, start, end)) return;
+    if (p.wants !== undefined && !p.wants(buf, start, end, lineNo)) return;
     p.push(buf.toString('utf8', start, end), lineNo);
   }
 }

@@ -145,33 +145,33 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
   const commands: string[] = [];
 
   /** Fill `wanted` for one line; true when any kind wants it. */
-  const route = (buf: Uint8Array, start: number, end: number): boolean => {
+  const route = (buf: Uint8Array, start: number, end: number, lineNo?: number): boolean => {
     const p = contentStart(buf, start, end);
     wanted.fill(0);
     if (owner !== null && vboxShaped(buf, p, end)) {
-      if (owner.wants === undefined || owner.wants(buf, p, end)) wanted[ownerIndex] = 1;
+      if (owner.wants === undefined || owner.wants(buf, p, end, lineNo)) wanted[ownerIndex] = 1;
       let any = wanted[ownerIndex] === 1;
       const msg = p + (buf[p + 12] === SP ? 13 : 16);
       for (const { i, prefixes } of sharers) {
         if (!startsWithAny(buf, msg, end, prefixes)) continue;
         const w = parsers[i]!.wants;
-        if (w === undefined || w(buf, p, end)) { wanted[i] = 1; any = true; }
+        if (w === undefined || w(buf, p, end, lineNo)) { wanted[i] = 1; any = true; }
       }
       return any;
     }
     let any = false;
     for (let i = 0; i < parsers.length; i++) {
       const w = parsers[i]!.wants;
-      if (w === undefined || w(buf, p, end)) { wanted[i] = 1; any = true; }
+      if (w === undefined || w(buf, p, end, lineNo)) { wanted[i] = 1; any = true; }
     }
     return any;
   };
 
   const screen: LineScreen | undefined = widenScreen(owner?.screen, [...new Set(sharers.flatMap((x) => x.prefixes))]);
   return {
-    wants(buf, start, end) {
+    wants(buf, start, end, lineNo) {
       decided = true;
-      return route(buf, start, end) || mayBePrompt(buf, contentStart(buf, start, end), end);
+      return route(buf, start, end, lineNo) || mayBePrompt(buf, contentStart(buf, start, end), end);
     },
     push(raw, lineNo) {
       if (!decided) {

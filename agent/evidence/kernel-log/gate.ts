@@ -1,0 +1,90 @@
+/**
+ * The kernel log's byte gate: does a raw line hold any literal a rule needs (KERNEL_LOG_LITERALS,
+ * derived from the rule table, never a hand list)? Most lines of a big log hold none, and the parser's
+ * `wants` then settles them on their bytes (prefix shape, stamp) without decoding them.
+ *
+ * How: every literal gets an anchor, the two-byte pair inside it that logs print least (a crude
+ * frequency guess: lowercase letters and spaces are common, capitals, digits and punctuation rare);
+ * a 64 K-entry table maps each pair to the literals anchored there, and a line is walked once, byte
+ * pair by byte pair, verifying the literals of the pairs it meets. The same walk notes the bytes that
+ * send a line to the string path anyway: a backslash (markdown escapes, prefix.ts) and, in the first
+ * 160 bytes, a shell-prompt sigil (the router may take the line for a prompt, which no kind pushes).
+ */
+import { KERNEL_LOG_LITERALS } from './rules.js';
+
+/** The line holds none of the literals and nothing that needs the string path. */
+export const GATE_NONE = 0;
+/** A literal, a backslash or a prompt sigil: decode the line. */
+export const GATE_PASS = 1;
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** How often logs print a byte, roughly (only the anchor choice depends on it, never the answer). */
+function commonness(b: number): number {
+  if (b === 32) return 9;
+  if (b >= 97 && b <= 122) return 'etaoinsrlcdu'.includes(String.fromCharCode(b)) ? 8 : 5;
+  if (b >= 48 && b <= 57) return 3;
+  if (b >= 65 && b <= 90) return 2;
+  return 2;
+}
+
+interface Anchored { bytes: Uint8Array; offset: number }
+
+/** pair → index+1 into LISTS (0: no literal anchored at that pair). */
+const HEAD = new Uint16Array(65536);
+const LISTS: Anchored[][] = [];
+
+for (const lit of KERNEL_LOG_LITERALS) {
+  const bytes = ascii(lit);
+  if (bytes.length < 2 || [...lit].some((ch) => ch.charCodeAt(0) > 0x7e)) throw new Error(`kernel-log literal must be 2+ ASCII bytes: ${JSON.stringify(lit)}`);
+  let best = 0;
+  let bestCost = Infinity;
+  for (let k = 0; k + 1 < bytes.length; k++) {
+    const cost = commonness(bytes[k]!) * commonness(bytes[k + 1]!);
+    if (cost < bestCost) { bestCost = cost; best = k; }
+  }
+  const pair = (bytes[best]! << 8) | bytes[best + 1]!;
+  if (HEAD[pair] === 0) { LISTS.push([]); HEAD[pair] = LISTS.length; }
+  LISTS[HEAD[pair]! - 1]!.push({ bytes, offset: best });
+}
+
+/** Bytes that may make the router read a line as a shell prompt (text/router.ts mayBePrompt). */
+const SIGIL = new Uint8Array(256);
+for (const b of [36, 35, 37, 0xe2, 0xce]) SIGIL[b] = 1;
+
+function verify(buf: Uint8Array, start: number, end: number, at: number, list: readonly Anchored[]): boolean {
+  for (const { bytes, offset } of list) {
+    const s = at - offset;
+    if (s < start || s + bytes.length > end) continue;
+    let k = 0;
+    while (k < bytes.length && buf[s + k] === bytes[k]) k++;
+    if (k === bytes.length) return true;
+  }
+  return false;
+}
+
+/**
+ * GATE_PASS when `buf[start, end)` contains a kernel-log literal, a backslash, or (in its first 160
+ * bytes) a prompt sigil (`$ # %`, `❯ ➜ λ` lead bytes, `>` after the first byte); GATE_NONE otherwise.
+ * Sound by construction (every literal is anchored and verified where its anchor occurs); checked on
+ * every fixture line and generated ones against the rules' own regex screen.
+ */
+export function gateLine(buf: Uint8Array, start: number, end: number): number {
+  const sigilEnd = Math.min(end, start + 160);
+  let prev = start < end ? buf[start]! : 0;
+  if (prev === 92 || SIGIL[prev] === 1) return GATE_PASS;
+  for (let i = start + 1; i < end; i++) {
+    const b = buf[i]!;
+    if (b === 92) return GATE_PASS;
+    if (i < sigilEnd && (SIGIL[b] === 1 || b === 62)) return GATE_PASS;
+    const h = HEAD[(prev << 8) | b]!;
+    if (h !== 0 && verify(buf, start, end, i - 1, LISTS[h - 1]!)) return GATE_PASS;
+    prev = b;
+  }
+  return GATE_NONE;
+}
+
+/** The anchors chosen, for tests: each literal with the offset of its anchor pair. */
+export function gateAnchors(): { literal: string; offset: number }[] {
+  return LISTS.flat().map((a) => ({ literal: String.fromCharCode(...a.bytes), offset: a.offset }));
+}
