@@ -4,9 +4,8 @@
  */
 import type { WatchdogVerdict } from './facts.js';
 import type { OpenVerdict, RawCounters } from './boot.js';
-
-/** acpi_pm runs at 3 579 545 Hz on every PC and hypervisor (formats.md §6); used for era B/C skews. */
-const ACPI_PM_HZ = 3_579_545;
+// acpi_pm's fixed rate (formats.md §6) turns era B/C raw counters into a skew.
+import { ACPI_PM_HZ } from '../../util/timekeeping.js';
 
 const FULL_MASK = (1n << 64n) - 1n;
 
