@@ -93,12 +93,46 @@ export function guestRawTscUnstable(facts: Facts, d: Derived, a: TscAssessment |
   }];
 }
 
+/** `tsc=reliable` / `tsc=nowatchdog` as a whole word of the kernel command line. */
+const WATCHDOG_OFF_PARAM = /(?:^|\s)(tsc=(?:reliable|nowatchdog))(?=\s|$)/;
+
+/**
+ * TSC_RELIABLE_IGNORED_FOR_TSC_EARLY: the command line has `tsc=reliable` (or `tsc=nowatchdog`), yet
+ * the watchdog demoted `tsc-early`. From 4.18 the early TSC clocksource was registered with
+ * CLOCK_SOURCE_MUST_VERIFY whatever the command line said, so the parameter only protected the final
+ * `tsc`; fixed by "x86/tsc: Respect tsc command line paraemeter for clocksource_tsc_early" (tip
+ * x86/urgent, 2019-11-05, Linux 5.4; backported to some stable and vendor kernels). The parameter
+ * is not advised here: it is already there, and what disturbed the watchdog at boot is still to find.
+ */
+export function tscReliableIgnoredEarly(facts: Facts): Finding[] {
+  const k = facts.kernelLog;
+  if (k === null || k.commandLine === null) return [];
+  const param = WATCHDOG_OFF_PARAM.exec(k.commandLine)?.[1];
+  const early = k.watchdogVerdicts.filter((v) => v.clocksource === 'tsc-early');
+  if (param === undefined || early.length === 0) return [];
+  return [{
+    id: 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY',
+    severity: 'warning',
+    title: `The kernel was booted with ${param}, yet the watchdog demoted the early TSC clocksource (tsc-early): this kernel does not apply ${param} to tsc-early`,
+    detail: `Kernels from 4.18 register an early TSC clocksource, tsc-early, that the watchdog always checks: ${param} only exempted the final tsc clocksource, `
+      + 'so a watchdog upset during boot still marked the TSC unstable for the whole boot. The kernel fixed it in 5.4 ("x86/tsc: Respect tsc command line paraemeter for clocksource_tsc_early", November 2019), '
+      + 'and some stable and vendor kernels carry the fix. What upset the watchdog so early is a separate question: in a VM, usually the reference (refined-jiffies or an emulated hpet) '
+      + 'falling behind while the vCPU is descheduled or its timer interrupts are lost under host load.',
+    evidence: dedupe([...refEvidence('kernel-log', k, 'commandLine'), ...lines(k, early, 2)]),
+    fixes: [
+      { where: 'guest', summary: `Run a kernel that honours ${param} for tsc-early: Linux 5.4 or newer, or a vendor kernel with the fix backported (check its changelog for "clocksource_tsc_early"). Check with \`dmesg | grep -i tsc-early\` after reboot.` },
+      { where: 'host', summary: 'If this is a VM, look for what delays the guest at boot (an overcommitted host, vCPUs descheduled): that is what made the early watchdog disagree.' },
+    ],
+    data: { param },
+  }];
+}
+
 export const tscWatchdogAnalyzer: Analyzer = {
   id: 'tsc-watchdog',
   needs: ['kernelLog'],
   run: (facts, d) => {
     const a = assessTsc(facts, d);
-    return [...tscWatchdogReference(facts, d, a), ...tscDemotedNotInUse(facts, d, a), ...guestRawTscUnstable(facts, d, a)];
+    return [...tscWatchdogReference(facts, d, a), ...tscDemotedNotInUse(facts, d, a), ...guestRawTscUnstable(facts, d, a), ...tscReliableIgnoredEarly(facts)];
   },
 };
 

@@ -155,3 +155,27 @@ describe('no advice to trust a TSC the evidence does not show good (property, se
     expect(assessTsc(facts({ kernelLog: kernelLog() }), derive(facts({ kernelLog: kernelLog() })))?.owner).toBeNull();
   });
 });
+
+describe('TSC_RELIABLE_IGNORED_FOR_TSC_EARLY', () => {
+  const real = findingsOf({ kernelLog: klogFile('dmesg/pasted-guest-tsc-early-demoted-despite-tsc-reliable.txt') });
+  const f = byId(real, 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY');
+  it('a real grep of a VM booted with tsc=reliable whose tsc-early was demoted: a warning naming the kernel fix', () => {
+    expect(f).toMatchObject({ severity: 'warning', data: { param: 'tsc=reliable' } });
+    expect(words(f)).toMatch(/5\.4/);
+    expect(f!.evidence.map((e) => e.line)).toEqual([5, 8]);
+  });
+  it('never advises the parameter that is already there, nor other TSC flags', () => {
+    expect(f!.fixes.some((x) => /tsc=reliable|nowatchdog|notsc/.test(x.command ?? ''))).toBe(false);
+  });
+  it('no finding without the parameter, for a demoted final tsc, or for tsc=unstable', () => {
+    const verdict = "[    4.019019] clocksource: timekeeping watchdog on CPU3: Marking clocksource 'tsc-early' as unstable because the skew is too large:";
+    expect(byId(findingsOf({ kernelLog: klog('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz ro quiet', verdict) }), 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY')).toBeUndefined();
+    expect(byId(findingsOf({ kernelLog: klog('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz tsc=unstable', verdict) }), 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY')).toBeUndefined();
+    const final = "[  400.019019] clocksource: timekeeping watchdog on CPU3: Marking clocksource 'tsc' as unstable because the skew is too large:";
+    expect(byId(findingsOf({ kernelLog: klog('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz tsc=reliable', final) }), 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY')).toBeUndefined();
+  });
+  it('tsc=nowatchdog counts too', () => {
+    const g = byId(findingsOf({ kernelLog: klog('[    0.000000] Command line: ro tsc=nowatchdog', "[    4.0] clocksource: timekeeping watchdog on CPU0: Marking clocksource 'tsc-early' as unstable because the skew is too large:") }), 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY');
+    expect(g).toMatchObject({ data: { param: 'tsc=nowatchdog' } });
+  });
+});
