@@ -28,9 +28,15 @@ export function tscWatchdogReference(facts: Facts, d: Derived, a: TscAssessment 
   const vm = a.role === 'guest';
   const fixes: Fix[] = [];
   if (vm && a.pvClock !== null && a.pvClock !== a.current) fixes.push(setClocksourceFix(a.pvClock, `Use ${PV_NAMES[a.pvClock] ?? a.pvClock}, which this guest has and which no watchdog second-guesses: the better answer than trusting the TSC.`));
-  fixes.push({ where: 'host', summary: vm ? 'Make the reference cheap to read: avoid nested virtualisation for this guest, or give the VM more CPU headroom on its host; an emulated HPET read costs a VM exit each time.' : 'Find what stalls the machine around the watchdog check (SMIs, an overloaded or descheduled machine) if it keeps happening.' });
+  // Role unknown: the log is of one machine that may be a VM; its own boot line is that machine's ('guest'
+  // when it is a VM), and the stall hunt covers both readings rather than assume a host.
+  const unknown = a.role === 'unknown';
+  fixes.push({ where: 'host', summary: vm ? 'Make the reference cheap to read: avoid nested virtualisation for this guest, or give the VM more CPU headroom on its host; an emulated HPET read costs a VM exit each time.'
+    : unknown ? 'If this machine is a VM (a slow HPET read-back is typical of an emulated one, e.g. nested virtualisation): give it more CPU headroom on its host or avoid nesting; otherwise find what stalls the machine around the watchdog check (SMIs, overload) if it keeps happening.'
+    : 'Find what stalls the machine around the watchdog check (SMIs, an overloaded or descheduled machine) if it keeps happening.' });
   if (demoted && a.tscGood) {
-    fixes.push(bootParamFix('tsc=reliable', vm ? 'guest' : 'host', 'Only if this TSC is known good (invariant, `constant_tsc nonstop_tsc`, and no warp between CPUs at boot — the log shows none): turn the watchdog off for it. The risk: a TSC that does go wrong later is then no longer caught.'));
+    const on = unknown ? 'On the machine this log is from (the guest, if it is a VM) and only if its TSC is known good' : 'Only if this TSC is known good';
+    fixes.push(bootParamFix('tsc=reliable', vm || unknown ? 'guest' : 'host', `${on} (invariant, \`constant_tsc nonstop_tsc\`, and no warp between CPUs at boot — the log shows none): turn the watchdog off for it. The risk: a TSC that does go wrong later is then no longer caught.`));
   }
   return [{
     id: 'TSC_WATCHDOG_REFERENCE',

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { byId, findingsOf, klog, klogFile, TRUST_TSC, words } from './kernel-helpers.js';
-import { facts, kernelLog } from './helpers.js';
+import { cpuinfo, facts, kernelLog } from './helpers.js';
 import { assessTsc } from '../../analyzers/tsc-evidence.js';
 import { derive } from '../../agent/derive/index.js';
 import { runAnalyzers } from '../../analyzers/index.js';
@@ -31,9 +31,26 @@ describe('TSC_WATCHDOG_REFERENCE', () => {
     expect(f).toMatchObject({ severity: 'warning', data: { demoted: true, tscGood: true } });
     expect(words(f)).toMatch(/could not read hpet in time/);
     const trust = f.fixes.find((x) => /tsc=reliable/.test(x.summary))!;
-    expect(trust.summary).toMatch(/Only if .* The risk:/);
+    expect(trust.summary).toMatch(/only if .* The risk:/i);
     expect(f.fixes.indexOf(trust)).toBe(f.fixes.length - 1);
     expect(byId(fs, 'TSC_UNSTABLE')).toBeUndefined();
+  });
+
+  it('role unknown: the boot-line fix is this machine\'s (the guest if a VM), never labelled a hypervisor-host fix', () => {
+    const f = byId(findingsOf({ kernelLog: klog(...NESTED) }), 'TSC_WATCHDOG_REFERENCE')!;
+    expect(f.data).toMatchObject({ role: 'unknown' });
+    const trust = f.fixes.find((x) => /tsc=reliable/.test(x.summary))!;
+    expect(trust.where).toBe('guest');
+    expect(trust.summary).toMatch(/^On the machine this log is from \(the guest, if it is a VM\)/);
+    expect(f.fixes.find((x) => x.where === 'host')!.summary).toMatch(/If this machine is a VM/);
+  });
+
+  it('on bare metal the boot-line fix stays the machine\'s own (where: host), worded without the VM hedge', () => {
+    const f = byId(findingsOf({ kernelLog: klog(...NESTED), cpuinfo: cpuinfo({ hypervisorFlag: false }) }), 'TSC_WATCHDOG_REFERENCE')!;
+    expect(f.data).toMatchObject({ role: 'bare-metal' });
+    const trust = f.fixes.find((x) => /tsc=reliable/.test(x.summary))!;
+    expect(trust.where).toBe('host');
+    expect(trust.summary).toMatch(/^Only if this TSC is known good/);
   });
 
   it('a guest with kvm-clock: the paravirtual clock comes first', () => {
