@@ -32,7 +32,7 @@ export function tscWatchdogReference(facts: Facts, d: Derived, a: TscAssessment 
   // when it is a VM), and the stall hunt covers both readings rather than assume a host.
   const unknown = a.role === 'unknown';
   fixes.push({ where: 'host', summary: vm ? 'Make the reference cheap to read: avoid nested virtualisation for this guest, or give the VM more CPU headroom on its host; an emulated HPET read costs a VM exit each time.'
-    : unknown ? 'If this machine is a VM (a slow HPET read-back is typical of an emulated one, e.g. nested virtualisation): give it more CPU headroom on its host or avoid nesting; otherwise find what stalls the machine around the watchdog check (SMIs, overload) if it keeps happening.'
+    : unknown ? 'If this machine is a VM: give it more CPU headroom on its host or avoid nested virtualisation (an emulated reference clock is slow to read, and a descheduled vCPU misses the check); otherwise find what stalls the machine around the watchdog check (SMIs, overload) if it keeps happening.'
     : 'Find what stalls the machine around the watchdog check (SMIs, an overloaded or descheduled machine) if it keeps happening.' });
   if (demoted && a.tscGood) {
     const on = unknown ? 'On the machine this log is from (the guest, if it is a VM) and only if its TSC is known good' : 'Only if this TSC is known good';
