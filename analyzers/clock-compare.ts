@@ -8,6 +8,7 @@ import type { Analyzer, EvidenceItem, Finding, Fix } from '../agent/findings.js'
 import type { Derived } from '../agent/derive/index.js';
 import type { ClockComparison, DateFacts, DateSample } from '../agent/evidence/date/facts.js';
 import type { HwclockFacts } from '../agent/evidence/hwclock/facts.js';
+import type { TimedatectlFacts } from '../agent/evidence/timedatectl/facts.js';
 import { formatReading } from '../agent/evidence/date/clock-text.js';
 import { shellQuote } from '../agent/util/shell-quote.js';
 import { dedupe, fmtPpm, KERNEL_SLEW_PPM, lineEvidence, plainEvidence } from './util.js';
@@ -207,10 +208,39 @@ export function rtcApart(h: HwclockFacts): Finding[] {
   }];
 }
 
+/**
+ * RTC_LOCAL_TIME_CONFIGURED: timedatectl says `RTC in local TZ: yes` (or `LocalRTC=yes`). systemd itself
+ * warns that this mode cannot be fully supported: the RTC is never updated by the system (so it is off
+ * by an hour after each DST change until something else fixes it), and every boot starts the system
+ * clock from a local-time RTC that early boot reads before the zone is known. Only a warning while
+ * nothing says the clock is right, because then it is a likely cause of what the user sees.
+ */
+export function rtcLocalConfigured(t: TimedatectlFacts): Finding[] {
+  if (t.rtcInLocalTz !== true) return [];
+  const ev = [t.refs.rtcInLocalTz, t.refs.rtcTime, t.refs.universalTime, t.refs.synchronised].filter((r) => r !== undefined).map((r) => lineEvidence('timedatectl', t, r!));
+  const synced = t.synchronised === true;
+  return [{
+    id: 'RTC_LOCAL_TIME_CONFIGURED',
+    severity: 'warning',
+    title: 'The RTC is configured to hold local time instead of UTC (timedatectl: RTC in local TZ: yes)',
+    detail: 'With the RTC in local time the system clock is set at each boot from a clock whose zone early boot cannot know, the RTC is no longer kept up to date by the system, '
+      + 'and it is an hour off after every daylight-saving change until an NTP daemon or the other OS steps it; systemd warns that this mode cannot be fully supported. '
+      + (synced ? 'Right now the system clock is synchronised, so the harm shows at boot and after DST changes rather than now. ' : 'Nothing here says the system clock is synchronised, so a wrong clock after boot may come from this. ')
+      + 'Local-time RTCs usually come from dual-booting Windows, or a VM whose hypervisor presents the RTC in local time.',
+    evidence: ev.length > 0 ? ev : [plainEvidence('timedatectl', 'RTC in local TZ: yes', t.path)],
+    fixes: [
+      { where: 'guest', summary: `Keep the RTC in UTC${synced ? '' : ' (once the system clock is right: without --adjust-system-clock the RTC is written from the system clock)'}.`, command: 'sudo timedatectl set-local-rtc 0' },
+      { where: 'guest', summary: 'Dual-booting Windows: make Windows keep the RTC in UTC too (elevated Command Prompt), instead of moving Linux to local time.', command: 'reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control\\TimeZoneInformation" /v RealTimeIsUniversal /t REG_DWORD /d 1 /f' },
+      { where: 'host', summary: 'On a VM, keep the virtual RTC in UTC (VirtualBox: `VBoxManage modifyvm VM_NAME --rtcuseutc on`; libvirt: `<clock offset=\'utc\'/>`).' },
+    ],
+    data: { synchronised: t.synchronised },
+  }];
+}
+
 export const clockCompareAnalyzer: Analyzer = {
   id: 'clock-compare',
   needs: [],
-  needsAny: ['date', 'hwclock'],
+  needsAny: ['date', 'hwclock', 'timedatectl'],
   run(facts: Facts, d: Derived): Finding[] {
     const out: Finding[] = [];
     const date = facts.date;
@@ -224,6 +254,7 @@ export const clockCompareAnalyzer: Analyzer = {
       if (!out.some((f) => f.id === 'CLOCKS_DIFFER_BY_UTC_OFFSET')) out.push(...machinesApart(date));
     }
     if (facts.hwclock !== null) out.push(...rtcApart(facts.hwclock));
+    if (facts.timedatectl !== null) out.push(...rtcLocalConfigured(facts.timedatectl));
     return out;
   },
 };

@@ -134,6 +134,16 @@ export function noInitialStep(facts: Facts): Finding[] {
   }];
 }
 
+/** A WSL2 VM (every source labels it so: `wsl --version`, a `-microsoft-standard-WSL2` kernel, a `wsl -e` prompt). */
+const isWsl = (d: Derived): boolean => /\bWSL/i.test(d.platform.hypervisorLabel ?? '');
+
+/** WSL2 boots its VM with the host's time; its resume resync was broken and fixed more than once (microsoft/WSL#4245, #5324, #10006). */
+const WSL_RESUME_FIX: Fix = {
+  where: 'host',
+  summary: 'WSL2: restart its VM from Windows (PowerShell or cmd) — it boots with the host\'s time — and keep WSL updated (`wsl --update`): the resync after a host sleep has had several fixes (microsoft/WSL#4245, #5324).',
+  command: 'wsl --shutdown',
+};
+
 /** How the hypervisor can set the guest's clock after a resume, by platform. */
 function resumeFix(facts: Facts, d: Derived): Fix {
   switch (d.platform.hypervisor) {
@@ -142,7 +152,10 @@ function resumeFix(facts: Facts, d: Derived): Fix {
       return { where: 'host', summary: `Let the Guest Additions set the clock after a pause: lower VBoxService's set-threshold so it steps instead of slewing (then restart the Guest Additions service).${vm.note}`, command: `VBoxManage guestproperty set ${vm.arg} "/VirtualBox/GuestAdd/VBoxService/--timesync-set-threshold" 10000` };
     }
     case 'vmware': return { where: 'guest', summary: 'Keep VMware Tools running: it sets the clock from the host when the VM resumes (time.synchronize.resume.host, on by default).' };
-    case 'hyperv': return { where: 'host', summary: 'Turn on the Time Synchronization integration service: Hyper-V then sets the guest clock at boot and restore.', command: 'powershell -Command "Enable-VMIntegrationService -VMName \'VM_NAME\' -Name \'Time Synchronization\'"' };
+    case 'hyperv':
+      // WSL2's utility VM is no VM Hyper-V Manager lists: its time sync is WSL's own, so there is no integration service to turn on.
+      if (isWsl(d)) return WSL_RESUME_FIX;
+      return { where: 'host', summary: 'Turn on the Time Synchronization integration service: Hyper-V then sets the guest clock at boot and restore.', command: 'powershell -Command "Enable-VMIntegrationService -VMName \'VM_NAME\' -Name \'Time Synchronization\'"' };
     default: return { where: 'host', summary: 'Have the hypervisor push the host time after resume: a QEMU guest agent (`virsh domtime DOMAIN --sync`, `guest-set-time`), or a VM manager version that resyncs the guest clock on wake.' };
   }
 }

@@ -28,9 +28,15 @@ export function tscWatchdogReference(facts: Facts, d: Derived, a: TscAssessment 
   const vm = a.role === 'guest';
   const fixes: Fix[] = [];
   if (vm && a.pvClock !== null && a.pvClock !== a.current) fixes.push(setClocksourceFix(a.pvClock, `Use ${PV_NAMES[a.pvClock] ?? a.pvClock}, which this guest has and which no watchdog second-guesses: the better answer than trusting the TSC.`));
-  fixes.push({ where: 'host', summary: vm ? 'Make the reference cheap to read: avoid nested virtualisation for this guest, or give the VM more CPU headroom on its host; an emulated HPET read costs a VM exit each time.' : 'Find what stalls the machine around the watchdog check (SMIs, an overloaded or descheduled machine) if it keeps happening.' });
+  // Role unknown: the log is of one machine that may be a VM; its own boot line is that machine's ('guest'
+  // when it is a VM), and the stall hunt covers both readings rather than assume a host.
+  const unknown = a.role === 'unknown';
+  fixes.push({ where: 'host', summary: vm ? 'Make the reference cheap to read: avoid nested virtualisation for this guest, or give the VM more CPU headroom on its host; an emulated HPET read costs a VM exit each time.'
+    : unknown ? 'If this machine is a VM: give it more CPU headroom on its host or avoid nested virtualisation (an emulated reference clock is slow to read, and a descheduled vCPU misses the check); otherwise find what stalls the machine around the watchdog check (SMIs, overload) if it keeps happening.'
+    : 'Find what stalls the machine around the watchdog check (SMIs, an overloaded or descheduled machine) if it keeps happening.' });
   if (demoted && a.tscGood) {
-    fixes.push(bootParamFix('tsc=reliable', vm ? 'guest' : 'host', 'Only if this TSC is known good (invariant, `constant_tsc nonstop_tsc`, and no warp between CPUs at boot — the log shows none): turn the watchdog off for it. The risk: a TSC that does go wrong later is then no longer caught.'));
+    const on = unknown ? 'On the machine this log is from (the guest, if it is a VM) and only if its TSC is known good' : 'Only if this TSC is known good';
+    fixes.push(bootParamFix('tsc=reliable', vm || unknown ? 'guest' : 'host', `${on} (invariant, \`constant_tsc nonstop_tsc\`, and no warp between CPUs at boot — the log shows none): turn the watchdog off for it. The risk: a TSC that does go wrong later is then no longer caught.`));
   }
   return [{
     id: 'TSC_WATCHDOG_REFERENCE',
@@ -93,12 +99,46 @@ export function guestRawTscUnstable(facts: Facts, d: Derived, a: TscAssessment |
   }];
 }
 
+/** `tsc=reliable` / `tsc=nowatchdog` as a whole word of the kernel command line. */
+const WATCHDOG_OFF_PARAM = /(?:^|\s)(tsc=(?:reliable|nowatchdog))(?=\s|$)/;
+
+/**
+ * TSC_RELIABLE_IGNORED_FOR_TSC_EARLY: the command line has `tsc=reliable` (or `tsc=nowatchdog`), yet
+ * the watchdog demoted `tsc-early`. From 4.18 the early TSC clocksource was registered with
+ * CLOCK_SOURCE_MUST_VERIFY whatever the command line said, so the parameter only protected the final
+ * `tsc`; fixed by "x86/tsc: Respect tsc command line paraemeter for clocksource_tsc_early" (tip
+ * x86/urgent, 2019-11-05, Linux 5.4; backported to some stable and vendor kernels). The parameter
+ * is not advised here: it is already there, and what disturbed the watchdog at boot is still to find.
+ */
+export function tscReliableIgnoredEarly(facts: Facts): Finding[] {
+  const k = facts.kernelLog;
+  if (k === null || k.commandLine === null) return [];
+  const param = WATCHDOG_OFF_PARAM.exec(k.commandLine)?.[1];
+  const early = k.watchdogVerdicts.filter((v) => v.clocksource === 'tsc-early');
+  if (param === undefined || early.length === 0) return [];
+  return [{
+    id: 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY',
+    severity: 'warning',
+    title: `The kernel was booted with ${param}, yet the watchdog demoted the early TSC clocksource (tsc-early): this kernel does not apply ${param} to tsc-early`,
+    detail: `Kernels from 4.18 register an early TSC clocksource, tsc-early, that the watchdog always checks: ${param} only exempted the final tsc clocksource, `
+      + 'so a watchdog upset during boot still marked the TSC unstable for the whole boot. The kernel fixed it in 5.4 ("x86/tsc: Respect tsc command line paraemeter for clocksource_tsc_early", November 2019), '
+      + 'and some stable and vendor kernels carry the fix. What upset the watchdog so early is a separate question: in a VM, usually the reference (refined-jiffies or an emulated hpet) '
+      + 'falling behind while the vCPU is descheduled or its timer interrupts are lost under host load.',
+    evidence: dedupe([...refEvidence('kernel-log', k, 'commandLine'), ...lines(k, early, 2)]),
+    fixes: [
+      { where: 'guest', summary: `Run a kernel that honours ${param} for tsc-early: Linux 5.4 or newer, or a vendor kernel with the fix backported (check its changelog for "clocksource_tsc_early"). Check with \`dmesg | grep -i tsc-early\` after reboot.` },
+      { where: 'host', summary: 'If this is a VM, look for what delays the guest at boot (an overcommitted host, vCPUs descheduled): that is what made the early watchdog disagree.' },
+    ],
+    data: { param },
+  }];
+}
+
 export const tscWatchdogAnalyzer: Analyzer = {
   id: 'tsc-watchdog',
   needs: ['kernelLog'],
   run: (facts, d) => {
     const a = assessTsc(facts, d);
-    return [...tscWatchdogReference(facts, d, a), ...tscDemotedNotInUse(facts, d, a), ...guestRawTscUnstable(facts, d, a)];
+    return [...tscWatchdogReference(facts, d, a), ...tscDemotedNotInUse(facts, d, a), ...guestRawTscUnstable(facts, d, a), ...tscReliableIgnoredEarly(facts)];
   },
 };
 

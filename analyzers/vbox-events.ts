@@ -14,6 +14,20 @@ const setThresholdCommand = (vmArg: string): string => `VBoxManage guestproperty
 /** Guest fix: chrony may step at any time, not only at start. */
 const CHRONY_MAKESTEP_COMMAND = "echo 'makestep 1.0 -1' | sudo tee -a /etc/chrony/chrony.conf";
 
+/**
+ * The log (often a pasted excerpt) says neither that VirtualBox used its own VT-x/AMD-V engine nor
+ * that it fell back to NEM, and nothing says the host is not Windows: then the commonest cause of a
+ * stall long enough to give up catching up on a Windows 10/11 host — Hyper-V holding the hardware —
+ * is worth naming, with the line that settles it.
+ */
+function nemUnknownOnMaybeWindows(v: NonNullable<Facts['vbox']>): boolean {
+  if (v.nem !== null) return false;
+  const os = `${v.hostOs ?? ''} ${v.hostTarget ?? ''}`.trim();
+  return os === '' || /(?:^|\s)win(?:dows|\.)/i.test(os); // not `darwin`
+}
+const NEM_UNKNOWN_NOTE = ' The lines shown do not say which engine ran the VM: on a Windows host, a stall this long is typical of VirtualBox running through Hyper-V (NEM, the green-turtle icon) because Hyper-V, VBS/Memory Integrity or WSL2 holds VT-x. '
+  + 'Look near the top of the full VBox.log: `HM: HMR3Init: Attempting fall back to NEM` means NEM (see VBOX_NEM_HYPERV), `VT-x w/ nested paging` or `AMD-V w/ nested paging` means VirtualBox\'s own engine.';
+
 /** VBOX_CATCH_UP_GIVEN_UP (R12): guest time permanently lost by the virtual-sync clock. */
 export function catchUpGivenUp(facts: Facts): Finding[] {
   const v = facts.vbox;
@@ -33,7 +47,8 @@ export function catchUpGivenUp(facts: Facts): Finding[] {
     title: `VirtualBox gave up catching up guest time ${events.length} time${events.length === 1 ? '' : 's'}: the guest lost ${fmtDuration(totalNs / 1e9)} in total (largest lag ${fmtDuration(maxLag.lagNs / 1e9)})`,
     detail: `When the VM cannot run for a while (host overloaded, paused, a slow disk, the host asleep${v.nem?.active === true ? ', and here above all VirtualBox running through Hyper-V (NEM), see VBOX_NEM_HYPERV' : ''}), VirtualBox's virtual clock falls behind and is then run faster to catch up; `
       + `beyond a ${VBOX_CATCH_UP_GIVE_UP_SECONDS} s lag it gives up and the time is dropped for good. Guest clocks driven by virtual time (acpi_pm, hpet, timer ticks) stay behind until a time-sync service steps them.`
-      + (real.length === 0 ? ' Here it happened only on VM reset, which is harmless.' : ''),
+      + (real.length === 0 ? ' Here it happened only on VM reset, which is harmless.' : '')
+      + (real.length > 0 && nemUnknownOnMaybeWindows(v) ? NEM_UNKNOWN_NOTE : ''),
     evidence,
     fixes: [
       { where: 'host', summary: 'Give the VM fewer vCPUs than the host has free cores, and keep the host from being overloaded or swapping while the VM runs.' },

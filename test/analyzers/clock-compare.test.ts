@@ -78,3 +78,25 @@ describe('RTC_KEPT_IN_LOCAL_TIME', () => {
     expect(ids(analyzePastes({ 'hw.txt': verbose(1612345679) }))).not.toContain('RTC_KEPT_IN_LOCAL_TIME');
   });
 });
+
+describe('RTC_LOCAL_TIME_CONFIGURED', () => {
+  const r = analyzePastes({ 'timedatectl/status-legacy-rtc-local-tz-korean.txt': null });
+  const f = byId(r, 'RTC_LOCAL_TIME_CONFIGURED');
+  it('a real pre-239 timedatectl (Korean locale) with RTC in local TZ: yes is a warning quoting that line', () => {
+    expect(f).toMatchObject({ severity: 'warning' });
+    expect(f!.evidence.map((e) => e.excerpt)).toContain('RTC in local TZ: yes');
+    expect(words(f)).toMatch(/system clock is synchronised/);
+  });
+  it('the fix keeps the RTC in UTC (never moves Linux to local time), and no TSC flags', () => {
+    expect(f!.fixes[0]).toMatchObject({ where: 'guest', command: 'sudo timedatectl set-local-rtc 0' });
+    expect(words(f)).not.toMatch(/set-local-rtc 1|hwclock --localtime/);
+    expect(words(f)).not.toMatch(HARMFUL);
+  });
+  it('not synchronised: says a wrong clock after boot may come from it', () => {
+    const g = byId(analyzePastes({ 't.txt': '$ timedatectl\n      Local time: Fri 2019-01-04 11:11:12 KST\n  Universal time: Fri 2019-01-04 02:11:12 UTC\n        RTC time: Fri 2019-01-04 11:11:12\n     NTP enabled: no\nNTP synchronized: no\n RTC in local TZ: yes\n' }), 'RTC_LOCAL_TIME_CONFIGURED');
+    expect(words(g)).toMatch(/Nothing here says the system clock is synchronised/);
+  });
+  it('RTC in local TZ: no is no finding', () => {
+    expect(ids(analyzePastes({ 't.txt': '$ timedatectl\n      Local time: Fri 2019-01-04 11:11:12 KST\n  Universal time: Fri 2019-01-04 02:11:12 UTC\n        RTC time: Fri 2019-01-04 02:11:12\nNTP synchronized: yes\n RTC in local TZ: no\n' }))).not.toContain('RTC_LOCAL_TIME_CONFIGURED');
+  });
+});

@@ -164,6 +164,24 @@ describe('TIMESYNC_LARGE_OFFSET_STEPPED', () => {
     expect(largeOffsetStepped(pasted('May 07 08:00:43 vm chronyd[1]: System clock was stepped by 16.2 seconds\n'))[0]!.severity).toBe('info');
     expect(largeOffsetStepped(pasted('May 07 08:00:43 vm chronyd[1]: System clock was stepped by -0.000019 seconds\n'))).toEqual([]);
   });
+  it('WSL2 woke 7 h behind: the host fix restarts WSL, not a Hyper-V integration service WSL does not have', () => {
+    const wsl = pasted(file('cases/wsl2-guest-clock-behind-after-host-sleep-ntpdate-step/wsl-date-ntpdate.txt'));
+    const d = derive(wsl);
+    expect(d.platform.hypervisorLabel).toMatch(/WSL/);
+    const [x] = largeOffsetStepped(wsl, d);
+    expect(x).toMatchObject({ severity: 'warning', data: { offsetSeconds: 26444.133769, daemon: 'ntpdate' } });
+    const host = x!.fixes.filter((f) => f.where === 'host');
+    expect(host.map((f) => f.command)).toEqual(['wsl --shutdown']);
+    expect(words(x!)).not.toMatch(/Enable-VMIntegrationService|tsc=|clocksource=/);
+  });
+  it('a plain Hyper-V guest still gets the Time Synchronization integration service', () => {
+    const hv = pasted('[    0.000000] Hypervisor detected: Microsoft Hyper-V\n', 'May 07 08:00:43 vm chronyd[1]: System clock was stepped by 3600.5 seconds\n');
+    const d = derive(hv);
+    expect(d.platform.hypervisor).toBe('hyperv');
+    expect(d.platform.hypervisorLabel ?? '').not.toMatch(/WSL/);
+    const host = largeOffsetStepped(hv, d)[0]!.fixes.filter((f) => f.where === 'host');
+    expect(host.map((f) => f.command).join('\n')).toMatch(/Enable-VMIntegrationService/);
+  });
   it('a step a rate error built up is left to the capacity rule', () => {
     const f = pasted(file('ntp/ntpsec-journal-spr-tsc.txt'));
     expect(largeOffsetStepped(f)).toEqual([]);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { byId, findingsOf, klog, klogFile, TRUST_TSC, words } from './kernel-helpers.js';
-import { facts, kernelLog } from './helpers.js';
+import { cpuinfo, facts, kernelLog } from './helpers.js';
 import { assessTsc } from '../../analyzers/tsc-evidence.js';
 import { derive } from '../../agent/derive/index.js';
 import { runAnalyzers } from '../../analyzers/index.js';
@@ -31,9 +31,26 @@ describe('TSC_WATCHDOG_REFERENCE', () => {
     expect(f).toMatchObject({ severity: 'warning', data: { demoted: true, tscGood: true } });
     expect(words(f)).toMatch(/could not read hpet in time/);
     const trust = f.fixes.find((x) => /tsc=reliable/.test(x.summary))!;
-    expect(trust.summary).toMatch(/Only if .* The risk:/);
+    expect(trust.summary).toMatch(/only if .* The risk:/i);
     expect(f.fixes.indexOf(trust)).toBe(f.fixes.length - 1);
     expect(byId(fs, 'TSC_UNSTABLE')).toBeUndefined();
+  });
+
+  it('role unknown: the boot-line fix is this machine\'s (the guest if a VM), never labelled a hypervisor-host fix', () => {
+    const f = byId(findingsOf({ kernelLog: klog(...NESTED) }), 'TSC_WATCHDOG_REFERENCE')!;
+    expect(f.data).toMatchObject({ role: 'unknown' });
+    const trust = f.fixes.find((x) => /tsc=reliable/.test(x.summary))!;
+    expect(trust.where).toBe('guest');
+    expect(trust.summary).toMatch(/^On the machine this log is from \(the guest, if it is a VM\)/);
+    expect(f.fixes.find((x) => x.where === 'host')!.summary).toMatch(/If this machine is a VM/);
+  });
+
+  it('on bare metal the boot-line fix stays the machine\'s own (where: host), worded without the VM hedge', () => {
+    const f = byId(findingsOf({ kernelLog: klog(...NESTED), cpuinfo: cpuinfo({ hypervisorFlag: false }) }), 'TSC_WATCHDOG_REFERENCE')!;
+    expect(f.data).toMatchObject({ role: 'bare-metal' });
+    const trust = f.fixes.find((x) => /tsc=reliable/.test(x.summary))!;
+    expect(trust.where).toBe('host');
+    expect(trust.summary).toMatch(/^Only if this TSC is known good/);
   });
 
   it('a guest with kvm-clock: the paravirtual clock comes first', () => {
@@ -153,5 +170,29 @@ describe('no advice to trust a TSC the evidence does not show good (property, se
   });
   it('an empty kernel log has no TSC story to tell', () => {
     expect(assessTsc(facts({ kernelLog: kernelLog() }), derive(facts({ kernelLog: kernelLog() })))?.owner).toBeNull();
+  });
+});
+
+describe('TSC_RELIABLE_IGNORED_FOR_TSC_EARLY', () => {
+  const real = findingsOf({ kernelLog: klogFile('dmesg/pasted-guest-tsc-early-demoted-despite-tsc-reliable.txt') });
+  const f = byId(real, 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY');
+  it('a real grep of a VM booted with tsc=reliable whose tsc-early was demoted: a warning naming the kernel fix', () => {
+    expect(f).toMatchObject({ severity: 'warning', data: { param: 'tsc=reliable' } });
+    expect(words(f)).toMatch(/5\.4/);
+    expect(f!.evidence.map((e) => e.line)).toEqual([5, 8]);
+  });
+  it('never advises the parameter that is already there, nor other TSC flags', () => {
+    expect(f!.fixes.some((x) => /tsc=reliable|nowatchdog|notsc/.test(x.command ?? ''))).toBe(false);
+  });
+  it('no finding without the parameter, for a demoted final tsc, or for tsc=unstable', () => {
+    const verdict = "[    4.019019] clocksource: timekeeping watchdog on CPU3: Marking clocksource 'tsc-early' as unstable because the skew is too large:";
+    expect(byId(findingsOf({ kernelLog: klog('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz ro quiet', verdict) }), 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY')).toBeUndefined();
+    expect(byId(findingsOf({ kernelLog: klog('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz tsc=unstable', verdict) }), 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY')).toBeUndefined();
+    const final = "[  400.019019] clocksource: timekeeping watchdog on CPU3: Marking clocksource 'tsc' as unstable because the skew is too large:";
+    expect(byId(findingsOf({ kernelLog: klog('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz tsc=reliable', final) }), 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY')).toBeUndefined();
+  });
+  it('tsc=nowatchdog counts too', () => {
+    const g = byId(findingsOf({ kernelLog: klog('[    0.000000] Command line: ro tsc=nowatchdog', "[    4.0] clocksource: timekeeping watchdog on CPU0: Marking clocksource 'tsc-early' as unstable because the skew is too large:") }), 'TSC_RELIABLE_IGNORED_FOR_TSC_EARLY');
+    expect(g).toMatchObject({ data: { param: 'tsc=nowatchdog' } });
   });
 });

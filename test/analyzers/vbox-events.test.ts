@@ -19,6 +19,17 @@ describe('VBOX_CATCH_UP_GIVEN_UP', () => {
     expect(catchUpGivenUp(facts({ vbox: v }))[0]!.severity).toBe('info');
   });
 
+  it('names NEM as the likely starver only when the log does not say which engine ran and the host may be Windows', () => {
+    const lost = [giveUp(1, 114, 114)];
+    const says = (over: Parameters<typeof vbox>[0]) => catchUpGivenUp(facts({ vbox: vbox({ catchUpGiveUps: lost, ...over }) }))[0]!.detail;
+    expect(says({ nem: null, hostOs: null, hostTarget: null })).toMatch(/HMR3Init: Attempting fall back to NEM/);
+    expect(says({ nem: null, hostOs: 'Windows', hostTarget: 'win.amd64' })).toMatch(/Hyper-V/);
+    // A macOS ("darwin") or Linux host cannot run VirtualBox on Hyper-V; a log that shows the engine needs no guess.
+    expect(says({ nem: null, hostOs: 'macOS', hostTarget: 'darwin.amd64' })).not.toMatch(/NEM/);
+    expect(says({ nem: null, hostOs: 'Linux', hostTarget: 'linux.amd64' })).not.toMatch(/NEM/);
+    expect(says({ nem: { active: false, fallbackReason: null, snailMode: false }, hostOs: null, hostTarget: null })).not.toMatch(/NEM/);
+  });
+
   it('is silent without give-ups', () => {
     expect(catchUpGivenUp(facts({ vbox: vbox() }))).toEqual([]);
   });

@@ -83,6 +83,7 @@ const MANIFEST: Record<string, Expect> = {
   'dmesg/pasted-guest-openwrt-unraid-wd-wd-read-back-skipped.txt': { format: 'syslog', readIssues: ['skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped'], tscUnstable: false },
   'dmesg/pasted-guest-propolis-ubuntu22.04-tsc-warp-165-cycles.txt': { sync: ['warp'], unstableReasons: ['check_tsc_sync_source failed'] },
   'dmesg/pasted-guest-propolis-watchdog-acpi-pm-tsc-found-unstable.txt': { switches: ['acpi_pm'], unstableReasons: ['clocksource watchdog', 'found unstable after boot'] },
+  'dmesg/pasted-guest-tsc-early-demoted-despite-tsc-reliable.txt': { tscDetectedKhz: 2100055, tscCalibration: 'pit', tscUnstable: true, unstableReasons: ['clocksource watchdog'], wholeBoot: false },
   'dmesg/pasted-guest-wsl2-hv-utils-timesync-ptp-register-failed.txt': { hyperv: { timeSyncVersion: '4.0', ptpRegisterFailed: true } },
   'dmesg/pasted-guest-wsl2-hyperv-host-build-19041.txt': { hypervisor: 'Microsoft Hyper-V', hyperv: { hostBuild: '19041-10.0-5-0.5486', lapicTimerHz: 2_000_000, nested: false, features: 'low 0xae7f, high 0x3b8030, hints 0x20e24, misc 0x20bed7b2' }, arch: 'x86' },
   'dmesg/pasted-guest-xen-hvm-centos5-timer-isr-backwards-wrapped.txt': { warnings: ['timer-isr-backwards'] },

@@ -310,6 +310,13 @@ describe('GIM, catch-up, host power, time sync', () => {
     ]);
   });
 
+  it('a give-up line cut before `; new total` (pasted, indented, no timestamp) still counts, with no total', () => {
+    // VirtualBox issue #837: the reporter pasted only this much of the line.
+    const f = parse('    TM: Giving up catch-up attempt at a 114 159 629 993 ns lag\n    VMMDev: vmmDevHeartbeatFlatlinedTimer: Guest seems to be unresponsive.\n');
+    expect(f.catchUpGiveUps.map((c) => [c.kind, c.lagNs, c.totalNs, c.atSeconds])).toEqual([['gave-up', 114_159_629_993, null, null]]);
+    expect(parse('TM: Not bothering to attempt catching up a 2 076 976 545 406 ns lag').catchUpGiveUps[0]).toMatchObject({ kind: 'not-bothering', totalNs: null });
+  });
+
   it('TMR3UtcNow at start (nsPrev=0) is not a jump; a later one is', () => {
     const f = parse([
       '00:00:00.431464 TMR3UtcNow: nsNow=1 535 535 829 657 358 000 nsPrev=0 -> cNsDelta=1 535 535 829 657 358 000 (offLag=0 offVirtualSync=0 offVirtualSyncGivenUp=0, NowAgain=1 535 535 829 657 358 000)',

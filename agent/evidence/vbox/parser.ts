@@ -73,9 +73,10 @@ const GIP_CPU = /enmState=\s*(\d+)\s+u64CpuHz=\s*(\d+)/;
 const TIED = /TSCTiedToExecution=\s*(true|false)/i;
 const SWITCH_ALLOWED = /fTSCModeSwitchAllowed=\s*(true|false)/i;
 const SWITCHING = /Switching TSC mode from '([^']*)' to '([^']*)'/;
-const GIVE_UP = /Giving up catch-up attempt at a ([\d ]+?) ?ns lag; new total: ([\d ]+)/;
-const NOT_BOTHER = /Not bothering to attempt catching up a ([\d ]+?) ?ns lag; new total: ([\d ]+)/;
-const ABORT = /Aborting catch-up attempt on reset with a ([\d ]+?) ?ns lag(?: on reset)?; new total: ([\d ]+)/;
+// `; new total: …` is optional: a paste often keeps the line only up to the lag (issue #837 of VirtualBox).
+const GIVE_UP = /Giving up catch-up attempt at a ([\d ]+?) ?ns lag(?:; new total: ([\d ]+))?/;
+const NOT_BOTHER = /Not bothering to attempt catching up a ([\d ]+?) ?ns lag(?:; new total: ([\d ]+))?/;
+const ABORT = /Aborting catch-up attempt on reset with a ([\d ]+?) ?ns lag(?: on reset)?(?:; new total: ([\d ]+))?/;
 const UTC_NOW = /nsPrev=(-?[\d ]+?) -> cNsDelta=/;
 const WARP = /u32VirtualWarpDrivePercentage=\s*(\d+)/;
 const GIM_PROVIDER = /^GIM: Using provider '([^']*)'/;
@@ -324,7 +325,7 @@ function onTm(s: VboxState, msg: string, ref: () => LineRef, at: number | null):
     if (m === null) return;
     const lagNs = groupedInt(m[1]!);
     if (lagNs === null) return;
-    push(s.catchUps, { ...ref(), atSeconds: at, kind, lagNs, totalNs: groupedInt(m[2]!.trim()) });
+    push(s.catchUps, { ...ref(), atSeconds: at, kind, lagNs, totalNs: m[2] === undefined ? null : groupedInt(m[2].trim()) });
     return;
   }
   if (msg.startsWith('TMR3UtcNow:')) {
