@@ -36,6 +36,7 @@ import type { Facts, VboxFacts } from '../facts.js';
 // Not toLocaleString: the first call loads ICU, ~8 ms of a one-shot analyze.
 import { fmtGhz, fmtHz, rateErrorPpm } from '../util/rates.js';
 import { median } from '../util/stats.js';
+import { isPlausibleTscHz } from '../util/units.js';
 import { vmwareHostCandidates } from './vmware.js';
 
 /** The true host TSC rate, estimated from every independent source the evidence offers. */
@@ -80,8 +81,6 @@ export function brandTracksTsc(brand: string | null): boolean {
   if (brand === null) return true;
   return !/\bi[3579]-(?:[6-9]\d{3}|1\d{4})|\b\d{1,2}th Gen\b|Core\(TM\) Ultra|\bm[357]-\d/i.test(brand);
 }
-
-/** Median of a non-empty list. */
 
 /**
  * True when VirtualBox's own host-rate calibration (GIP, `cTSCTicksPerSecondHost`) is a measurement
@@ -210,6 +209,9 @@ export function estimateHostTsc(facts: Facts, trustUser = true): HostTscEstimate
   const vm = vmwareHostCandidates(facts);
   strong.push(...vm.strong);
   for (const h of vm.hints) if (!(h.source === 'brand-nominal' && hints.some((x) => x.source === 'brand-nominal'))) hints.push(h);
+  // A mangled log can hold any number (4e306 Hz, 0); a rate no TSC can have is no candidate at all.
+  dropImplausible(strong);
+  dropImplausible(hints);
 
   const nominal = hints.find((h) => h.source === 'cpuid-leaf-0x16') ?? hints.find((h) => h.source === 'brand-nominal') ?? null;
   const agrees = (a: HostTscCandidate | null, b: HostTscCandidate | null, ppm: number): boolean => a !== null && b !== null && Math.abs(rateErrorPpm(a.hz, b.hz)) <= ppm;
@@ -234,4 +236,9 @@ export function estimateHostTsc(facts: Facts, trustUser = true): HostTscEstimate
   const candidates = [...strong, ...orderedHints].filter((c) => Number.isFinite(c.hz) && c.hz >= 1e6);
   const best = candidates[0] ?? null;
   return { hz: best?.hz ?? null, source: best?.source ?? null, strength: best?.strength ?? null, candidates };
+}
+
+/** Remove, in place, the candidates whose rate no TSC can have. */
+function dropImplausible(list: HostTscCandidate[]): void {
+  for (let i = list.length - 1; i >= 0; i--) if (!isPlausibleTscHz(list[i]!.hz)) list.splice(i, 1);
 }

@@ -6,6 +6,7 @@ import type { Facts } from '../facts.js';
 import type { EvidenceItem } from '../evidence/kind.js';
 import type { VboxFacts } from '../evidence/vbox/facts.js';
 import { refEvidence } from '../evidence/quote.js';
+import { isPlausibleTscHz } from '../util/units.js';
 import type { PlatformView } from './platform.js';
 import { vmwareClaim, vmwareExposure } from './vmware.js';
 
@@ -34,7 +35,7 @@ export interface Exposure {
   text: string;
 }
 
-const sane = (hz: number | null | undefined): hz is number => hz !== null && hz !== undefined && Number.isFinite(hz) && hz >= 1e6 && hz <= 1e11;
+const sane = isPlausibleTscHz;
 
 /** The claimed rate: VBox.log first, else what the guest kernel took from its hypervisor. */
 export function claimedTsc(facts: Facts): ClaimedRate | null {

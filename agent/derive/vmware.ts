@@ -14,6 +14,7 @@
 import type { Facts } from '../facts.js';
 import type { VmwareFacts } from '../evidence/vmware/facts.js';
 import { refEvidence } from '../evidence/quote.js';
+import { isPlausibleTscHz } from '../util/units.js';
 import { brandNominalHz } from '../util/numbers.js';
 import { groupDigits } from '../util/format.js';
 import type { ClaimedRate, Exposure } from './tsc.js';
@@ -22,7 +23,7 @@ import type { HostTscCandidate } from './host-tsc.js';
 /** vmmon farther than this from the nominal rate is not trusted as the true rate (the host-tsc.ts rule). */
 export const VMMON_AGREES_WITH_NOMINAL_PPM = 5000;
 
-const sane = (hz: number | null): hz is number => hz !== null && Number.isFinite(hz) && hz >= 1e6 && hz <= 1e11;
+const sane = isPlausibleTscHz;
 const ppm = (a: number, b: number): number => (a / b - 1) * 1e6;
 
 /** The rate VMware uses and announces to the guest (`Using N kHz`), or null. */

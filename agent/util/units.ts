@@ -64,6 +64,10 @@ const HZ_GRAMMAR = 'write e.g. 3400109000, 3400.109MHz or 3.4GHz (units Hz, kHz,
 /** Where a TSC rate can lie: below 1 MHz or above 100 GHz it is a typo, not a CPU. */
 export const TSC_HZ_RANGE = { min: 1_000_000, max: 100_000_000_000 } as const;
 
+/** A rate a TSC can have ({@link TSC_HZ_RANGE}): the one test every derived rate passes before use. */
+export const isPlausibleTscHz = (hz: number | null | undefined): hz is number =>
+  hz !== null && hz !== undefined && Number.isFinite(hz) && hz >= TSC_HZ_RANGE.min && hz <= TSC_HZ_RANGE.max;
+
 /**
  * A frequency in whole hertz: a number with an optional unit `Hz`, `kHz`, `MHz` or `GHz` (any case,
  * a space allowed before it); digit groups (`3_400_109_000`, `3 400 109 000`) and an exponent

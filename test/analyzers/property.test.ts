@@ -43,4 +43,14 @@ describe('analyzers over arbitrary facts', () => {
       expect(() => JSON.stringify(d)).not.toThrow();
     }), { numRuns: 300 });
   });
+
+  it('a host rate no TSC can have (4e306 Hz from a mangled log) is no candidate: no Infinity in the finding', () => {
+    const f = facts({
+      vbox: vbox({ tscTicksPerSecond: 0, hostTscTicksPerSecond: 4.1613267010701755e306, gipCpuHz: 0 }),
+      kernelLog: kernelLog({ hypervisor: 'KVM', kvmClock: true, tscDetectedKhz: 2_000_000, tscCalibration: 'kvm-clock', finalClocksource: 'hpet', clocksourceRegistrations: [] }),
+      timerList: timerList({ tickMode: 'periodic' }),
+    });
+    const r = runAnalyzers(f);
+    for (const x of r.findings) expect(`${x.title} ${x.detail ?? ''}`).not.toMatch(/NaN|Infinity|e\+\d/);
+  });
 });
