@@ -12,6 +12,7 @@ import fs from 'node:fs/promises';
 import fsSync, { constants as fsConstants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { fdPath, fenceOf, procPath, rootPath, sysPath, type Area, type Roots } from '../roots.js';
+import type { SourceMemory } from './memory.js';
 
 export type { Area } from '../roots.js';
 
@@ -49,6 +50,11 @@ export interface SourceContext {
   /** True when reading the running system (commands may run, measurements may be taken). */
   live: boolean;
   io: SourceIO;
+  /**
+   * What this collector kept from the previous collection (the agent's refreshes); absent for a
+   * one-shot collection, which then reads everything afresh.
+   */
+  memory?: SourceMemory;
 }
 
 /** Upper bound for a pseudo-file; /proc/timer_list on a 512-CPU host is a few MB. */
@@ -183,6 +189,52 @@ export class SourceIO {
     } catch (err) {
       this.noteRefusal(p, err);
       return notRead(p, err, opts.signal);
+    }
+  }
+
+  /**
+   * Like readText, synchronously, for the tiny pseudo-files a refresh looks at many of (every
+   * process's `comm`): an async read costs a threadpool round trip (two context switches and more)
+   * per file, a sync read of a few bytes from procfs/sysfs costs one syscall and no thread. The same
+   * fence: the file's real path must stay inside its root's real path (EOUTSIDE otherwise), and only
+   * regular files are read. Never for files that may be large or slow (those go through readText).
+   */
+  readTextSync(area: Area, rel: string, opts: { record?: boolean; maxBytes?: number } = {}): ReadResult {
+    const p = this.resolve(area, rel);
+    let fd: number | undefined;
+    try {
+      const f = fenceOf(this.roots, area, rel);
+      if (f === null) throw errnoError('ENOENT', `${area}: nothing captured`);
+      const realRoot = fsSync.realpathSync.native(f.root);
+      const real = fsSync.realpathSync.native(path.join(f.root, f.rel));
+      if (real !== realRoot && !real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)) {
+        throw errnoError('EOUTSIDE', `links out of its root (${real}); not read`);
+      }
+      fd = fsSync.openSync(real, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
+      if (!fsSync.fstatSync(fd).isFile()) throw errnoError('ENOTREG', 'not a regular file');
+      const max = opts.maxBytes ?? 64 * 1024;
+      const buf = Buffer.alloc(Math.min(max, 4096));
+      let len = 0;
+      let chunk = buf;
+      for (;;) {
+        if (len === chunk.length) {
+          if (len >= max) break;
+          const bigger = Buffer.alloc(Math.min(max, len * 2));
+          chunk.copy(bigger, 0, 0, len);
+          chunk = bigger;
+        }
+        const n = fsSync.readSync(fd, chunk, len, chunk.length - len, null);
+        if (n === 0) break;
+        len += n;
+      }
+      const out = chunk.subarray(0, len);
+      if (opts.record !== false) this.record(area, rel, out);
+      return { state: 'ok', text: out.toString('utf8'), path: p };
+    } catch (err) {
+      this.noteRefusal(p, err);
+      return notRead(p, err);
+    } finally {
+      if (fd !== undefined) fsSync.closeSync(fd);
     }
   }
 

@@ -23,7 +23,8 @@ async function scanProcs({ io, signal }: SourceContext): Promise<Scan> {
   const processes: TimesyncProcess[] = [];
   for (const pid of pids) {
     if (signal.aborted) break;
-    const comm = await io.readText('procfs', `${pid}/comm`, { record: false });
+    // Sync: one tiny read per process; an async read each would cost a threadpool round trip per PID.
+    const comm = io.readTextSync('procfs', `${pid}/comm`, { record: false });
     // A process that exited, or that ProtectProc hides, is simply not there.
     if (comm.state !== 'ok') continue;
     const name = comm.text.trim();
