@@ -218,7 +218,11 @@ export class SourceIO {
       let chunk = buf;
       for (;;) {
         if (len === chunk.length) {
-          if (len >= max) break;
+          if (len >= max) {
+            // One byte past the cap says the file is larger: refused whole, as readText does.
+            if (fsSync.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) throw errnoError('EFBIG', `larger than ${max} bytes`);
+            break;
+          }
           const bigger = Buffer.alloc(Math.min(max, len * 2));
           chunk.copy(bigger, 0, 0, len);
           chunk = bigger;
