@@ -42,11 +42,8 @@ export function openKmsgDevice(file: string): RecordDevice {
 
 /** The sequence number of a kmsg record (`prio,seq,usec,flags;…`), or null when malformed. */
 export function kmsgSequence(record: string): number | null {
-  const a = record.indexOf(',');
-  if (a < 0) return null;
-  const b = record.indexOf(',', a + 1);
-  const text = record.slice(a + 1, b < 0 ? undefined : b);
-  return /^\d+$/.test(text) ? Number(text) : null;
+  const m = /^\d+,(\d+)[,;]/.exec(record);
+  return m?.[1] !== undefined ? Number(m[1]) : null;
 }
 
 /** What the follower has read so far (immutable; a new object after every change). */
