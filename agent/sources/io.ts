@@ -60,6 +60,9 @@ export interface SourceContext {
 /** Upper bound for a pseudo-file; /proc/timer_list on a 512-CPU host is a few MB. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
+/** Upper bound of a synchronous read (`sync: true`): tiny pseudo-files only, so the event loop never waits long. */
+export const SMALL_FILE_BYTES = 256 * 1024;
+
 function errCode(err: unknown): string | null {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? null;
 }
@@ -111,20 +114,23 @@ export class SourceIO {
   private readonly env: NodeJS.ProcessEnv | undefined;
   /** Real path of each root, resolved once per collection (shared with children). */
   private readonly realRoots: Map<string, Promise<string>>;
+  /** The same for the synchronous reads. */
+  private readonly realRootsSync: Map<string, string>;
 
   constructor(
     readonly roots: Roots,
     opts: { record?: boolean; env?: NodeJS.ProcessEnv } = {},
-    shared?: { recorded: RecordedFile[] | null; realRoots: Map<string, Promise<string>> },
+    shared?: { recorded: RecordedFile[] | null; realRoots: Map<string, Promise<string>>; realRootsSync: Map<string, string> },
   ) {
     this.recorded = shared ? shared.recorded : opts.record ? [] : null;
     this.env = opts.env;
     this.realRoots = shared?.realRoots ?? new Map();
+    this.realRootsSync = shared?.realRootsSync ?? new Map();
   }
 
   /** A view for one collector: same roots, recording and caches; its own `refused` list. */
   child(): SourceIO {
-    return new SourceIO(this.roots, this.env ? { env: this.env } : {}, { recorded: this.recorded, realRoots: this.realRoots });
+    return new SourceIO(this.roots, this.env ? { env: this.env } : {}, { recorded: this.recorded, realRoots: this.realRoots, realRootsSync: this.realRootsSync });
   }
 
   /** Absolute path of `rel` under an area (lexical: links are not followed here). */
@@ -194,52 +200,34 @@ export class SourceIO {
 
   /**
    * Like readText, synchronously, for the tiny pseudo-files a refresh looks at many of (every
-   * process's `comm`): an async read costs a threadpool round trip (two context switches and more)
-   * per file, a sync read of a few bytes from procfs/sysfs costs one syscall and no thread. The same
-   * fence: the file's real path must stay inside its root's real path (EOUTSIDE otherwise), and only
-   * regular files are read. Never for files that may be large or slow (those go through readText).
+   * process's `comm`, sysfs attributes): an async read costs thread-pool round trips (two context
+   * switches each) per file, a sync read of a few bytes from procfs/sysfs a few system calls and no
+   * thread. The same confined steps as readText (see openInside), each as a synchronous call; at most
+   * `maxBytes` (default 256 KB; EFBIG beyond). Never for files that may be large or slow.
    */
   readTextSync(area: Area, rel: string, opts: { record?: boolean; maxBytes?: number } = {}): ReadResult {
     const p = this.resolve(area, rel);
-    let fd: number | undefined;
     try {
-      const f = fenceOf(this.roots, area, rel);
-      if (f === null) throw errnoError('ENOENT', `${area}: nothing captured`);
-      const realRoot = fsSync.realpathSync.native(f.root);
-      const real = fsSync.realpathSync.native(path.join(f.root, f.rel));
-      if (real !== realRoot && !real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)) {
-        throw errnoError('EOUTSIDE', `links out of its root (${real}); not read`);
-      }
-      fd = fsSync.openSync(real, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
-      if (!fsSync.fstatSync(fd).isFile()) throw errnoError('ENOTREG', 'not a regular file');
-      const max = opts.maxBytes ?? 64 * 1024;
-      const buf = Buffer.alloc(Math.min(max, 4096));
-      let len = 0;
-      let chunk = buf;
-      for (;;) {
-        if (len === chunk.length) {
-          if (len >= max) {
-            // One byte past the cap says the file is larger: refused whole, as readText does.
-            if (fsSync.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) throw errnoError('EFBIG', `larger than ${max} bytes`);
-            break;
-          }
-          const bigger = Buffer.alloc(Math.min(max, len * 2));
-          chunk.copy(bigger, 0, 0, len);
-          chunk = bigger;
-        }
-        const n = fsSync.readSync(fd, chunk, len, chunk.length - len, null);
-        if (n === 0) break;
-        len += n;
-      }
-      const out = chunk.subarray(0, len);
-      if (opts.record !== false) this.record(area, rel, out);
-      return { state: 'ok', text: out.toString('utf8'), path: p };
+      const { root, rel: inRoot, realRoot } = this.fenceSync(area, rel);
+      const buf = readCappedSync(root, inRoot, realRoot, opts.maxBytes ?? SMALL_FILE_BYTES);
+      if (opts.record !== false) this.record(area, rel, buf);
+      return { state: 'ok', text: buf.toString('utf8'), path: p };
     } catch (err) {
       this.noteRefusal(p, err);
       return notRead(p, err);
-    } finally {
-      if (fd !== undefined) fsSync.closeSync(fd);
     }
+  }
+
+  /** `fence`, synchronously (its own cache of real root paths). */
+  private fenceSync(area: Area, rel: string): { root: string; rel: string; realRoot: string } {
+    const f = fenceOf(this.roots, area, rel);
+    if (f === null) throw errnoError('ENOENT', `${area}: nothing captured`);
+    let real = this.realRootsSync.get(f.root);
+    if (real === undefined) {
+      real = fsSync.realpathSync(f.root);
+      this.realRootsSync.set(f.root, real);
+    }
+    return { ...f, realRoot: real };
   }
 
   /** Read the first `n` bytes of a (binary) file, e.g. an ACPI table header. */
@@ -262,12 +250,18 @@ export class SourceIO {
     }
   }
 
-  /** Names in a directory, or why there are none. Throws nothing. */
-  async listDir(area: Area, rel: string): Promise<{ state: 'ok'; names: string[]; path: string } | Exclude<ReadResult, { state: 'ok' }>> {
+  /** Names in a directory, or why there are none. Throws nothing. `sync` as for readText (a /proc or /sys directory). */
+  async listDir(area: Area, rel: string, opts: { sync?: boolean } = {}): Promise<{ state: 'ok'; names: string[]; path: string } | Exclude<ReadResult, { state: 'ok' }>> {
     const p = this.resolve(area, rel);
     try {
-      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
-      const names = await readDirInside(root, inRoot, { realRoot });
+      let names: string[];
+      if (opts.sync) {
+        const { root, rel: inRoot, realRoot } = this.fenceSync(area, rel);
+        names = readDirInsideSync(root, inRoot, { realRoot });
+      } else {
+        const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+        names = await readDirInside(root, inRoot, { realRoot });
+      }
       return { state: 'ok', names, path: p };
     } catch (err) {
       this.noteRefusal(p, err);
@@ -275,11 +269,17 @@ export class SourceIO {
     }
   }
 
-  /** Whether a directory exists inside its root (recorded as an empty directory when it does). */
-  async dirExists(area: Area, rel: string): Promise<boolean> {
+  /** Whether a directory exists inside its root (recorded as an empty directory when it does). `sync` as for readText. */
+  async dirExists(area: Area, rel: string, opts: { sync?: boolean } = {}): Promise<boolean> {
     try {
-      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
-      const st = await fs.stat(await resolveInside(root, inRoot, { realRoot }));
+      let st: Stats;
+      if (opts.sync) {
+        const { root, rel: inRoot, realRoot } = this.fenceSync(area, rel);
+        st = fsSync.statSync(resolveInsideSync(root, inRoot, { realRoot }));
+      } else {
+        const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+        st = await fs.stat(await resolveInside(root, inRoot, { realRoot }));
+      }
       if (st.isDirectory()) this.record(area, rel, null);
       return st.isDirectory();
     } catch (err) {
@@ -478,6 +478,79 @@ async function readCapped(root: string, rel: string, realRoot: string, max: numb
     return Buffer.concat(chunks, total);
   } finally {
     await fh.close();
+  }
+}
+
+// The same three confinement steps with synchronous system calls, for tiny pseudo-files (see readText).
+
+/** `resolveInside`, synchronously. */
+export function resolveInsideSync(root: string, rel: string, opts: InsideOptions = {}): string {
+  const lexical = joinInside(root, rel);
+  // The libc realpath: one call, where fs.realpathSync's JavaScript walk lstats every component.
+  const realRoot = opts.realRoot ?? fsSync.realpathSync.native(root);
+  const real = fsSync.realpathSync.native(lexical);
+  if (!isInside(realRoot, real)) throw outside(lexical, root, real);
+  return real;
+}
+
+/** The path the kernel gives an open descriptor, or null where /proc is not mounted. */
+function descriptorPathSync(fd: number): string | null {
+  try {
+    return fsSync.readlinkSync(fdPath(fd));
+  } catch {
+    return null;
+  }
+}
+
+/** `openInside`, synchronously; returns the descriptor (the caller closes it). */
+export function openInsideSync(root: string, rel: string, opts: InsideOptions & { directory?: boolean } = {}): { fd: number; real: string; viaFd: string | null } {
+  const realRoot = opts.realRoot ?? fsSync.realpathSync(root);
+  const real = resolveInsideSync(root, rel, { realRoot });
+  const wantDir = opts.directory === true;
+  const before = fsSync.lstatSync(real);
+  if (wantDir ? !before.isDirectory() : !before.isFile()) throw wrongKind(real, before, wantDir);
+  const fd = fsSync.openSync(real, READ_FLAGS | (wantDir ? fsConstants.O_DIRECTORY : 0));
+  try {
+    const stat = fsSync.fstatSync(fd);
+    const where = descriptorPathSync(fd);
+    const same = where !== null ? isInside(realRoot, where) : stat.dev === before.dev && stat.ino === before.ino;
+    if (!same) throw outside(path.join(root, rel), root, where ?? real);
+    if (wantDir ? !stat.isDirectory() : !stat.isFile()) throw wrongKind(real, stat, wantDir);
+    return { fd, real, viaFd: where !== null ? fdPath(fd) : null };
+  } catch (err) {
+    fsSync.closeSync(fd);
+    throw err;
+  }
+}
+
+/** `readDirInside`, synchronously. */
+export function readDirInsideSync(root: string, rel: string, opts: InsideOptions = {}): string[] {
+  const dir = openInsideSync(root, rel, { ...opts, directory: true });
+  try {
+    return fsSync.readdirSync(dir.viaFd ?? dir.real);
+  } finally {
+    fsSync.closeSync(dir.fd);
+  }
+}
+
+/** `readCapped`, synchronously: at most `max` bytes (EFBIG beyond). */
+function readCappedSync(root: string, rel: string, realRoot: string, max: number): Buffer {
+  const { fd } = openInsideSync(root, rel, { realRoot });
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      // sysfs attributes are at most a page: a small first buffer, larger ones only for a longer file.
+      const buf = Buffer.allocUnsafe(Math.min(total === 0 ? 8192 : 64 * 1024, max - total + 1));
+      const n = fsSync.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > max) throw errnoError('EFBIG', `larger than ${max} bytes`);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    fsSync.closeSync(fd);
   }
 }
 

@@ -30,7 +30,7 @@ describe('SourceIO.readTextSync (tiny procfs/sysfs files without a threadpool ro
     expect(io.readTextSync('procfs', '43/comm')).toMatchObject({ state: 'failed', code: 'EOUTSIDE' });
     expect(io.refused.join('\n')).toMatch(/43\/comm/);
     expect(io.readTextSync('procfs', '44/comm')).toMatchObject({ state: 'absent' });
-    expect(io.readTextSync('procfs', '42')).toMatchObject({ state: 'failed', code: 'ENOTREG' });
+    expect(io.readTextSync('procfs', '42')).toMatchObject({ state: 'failed', code: 'EISDIR' });
     expect(io.readTextSync('procfs', 'big', { maxBytes: 100 })).toMatchObject({ state: 'failed', code: 'EFBIG' });
     expect(io.readTextSync('procfs', 'big')).toMatchObject({ state: 'ok', text: 'x'.repeat(10_000) });
   });

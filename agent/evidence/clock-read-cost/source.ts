@@ -32,7 +32,7 @@ export const clockReadCostSource: Source<ClockReadCostRaw> = {
   name: 'clock-read-cost',
   async read(_roots, { io, live, signal }) {
     if (!live) return { state: 'absent', reason: 'measured only on a live system (skipped for --from)', path: null };
-    const r = await io.readText('sysfs', 'devices/system/clocksource/clocksource0/current_clocksource', { signal, record: false });
+    const r = io.readTextSync('sysfs', 'devices/system/clocksource/clocksource0/current_clocksource', { record: false });
     if (r.state !== 'ok') return notOk(r);
     return { state: 'ok', raw: { clocksource: r.text, samplesNs: await measureClockReads() }, path: r.path };
   },

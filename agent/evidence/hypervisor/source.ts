@@ -15,11 +15,11 @@ const FILES = {
 
 export const hypervisorSource: Source<HypervisorRaw> = {
   name: 'hypervisor',
-  async read(_roots, { io, signal }) {
+  async read(_roots, { io }) {
     const raw: HypervisorRaw = { sysHypervisorType: null, dmiSysVendor: null, dmiProductName: null, dmiBiosVendor: null, acpiFacpHeader: null };
     const failures: string[] = [];
     for (const [key, rel] of Object.entries(FILES) as [keyof typeof FILES, string][]) {
-      const r = await io.readText('sysfs', rel, { signal, maxBytes: 4096 });
+      const r = io.readTextSync('sysfs', rel, { maxBytes: 4096 });
       if (r.state === 'ok') raw[key] = r.text;
       else if (r.state === 'failed') failures.push(r.reason);
     }

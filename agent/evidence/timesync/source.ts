@@ -17,7 +17,7 @@ const SCAN = 'timesync-processes';
 type Scan = { state: 'ok'; processes: TimesyncProcess[]; path: string } | { state: 'absent' | 'failed'; reason: string; path: string };
 
 async function scanProcs({ io, signal }: SourceContext): Promise<Scan> {
-  const list = await io.listDir('procfs', '.');
+  const list = await io.listDir('procfs', '.', { sync: true });
   if (list.state !== 'ok') return { state: list.state, reason: list.reason, path: list.path };
   const pids = list.names.filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b));
   const processes: TimesyncProcess[] = [];
@@ -30,7 +30,7 @@ async function scanProcs({ io, signal }: SourceContext): Promise<Scan> {
     const name = comm.text.trim();
     if (TIMESYNC_COMMS[name] === undefined) continue;
     io.record('procfs', `${pid}/comm`, comm.text);
-    const cmd = await io.readText('procfs', `${pid}/cmdline`);
+    const cmd = io.readTextSync('procfs', `${pid}/cmdline`);
     processes.push({ pid: Number(pid), comm: name, cmdline: cmd.state === 'ok' ? cmd.text : null });
   }
   // PID 1 is always there unless procfs hides other users' processes (hidepid=, systemd's
@@ -68,12 +68,12 @@ export const timesyncSource: Source<TimesyncRaw> = {
     if (scan.state !== 'ok') return scan;
     const { processes, path } = scan;
     const modules: string[] = [];
-    for (const m of Object.keys(TIMESYNC_MODULES)) if (await io.dirExists('sysfs', `module/${m}`)) modules.push(m);
+    for (const m of Object.keys(TIMESYNC_MODULES)) if (await io.dirExists('sysfs', `module/${m}`, { sync: true })) modules.push(m);
     const ptpClockNames: string[] = [];
-    const ptp = await io.listDir('sysfs', 'class/ptp');
+    const ptp = await io.listDir('sysfs', 'class/ptp', { sync: true });
     if (ptp.state === 'ok') {
       for (const dev of ptp.names.filter((n) => /^ptp\d+$/.test(n)).sort()) {
-        const r = await io.readText('sysfs', `class/ptp/${dev}/clock_name`);
+        const r = io.readTextSync('sysfs', `class/ptp/${dev}/clock_name`);
         if (r.state === 'ok') ptpClockNames.push(r.text.trim());
       }
     }
