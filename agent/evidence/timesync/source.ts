@@ -4,7 +4,8 @@
  * Only the matching processes are recorded for a capture — never the whole process table.
  */
 import type { Source } from '../../sources/source.js';
-import type { SourceContext } from '../../sources/io.js';
+import { performance } from 'node:perf_hooks';
+import type { RunResult, SourceContext } from '../../sources/io.js';
 import { TIMESYNC_COMMS, TIMESYNC_MODULES, type TimesyncProcess, type TimesyncRaw } from './parser.js';
 
 /**
@@ -60,6 +61,23 @@ async function fromCapture({ io, signal }: SourceContext): Promise<Scan> {
   return { state: 'ok', processes, path: r.path };
 }
 
+/**
+ * chronyd updates its tracking figures at each clock update, every poll interval (64 s by default,
+ * at least 16 s for NTP sources), so the agent runs `chronyc -c tracking` at most once a minute and
+ * serves the last answer in between (a fresh one as soon as chronyd's PID changes).
+ */
+export const CHRONYC_MIN_INTERVAL_MS = 60_000;
+
+async function chronycTracking(ctx: SourceContext, chronydPid: number | undefined): Promise<RunResult> {
+  const memory = ctx.memory;
+  if (memory === undefined) return ctx.io.run('chronyc-tracking', 'chronyc', ['-c', 'tracking'], ctx);
+  const last = memory.keep<{ at: number; pid: number | undefined; result: RunResult | null }>('chronyc', () => ({ at: 0, pid: undefined, result: null }));
+  if (last.result !== null && last.pid === chronydPid && performance.now() - last.at < CHRONYC_MIN_INTERVAL_MS) return last.result;
+  const result = await ctx.io.run('chronyc-tracking', 'chronyc', ['-c', 'tracking'], ctx);
+  Object.assign(last, { at: performance.now(), pid: chronydPid, result: result.state === 'ok' ? result : null });
+  return result;
+}
+
 export const timesyncSource: Source<TimesyncRaw> = {
   name: 'timesync',
   async read(roots, ctx) {
@@ -81,7 +99,7 @@ export const timesyncSource: Source<TimesyncRaw> = {
     let chronyTrackingPath: string | null = null;
     let note: string | undefined;
     if (processes.some((p) => p.comm === 'chronyd')) {
-      const r = await io.run('chronyc-tracking', 'chronyc', ['-c', 'tracking'], ctx);
+      const r = await chronycTracking(ctx, processes.find((p) => p.comm === 'chronyd')?.pid);
       if (r.state === 'ok') {
         chronyTracking = r.stdout;
         chronyTrackingPath = r.path;
