@@ -533,22 +533,31 @@ export function readDirInsideSync(root: string, rel: string, opts: InsideOptions
   }
 }
 
-/** `readCapped`, synchronously: at most `max` bytes (EFBIG beyond). */
+/**
+ * One scratch buffer for every synchronous read: a fresh 8 KB buffer per sysfs attribute is outside
+ * Node's small-buffer pool, and a hundred of them per refresh kept the garbage collector busy (about
+ * a third of a refresh's CPU). Sync reads cannot interleave, so one buffer serves them all.
+ */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/** `readCapped`, synchronously: at most `max` bytes (EFBIG beyond); the result is a copy of exactly what was read. */
 function readCappedSync(root: string, rel: string, realRoot: string, max: number): Buffer {
   const { fd } = openInsideSync(root, rel, { realRoot });
   try {
-    const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      // sysfs attributes are at most a page: a small first buffer, larger ones only for a longer file.
-      const buf = Buffer.allocUnsafe(Math.min(total === 0 ? 8192 : 64 * 1024, max - total + 1));
-      const n = fsSync.readSync(fd, buf, 0, buf.length, null);
+      if (total === scratch.length) {
+        if (total > max) break;
+        const bigger = Buffer.allocUnsafe(Math.min(scratch.length * 2, max + 1));
+        scratch.copy(bigger, 0, 0, total);
+        scratch = bigger;
+      }
+      const n = fsSync.readSync(fd, scratch, total, Math.min(scratch.length, max + 1) - total, null);
       if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
       total += n;
       if (total > max) throw errnoError('EFBIG', `larger than ${max} bytes`);
     }
-    return Buffer.concat(chunks, total);
+    return Buffer.from(scratch.subarray(0, total));
   } finally {
     fsSync.closeSync(fd);
   }
