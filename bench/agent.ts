@@ -169,7 +169,7 @@ async function metricValue(port: number, name: string): Promise<number> {
 }
 
 /** Per-refresh cost of an agent with --refresh 10s, and node_exporter's per-scrape cost, in one run. */
-async function standingCost(cli: string): Promise<boolean> {
+export async function standingCost(cli: string): Promise<boolean> {
   if (process.geteuid?.() !== 0) process.stdout.write('standing cost: not root, so the kernel log falls back to dmesg; the bar is for root\n');
   const agent = launch(process.execPath, [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '10s']);
   const nePort = await freePort();
