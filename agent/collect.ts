@@ -10,6 +10,7 @@ import type { Roots } from './roots.js';
 import { COLLECTORS, defaultCollectors, type Collector } from './collectors.js';
 import { CollectorTimeout, SourceIO, type RecordedFile } from './sources/io.js';
 import { ParseError, located } from './errors.js';
+import type { CollectMemory, SourceMemory } from './sources/memory.js';
 
 export const DEFAULT_COLLECTOR_TIMEOUT_MS = 5000;
 
@@ -25,6 +26,12 @@ export interface CollectOptions {
   user?: Partial<UserFacts>;
   /** Environment for commands (tests put a fake `dmesg` first on PATH). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Kept between collections by a long-running caller (the agent): sources keep descriptors and
+   * readings in it, and raw material a source hands back unchanged (the same object) is not parsed
+   * again. Without it every collection starts from nothing.
+   */
+  memory?: CollectMemory;
 }
 
 /** A snapshot plus every file the collectors read, for `clockdoctor collect`. */
@@ -52,6 +59,20 @@ function statusText(error: string | undefined, refused: readonly string[]): stri
   return error === undefined ? text : `${error}; ${text}`;
 }
 
+/**
+ * The parser's facts for `raw`: parsed again only when the source handed back new material, i.e. not
+ * the very object it returned last time (a source with memory returns the same object when nothing
+ * changed). Parsers are pure, so the same input gives the same facts.
+ */
+function parseOnce(c: Collector, raw: unknown, path: string | null, memory: SourceMemory | undefined): unknown {
+  if (memory === undefined) return c.parse(raw, path);
+  const last = memory.keep<{ raw: unknown; path: string | null; facts: unknown }>('parsed', () => ({ raw: undefined, path: null, facts: undefined }));
+  if (last.raw === raw && last.path === path) return last.facts;
+  const facts = c.parse(raw, path);
+  Object.assign(last, { raw, path, facts });
+  return facts;
+}
+
 async function runOne(c: Collector, shared: SourceIO, opts: CollectOptions, timeoutMs: number): Promise<Outcome> {
   const t0 = performance.now();
   const io = shared.child();
@@ -66,6 +87,7 @@ async function runOne(c: Collector, shared: SourceIO, opts: CollectOptions, time
   if (c.liveOnly && !opts.live) return done('absent', null, 'measured only on a live system (skipped for --from)');
 
   if (opts.signal?.aborted) return done('failed', null, 'cancelled before it started');
+  const memory = opts.memory?.of(c.name);
   const ac = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let onOuterAbort: (() => void) | undefined;
@@ -81,7 +103,7 @@ async function runOne(c: Collector, shared: SourceIO, opts: CollectOptions, time
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   });
   try {
-    const read = c.source.read(io.roots, { signal: ac.signal, timeoutMs, live: opts.live, io });
+    const read = c.source.read(io.roots, { signal: ac.signal, timeoutMs, live: opts.live, io, ...(memory ? { memory } : {}) });
     // A source that ignores its signal cannot hold the snapshot hostage: the race moves on, and the
     // abort has already told any child process to die.
     const r = await Promise.race([read, timedOut]);
@@ -92,7 +114,7 @@ async function runOne(c: Collector, shared: SourceIO, opts: CollectOptions, time
     if (r.state !== 'ok') return done(r.state, r.path, r.reason);
     let facts: unknown;
     try {
-      facts = c.parse(r.raw, r.path);
+      facts = parseOnce(c, r.raw, r.path, memory);
     } catch (err) {
       return done('failed', r.path, describe(err));
     }

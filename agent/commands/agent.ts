@@ -11,20 +11,47 @@ import { withCollectorOptions, collectorSetup, parseDurationMs, type CollectorAr
 import { parseHostTscHz } from './report-flags.js';
 import { InputError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { Exposition } from '../outputs/metrics.js';
-import { writeTextfile } from '../outputs/textfile.js';
-import { Refresher } from '../daemon/refresher.js';
-import { nominalIntervalSeconds, parseRefresh, startSchedule } from '../daemon/schedule.js';
+import type { Exposition } from '../outputs/metrics.js';
 import { parseListenAddress } from '../daemon/listen-address.js';
-import { startServer, type AgentServer, type AgentServerOptions, type ListenSpec } from '../daemon/server.js';
+import type { AgentServer, AgentServerOptions, ListenSpec } from '../daemon/server.js';
 import { DEFAULT_LIMITS, authorisedSlotsFor } from '../daemon/limits.js';
 import { loggerFromArgs, withLogOptions, type LogArgs, type Logger } from '../daemon/log.js';
-import { WebGuard } from '../daemon/web-guard.js';
-import { closeSharedVerifier } from '../daemon/bcrypt-worker.js';
 import { takeSystemdListenFds } from '../daemon/systemd-socket.js';
 import { buildInfo } from '../daemon/build-info.js';
-import { BackgroundMeasurer } from '../measure/background.js';
-import { registerMeasureMetrics } from '../measure/metrics.js';
+import type { BackgroundMeasurer } from '../measure/background.js';
+
+/**
+ * What the daemon needs once it starts, loaded then (issue 13 §2): prom-client, node-cron, yaml (web
+ * config), the collectors and the server cost tens of ms of start-up that `agent --help` and a usage
+ * error never need.
+ */
+async function loadDaemon() {
+  const [metrics, textfile, refresher, schedule, server, webGuard, bcrypt, background, measureMetrics] = await Promise.all([
+    import('../outputs/metrics.js'),
+    import('../outputs/textfile.js'),
+    import('../daemon/refresher.js'),
+    import('../daemon/schedule.js'),
+    import('../daemon/server.js'),
+    import('../daemon/web-guard.js'),
+    import('../daemon/bcrypt-worker.js'),
+    import('../measure/background.js'),
+    import('../measure/metrics.js'),
+  ]);
+  return {
+    Exposition: metrics.Exposition,
+    writeTextfile: textfile.writeTextfile,
+    Refresher: refresher.Refresher,
+    nominalIntervalSeconds: schedule.nominalIntervalSeconds,
+    parseRefresh: schedule.parseRefresh,
+    startSchedule: schedule.startSchedule,
+    startServer: server.startServer,
+    WebGuard: webGuard.WebGuard,
+    closeSharedVerifier: bcrypt.closeSharedVerifier,
+    BackgroundMeasurer: background.BackgroundMeasurer,
+    registerMeasureMetrics: measureMetrics.registerMeasureMetrics,
+  };
+}
+type Daemon = Awaited<ReturnType<typeof loadDaemon>>;
 
 /** The agent's default port (docs/metrics.md says why this one). */
 export const DEFAULT_PORT = 9717;
@@ -94,7 +121,8 @@ function validateFlags(argv: AgentArgs): void {
   if (!Number.isInteger(argv['web.max-requests']) || argv['web.max-requests'] < 0) throw new UsageError('--web.max-requests must be a whole number ≥ 0 (0 = no limit)');
 }
 
-async function startHttp(argv: AgentArgs, specs: ListenSpec[], base: AgentServerOptions, log: Logger): Promise<{ server: AgentServer; tls: boolean }> {
+async function startHttp(d: Daemon, argv: AgentArgs, specs: ListenSpec[], base: AgentServerOptions, log: Logger): Promise<{ server: AgentServer; tls: boolean }> {
+  const { WebGuard, startServer } = d;
   const opts: AgentServerOptions = { ...base };
   let tls = false;
   if (argv['web.config.file'] !== undefined) {
@@ -115,6 +143,8 @@ async function startHttp(argv: AgentArgs, specs: ListenSpec[], base: AgentServer
 }
 
 export async function runAgent(argv: AgentArgs): Promise<number> {
+  const d = await loadDaemon();
+  const { BackgroundMeasurer, Exposition, Refresher, closeSharedVerifier, nominalIntervalSeconds, parseRefresh, registerMeasureMetrics, startSchedule, writeTextfile } = d;
   const log = loggerFromArgs(argv);
   const setup = collectorSetup(argv);
   const schedule = parseRefresh(argv.refresh);
@@ -162,7 +192,7 @@ export async function runAgent(argv: AgentArgs): Promise<number> {
 
   let server: AgentServer | null = null;
   if (textfileDir === undefined) {
-    const started = await startHttp(argv, specs, {
+    const started = await startHttp(d, argv, specs, {
       registry: exposition,
       telemetryPath,
       isReady: refresher.ready,

@@ -9,10 +9,11 @@ import { diagnose } from '../diagnose.js';
 import type { Roots } from '../roots.js';
 import { emptyView, type MetricsView } from '../outputs/metrics-view.js';
 import { SILENT, type Logger } from './log.js';
+import { CollectMemory } from '../sources/memory.js';
 
 export interface RefresherOptions {
   roots: Roots;
-  collect: Omit<CollectOptions, 'signal'>;
+  collect: Omit<CollectOptions, 'signal' | 'memory'>;
   intervalSeconds: number | null;
   /** Called after each successful refresh with the new view (the textfile mode writes it out). */
   onRefreshed?: (view: MetricsView) => Promise<void> | void;
@@ -22,6 +23,8 @@ export interface RefresherOptions {
 export class Refresher {
   private current: MetricsView;
   private readonly abort = new AbortController();
+  /** What the sources keep between refreshes (the /dev/kmsg descriptor, readings spread over refreshes). */
+  private readonly memory = new CollectMemory();
 
   constructor(private readonly opts: RefresherOptions) {
     this.current = emptyView(opts.intervalSeconds);
@@ -36,27 +39,33 @@ export class Refresher {
   /** Cancel a refresh in flight (shutdown). */
   cancel(): void {
     this.abort.abort(new Error('agent shutting down'));
+    this.memory.close();
   }
 
   /** Take a new snapshot and publish it. Never rejects. */
   refresh = async (): Promise<void> => {
     const log = this.opts.log ?? SILENT;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const prev = this.current;
+    const cpuSeconds = (): number => {
+      const d = process.cpuUsage(cpu0);
+      return prev.refresh.cpuSecondsTotal + (d.user + d.system) / 1e6;
+    };
     try {
-      const snapshot = await collectSnapshot(this.opts.roots, { ...this.opts.collect, signal: this.abort.signal });
+      const snapshot = await collectSnapshot(this.opts.roots, { ...this.opts.collect, signal: this.abort.signal, memory: this.memory });
       if (this.abort.signal.aborted) return;
       const result = diagnose(snapshot.facts, { sources: snapshot.sources });
       this.current = {
         snapshot,
         result,
-        refresh: { ...prev.refresh, total: prev.refresh.total + 1, lastDurationSeconds: (performance.now() - t0) / 1000 },
+        refresh: { ...prev.refresh, total: prev.refresh.total + 1, lastDurationSeconds: (performance.now() - t0) / 1000, cpuSecondsTotal: cpuSeconds() },
       };
       const failed = Object.entries(snapshot.sources).filter(([, s]) => s.state === 'failed');
       for (const [name, s] of failed) log.warn('collector failed', { collector: name, err: s.error ?? 'no reason given' });
       log.debug('refreshed', { duration_seconds: Number(((performance.now() - t0) / 1000).toFixed(3)), findings: result.findings.length });
     } catch (err) {
-      this.current = { ...prev, refresh: { ...prev.refresh, failures: prev.refresh.failures + 1, lastDurationSeconds: (performance.now() - t0) / 1000 } };
+      this.current = { ...prev, refresh: { ...prev.refresh, failures: prev.refresh.failures + 1, lastDurationSeconds: (performance.now() - t0) / 1000, cpuSecondsTotal: cpuSeconds() } };
       log.error('refresh failed', { err: err instanceof Error ? err.message : String(err) });
       return;
     }

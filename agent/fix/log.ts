@@ -6,7 +6,6 @@
  * No shell: execa with an argv.
  */
 import fs from 'node:fs/promises';
-import { execa } from 'execa';
 import { rootPath, type Roots } from '../roots.js';
 
 /** Where audit lines go; injectable so tests need not write to the real journal. */
@@ -23,6 +22,8 @@ export function systemAuditLog(roots: Roots, stderr: NodeJS.WritableStream = pro
     stderr.write(`clockdoctor: ${line}\n`);
     let why: string;
     try {
+      // Loaded on the first change logged (never for `fix --help` or a dry run).
+      const { execa } = await import('execa');
       // --socket-errors=on: without it logger reports success even when there is no /dev/log.
       const r = await execa('logger', ['--socket-errors=on', '-t', 'clockdoctor', '-p', 'authpriv.notice', '--', line], { reject: false, timeout: 5000, stdin: 'ignore' });
       if (r.exitCode === 0) return;

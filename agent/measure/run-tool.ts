@@ -3,7 +3,6 @@
  * is the same for both — not installed, or no answer in time — and becomes the same ReferenceFailure
  * kinds; what the output means is each reference's own business.
  */
-import { execa } from 'execa';
 import { ReferenceFailure } from './reference.js';
 
 export interface ToolOutput {
@@ -24,6 +23,8 @@ export async function runTool(
   timeoutMs: number,
   messages: { missing: string; timedOut: string },
 ): Promise<ToolOutput> {
+  // Loaded when a tool first runs: execa's module graph costs tens of ms that `--help` never needs.
+  const { execa } = await import('execa');
   const r = await execa(file, args, { reject: false, timeout: timeoutMs, all: true });
   if (r.failed && (r as { code?: string }).code === 'ENOENT') throw new ReferenceFailure(messages.missing, 'unavailable');
   if (r.timedOut) throw new ReferenceFailure(messages.timedOut, 'timeout');

@@ -41,6 +41,11 @@ export function registerCollectorMetrics(registry: Registry, view: ViewSource): 
     help: 'Wall time of the last refresh (collect and diagnose), seconds; absent before the first.',
     project: (g) => g.set(view().refresh.lastDurationSeconds),
   });
+  totalCounter({
+    registry, name: 'clockdoctor_refresh_cpu_seconds_total',
+    help: 'Process CPU time (user + system, all threads) spent while refreshes ran since the agent started, seconds; rate() of it is the standing cost of --refresh.',
+    total: () => view().refresh.cpuSecondsTotal,
+  });
   guardedGauge({
     registry, name: 'clockdoctor_refresh_interval_seconds',
     help: 'Nominal seconds between refreshes (--refresh); the stale-snapshot alert compares the snapshot age with it.',

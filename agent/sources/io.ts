@@ -12,6 +12,7 @@ import fs from 'node:fs/promises';
 import fsSync, { constants as fsConstants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { fdPath, fenceOf, procPath, rootPath, sysPath, type Area, type Roots } from '../roots.js';
+import type { SourceMemory } from './memory.js';
 
 export type { Area } from '../roots.js';
 
@@ -49,10 +50,18 @@ export interface SourceContext {
   /** True when reading the running system (commands may run, measurements may be taken). */
   live: boolean;
   io: SourceIO;
+  /**
+   * What this collector kept from the previous collection (the agent's refreshes); absent for a
+   * one-shot collection, which then reads everything afresh.
+   */
+  memory?: SourceMemory;
 }
 
 /** Upper bound for a pseudo-file; /proc/timer_list on a 512-CPU host is a few MB. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+/** Upper bound of a synchronous read (`sync: true`): tiny pseudo-files only, so the event loop never waits long. */
+export const SMALL_FILE_BYTES = 256 * 1024;
 
 function errCode(err: unknown): string | null {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? null;
@@ -105,20 +114,23 @@ export class SourceIO {
   private readonly env: NodeJS.ProcessEnv | undefined;
   /** Real path of each root, resolved once per collection (shared with children). */
   private readonly realRoots: Map<string, Promise<string>>;
+  /** The same for the synchronous reads. */
+  private readonly realRootsSync: Map<string, string>;
 
   constructor(
     readonly roots: Roots,
     opts: { record?: boolean; env?: NodeJS.ProcessEnv } = {},
-    shared?: { recorded: RecordedFile[] | null; realRoots: Map<string, Promise<string>> },
+    shared?: { recorded: RecordedFile[] | null; realRoots: Map<string, Promise<string>>; realRootsSync: Map<string, string> },
   ) {
     this.recorded = shared ? shared.recorded : opts.record ? [] : null;
     this.env = opts.env;
     this.realRoots = shared?.realRoots ?? new Map();
+    this.realRootsSync = shared?.realRootsSync ?? new Map();
   }
 
   /** A view for one collector: same roots, recording and caches; its own `refused` list. */
   child(): SourceIO {
-    return new SourceIO(this.roots, this.env ? { env: this.env } : {}, { recorded: this.recorded, realRoots: this.realRoots });
+    return new SourceIO(this.roots, this.env ? { env: this.env } : {}, { recorded: this.recorded, realRoots: this.realRoots, realRootsSync: this.realRootsSync });
   }
 
   /** Absolute path of `rel` under an area (lexical: links are not followed here). */
@@ -186,6 +198,38 @@ export class SourceIO {
     }
   }
 
+  /**
+   * Like readText, synchronously, for the tiny pseudo-files a refresh looks at many of (every
+   * process's `comm`, sysfs attributes): an async read costs thread-pool round trips (two context
+   * switches each) per file, a sync read of a few bytes from procfs/sysfs a few system calls and no
+   * thread. The same confined steps as readText (see openInside), each as a synchronous call; at most
+   * `maxBytes` (default 256 KB; EFBIG beyond). Never for files that may be large or slow.
+   */
+  readTextSync(area: Area, rel: string, opts: { record?: boolean; maxBytes?: number } = {}): ReadResult {
+    const p = this.resolve(area, rel);
+    try {
+      const { root, rel: inRoot, realRoot } = this.fenceSync(area, rel);
+      const buf = readCappedSync(root, inRoot, realRoot, opts.maxBytes ?? SMALL_FILE_BYTES);
+      if (opts.record !== false) this.record(area, rel, buf);
+      return { state: 'ok', text: buf.toString('utf8'), path: p };
+    } catch (err) {
+      this.noteRefusal(p, err);
+      return notRead(p, err);
+    }
+  }
+
+  /** `fence`, synchronously (its own cache of real root paths). */
+  private fenceSync(area: Area, rel: string): { root: string; rel: string; realRoot: string } {
+    const f = fenceOf(this.roots, area, rel);
+    if (f === null) throw errnoError('ENOENT', `${area}: nothing captured`);
+    let real = this.realRootsSync.get(f.root);
+    if (real === undefined) {
+      real = fsSync.realpathSync(f.root);
+      this.realRootsSync.set(f.root, real);
+    }
+    return { ...f, realRoot: real };
+  }
+
   /** Read the first `n` bytes of a (binary) file, e.g. an ACPI table header. */
   async readHead(area: Area, rel: string, n: number): Promise<{ state: 'ok'; buf: Buffer; path: string } | Exclude<ReadResult, { state: 'ok' }>> {
     const p = this.resolve(area, rel);
@@ -206,12 +250,18 @@ export class SourceIO {
     }
   }
 
-  /** Names in a directory, or why there are none. Throws nothing. */
-  async listDir(area: Area, rel: string): Promise<{ state: 'ok'; names: string[]; path: string } | Exclude<ReadResult, { state: 'ok' }>> {
+  /** Names in a directory, or why there are none. Throws nothing. `sync` as for readText (a /proc or /sys directory). */
+  async listDir(area: Area, rel: string, opts: { sync?: boolean } = {}): Promise<{ state: 'ok'; names: string[]; path: string } | Exclude<ReadResult, { state: 'ok' }>> {
     const p = this.resolve(area, rel);
     try {
-      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
-      const names = await readDirInside(root, inRoot, { realRoot });
+      let names: string[];
+      if (opts.sync) {
+        const { root, rel: inRoot, realRoot } = this.fenceSync(area, rel);
+        names = readDirInsideSync(root, inRoot, { realRoot });
+      } else {
+        const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+        names = await readDirInside(root, inRoot, { realRoot });
+      }
       return { state: 'ok', names, path: p };
     } catch (err) {
       this.noteRefusal(p, err);
@@ -219,11 +269,17 @@ export class SourceIO {
     }
   }
 
-  /** Whether a directory exists inside its root (recorded as an empty directory when it does). */
-  async dirExists(area: Area, rel: string): Promise<boolean> {
+  /** Whether a directory exists inside its root (recorded as an empty directory when it does). `sync` as for readText. */
+  async dirExists(area: Area, rel: string, opts: { sync?: boolean } = {}): Promise<boolean> {
     try {
-      const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
-      const st = await fs.stat(await resolveInside(root, inRoot, { realRoot }));
+      let st: Stats;
+      if (opts.sync) {
+        const { root, rel: inRoot, realRoot } = this.fenceSync(area, rel);
+        st = fsSync.statSync(resolveInsideSync(root, inRoot, { realRoot }));
+      } else {
+        const { root, rel: inRoot, realRoot } = await this.fence(area, rel);
+        st = await fs.stat(await resolveInside(root, inRoot, { realRoot }));
+      }
       if (st.isDirectory()) this.record(area, rel, null);
       return st.isDirectory();
     } catch (err) {
@@ -422,6 +478,88 @@ async function readCapped(root: string, rel: string, realRoot: string, max: numb
     return Buffer.concat(chunks, total);
   } finally {
     await fh.close();
+  }
+}
+
+// The same three confinement steps with synchronous system calls, for tiny pseudo-files (see readText).
+
+/** `resolveInside`, synchronously. */
+export function resolveInsideSync(root: string, rel: string, opts: InsideOptions = {}): string {
+  const lexical = joinInside(root, rel);
+  // The libc realpath: one call, where fs.realpathSync's JavaScript walk lstats every component.
+  const realRoot = opts.realRoot ?? fsSync.realpathSync.native(root);
+  const real = fsSync.realpathSync.native(lexical);
+  if (!isInside(realRoot, real)) throw outside(lexical, root, real);
+  return real;
+}
+
+/** The path the kernel gives an open descriptor, or null where /proc is not mounted. */
+function descriptorPathSync(fd: number): string | null {
+  try {
+    return fsSync.readlinkSync(fdPath(fd));
+  } catch {
+    return null;
+  }
+}
+
+/** `openInside`, synchronously; returns the descriptor (the caller closes it). */
+export function openInsideSync(root: string, rel: string, opts: InsideOptions & { directory?: boolean } = {}): { fd: number; real: string; viaFd: string | null } {
+  const realRoot = opts.realRoot ?? fsSync.realpathSync(root);
+  const real = resolveInsideSync(root, rel, { realRoot });
+  const wantDir = opts.directory === true;
+  const before = fsSync.lstatSync(real);
+  if (wantDir ? !before.isDirectory() : !before.isFile()) throw wrongKind(real, before, wantDir);
+  const fd = fsSync.openSync(real, READ_FLAGS | (wantDir ? fsConstants.O_DIRECTORY : 0));
+  try {
+    const stat = fsSync.fstatSync(fd);
+    const where = descriptorPathSync(fd);
+    const same = where !== null ? isInside(realRoot, where) : stat.dev === before.dev && stat.ino === before.ino;
+    if (!same) throw outside(path.join(root, rel), root, where ?? real);
+    if (wantDir ? !stat.isDirectory() : !stat.isFile()) throw wrongKind(real, stat, wantDir);
+    return { fd, real, viaFd: where !== null ? fdPath(fd) : null };
+  } catch (err) {
+    fsSync.closeSync(fd);
+    throw err;
+  }
+}
+
+/** `readDirInside`, synchronously. */
+export function readDirInsideSync(root: string, rel: string, opts: InsideOptions = {}): string[] {
+  const dir = openInsideSync(root, rel, { ...opts, directory: true });
+  try {
+    return fsSync.readdirSync(dir.viaFd ?? dir.real);
+  } finally {
+    fsSync.closeSync(dir.fd);
+  }
+}
+
+/**
+ * One scratch buffer for every synchronous read: a fresh 8 KB buffer per sysfs attribute is outside
+ * Node's small-buffer pool, and a hundred of them per refresh kept the garbage collector busy (about
+ * a third of a refresh's CPU). Sync reads cannot interleave, so one buffer serves them all.
+ */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/** `readCapped`, synchronously: at most `max` bytes (EFBIG beyond); the result is a copy of exactly what was read. */
+function readCappedSync(root: string, rel: string, realRoot: string, max: number): Buffer {
+  const { fd } = openInsideSync(root, rel, { realRoot });
+  try {
+    let total = 0;
+    for (;;) {
+      if (total === scratch.length) {
+        if (total > max) break;
+        const bigger = Buffer.allocUnsafe(Math.min(scratch.length * 2, max + 1));
+        scratch.copy(bigger, 0, 0, total);
+        scratch = bigger;
+      }
+      const n = fsSync.readSync(fd, scratch, total, Math.min(scratch.length, max + 1) - total, null);
+      if (n === 0) break;
+      total += n;
+      if (total > max) throw errnoError('EFBIG', `larger than ${max} bytes`);
+    }
+    return Buffer.from(scratch.subarray(0, total));
+  } finally {
+    fsSync.closeSync(fd);
   }
 }
 

@@ -36,7 +36,7 @@ function viewOf(snapshot: Readonly<Snapshot>): MetricsView {
   return {
     snapshot,
     result,
-    refresh: { total: 3, failures: 1, lastDurationSeconds: 0.25, intervalSeconds: 60 },
+    refresh: { total: 3, failures: 1, lastDurationSeconds: 0.25, cpuSecondsTotal: 0.0375, intervalSeconds: 60 },
   };
 }
 

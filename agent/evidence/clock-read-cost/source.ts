@@ -1,6 +1,7 @@
 /**
  * `clock-read-cost`: the current clocksource and a small live measurement of ns per clock read.
- * Live only: a capture cannot say how fast this machine reads its clock, so `--from` skips it.
+ * Live only: a capture cannot say how fast this machine reads its clock, so `--from` skips it. The
+ * agent spreads the measurement over refreshes (one batch each, a window of seven).
  */
 import type { Source } from '../../sources/source.js';
 import { notOk } from '../../sources/source.js';
@@ -28,12 +29,33 @@ async function measureClockReads(batches = BATCHES, calls = CALLS): Promise<numb
   return out;
 }
 
+/**
+ * The agent's window: the last BATCHES batches, one new batch per refresh (a seventh of the cost), all
+ * of them measured afresh when the clocksource changes (the old ones timed another clock).
+ */
+interface Window {
+  clocksource: string | null;
+  samplesNs: number[];
+}
+
+async function samplesFor(clocksource: string, window: Window | undefined): Promise<number[]> {
+  if (window === undefined) return measureClockReads();
+  if (window.clocksource !== clocksource || window.samplesNs.length === 0) {
+    window.samplesNs = await measureClockReads();
+  } else {
+    window.samplesNs = [...window.samplesNs, ...(await measureClockReads(1))].slice(-BATCHES);
+  }
+  window.clocksource = clocksource;
+  return window.samplesNs;
+}
+
 export const clockReadCostSource: Source<ClockReadCostRaw> = {
   name: 'clock-read-cost',
-  async read(_roots, { io, live, signal }) {
+  async read(_roots, { io, live, memory }) {
     if (!live) return { state: 'absent', reason: 'measured only on a live system (skipped for --from)', path: null };
-    const r = await io.readText('sysfs', 'devices/system/clocksource/clocksource0/current_clocksource', { signal, record: false });
+    const r = io.readTextSync('sysfs', 'devices/system/clocksource/clocksource0/current_clocksource', { record: false });
     if (r.state !== 'ok') return notOk(r);
-    return { state: 'ok', raw: { clocksource: r.text, samplesNs: await measureClockReads() }, path: r.path };
+    const window = memory?.keep<Window>('window', () => ({ clocksource: null, samplesNs: [] }));
+    return { state: 'ok', raw: { clocksource: r.text, samplesNs: await samplesFor(r.text, window) }, path: r.path };
   },
 };

@@ -9,8 +9,8 @@ const DIR = 'devices/system/clocksource';
 
 export const clocksourceSource: Source<ClocksourceDeviceText[]> = {
   name: 'clocksource',
-  async read(_roots, { io, signal }) {
-    const list = await io.listDir('sysfs', DIR);
+  async read(_roots, { io }) {
+    const list = await io.listDir('sysfs', DIR, { sync: true });
     if (list.state !== 'ok') return notOk(list);
     const devices = list.names
       .map((n) => /^clocksource(\d+)$/.exec(n)?.[1])
@@ -19,8 +19,8 @@ export const clocksourceSource: Source<ClocksourceDeviceText[]> = {
     if (devices.length === 0) return { state: 'absent', reason: `${list.path} has no clocksourceN directory`, path: list.path };
     const out: ClocksourceDeviceText[] = [];
     for (const device of devices) {
-      const cur = await io.readText('sysfs', `${DIR}/clocksource${device}/current_clocksource`, { signal });
-      const avail = await io.readText('sysfs', `${DIR}/clocksource${device}/available_clocksource`, { signal });
+      const cur = io.readTextSync('sysfs', `${DIR}/clocksource${device}/current_clocksource`);
+      const avail = io.readTextSync('sysfs', `${DIR}/clocksource${device}/available_clocksource`);
       // A read error on a world-readable sysfs file is not "no data": say so.
       if (cur.state === 'failed') return notOk(cur);
       if (avail.state === 'failed') return notOk(avail);

@@ -5,6 +5,7 @@
  */
 import type { Source } from '../../sources/source.js';
 import type { HypervisorRaw } from './parser.js';
+import { ONCE, rereadEvery } from '../../sources/reread.js';
 
 const FILES = {
   sysHypervisorType: 'hypervisor/type',
@@ -13,13 +14,14 @@ const FILES = {
   dmiBiosVendor: 'class/dmi/id/bios_vendor',
 } as const;
 
-export const hypervisorSource: Source<HypervisorRaw> = {
+/** DMI and ACPI tables are fixed for the boot: the agent reads them once (agent/sources/reread.ts). */
+export const hypervisorSource: Source<HypervisorRaw> = rereadEvery({
   name: 'hypervisor',
-  async read(_roots, { io, signal }) {
+  async read(_roots, { io }) {
     const raw: HypervisorRaw = { sysHypervisorType: null, dmiSysVendor: null, dmiProductName: null, dmiBiosVendor: null, acpiFacpHeader: null };
     const failures: string[] = [];
     for (const [key, rel] of Object.entries(FILES) as [keyof typeof FILES, string][]) {
-      const r = await io.readText('sysfs', rel, { signal, maxBytes: 4096 });
+      const r = io.readTextSync('sysfs', rel, { maxBytes: 4096 });
       if (r.state === 'ok') raw[key] = r.text;
       else if (r.state === 'failed') failures.push(r.reason);
     }
@@ -33,4 +35,4 @@ export const hypervisorSource: Source<HypervisorRaw> = {
     if (!any) return { state: 'absent', reason: `no hypervisor identity: no hypervisor/type or DMI under ${io.resolve('sysfs', '.')}${acpiHint}`, path };
     return { state: 'ok', raw, path };
   },
-};
+}, ONCE);

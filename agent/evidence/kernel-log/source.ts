@@ -1,13 +1,15 @@
 /**
- * `kernel-log`: the kernel ring buffer. Live: /dev/kmsg read non-blocking until EAGAIN, else `dmesg`,
- * else `journalctl -k -b`. From a capture: `commands/dmesg`. The text handed on is always dmesg's
+ * `kernel-log`: the kernel ring buffer. Live: /dev/kmsg read non-blocking until EAGAIN — in the agent
+ * followed (the descriptor kept, only new records read at each refresh) — else `dmesg`, else
+ * `journalctl -k -b` (spawned at each refresh: only where /dev/kmsg cannot be opened). From a capture: `commands/dmesg`. The text handed on is always dmesg's
  * default shape (`[    1.234567] message`), so a live read and its capture parse to the same facts.
  */
-import fs from 'node:fs';
 import type { Source, SourceOutcome } from '../../sources/source.js';
 import { notOk } from '../../sources/source.js';
 import type { SourceContext } from '../../sources/io.js';
 import { MAX_FILE_BYTES } from '../../sources/io.js';
+import { KmsgFollower, openKmsgDevice, type KmsgLosses } from '../../sources/kmsg.js';
+import type { SourceMemory } from '../../sources/memory.js';
 
 export interface RawKernelLog {
   text: string;
@@ -37,48 +39,60 @@ export function kmsgRecordToDmesg(record: string): string | null {
 }
 
 /**
- * Read /dev/kmsg without blocking: each read() returns one record; EAGAIN means we reached the end,
- * EPIPE means the record we were at was overwritten (skip on). Yields to the event loop now and then
- * so a timeout can fire.
+ * Records held by a follower kept between refreshes. The kernel's ring is usually 128 KB–1 MB
+ * (CONFIG_LOG_BUF_SHIFT, log_buf_len=); this bounds a chatty kernel over months of uptime.
  */
-async function readKmsg(file: string, signal: AbortSignal): Promise<{ ok: true; text: string } | { ok: false; code: string | null; reason: string }> {
-  let fd: number;
+const KEPT_KMSG_BYTES = 8 * 1024 * 1024;
+
+type KmsgRead = { ok: true; text: string; lost: KmsgLosses; fresh: boolean } | { ok: false; code: string | null; reason: string };
+
+/** Start following /dev/kmsg, or say why it cannot be opened. */
+function follow(file: string, maxBytes: number): { ok: true; follower: KmsgFollower } | { ok: false; code: string | null; reason: string } {
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    return { ok: true, follower: new KmsgFollower(openKmsgDevice(file), kmsgRecordToDmesg, maxBytes) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? null;
     return { ok: false, code, reason: `${file}: ${code ?? String(err)}` };
   }
-  const lines: string[] = [];
-  let bytes = 0;
-  const buf = Buffer.alloc(16 * 1024);
-  try {
-    for (let i = 1; ; i++) {
-      let n: number;
-      try {
-        n = fs.readSync(fd, buf, 0, buf.length, null);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') break;
-        if (code === 'EPIPE') continue;
-        return { ok: false, code: code ?? null, reason: `${file}: ${code ?? String(err)}` };
-      }
-      if (n === 0) break;
-      const line = kmsgRecordToDmesg(buf.toString('utf8', 0, n));
-      if (line !== null) {
-        lines.push(line);
-        bytes += line.length + 1;
-        if (bytes > MAX_FILE_BYTES) break;
-      }
-      if (i % 512 === 0) {
-        await new Promise((r) => setImmediate(r));
-        if (signal.aborted) return { ok: false, code: 'ETIMEDOUT', reason: `${file}: read aborted (timed out)` };
-      }
+}
+
+/**
+ * Read /dev/kmsg without blocking (see sources/kmsg.ts). With the agent's memory the descriptor and
+ * the records stay from one refresh to the next, so only new records are read, and `fresh` says
+ * whether any arrived; without memory every record is read and the descriptor closed.
+ */
+async function readKmsg(file: string, signal: AbortSignal, memory: SourceMemory | undefined): Promise<KmsgRead> {
+  let follower = memory?.keep<KmsgFollower | null>('kmsg', () => null) ?? null;
+  if (follower === null) {
+    const f = follow(file, memory ? KEPT_KMSG_BYTES : MAX_FILE_BYTES);
+    if (!f.ok) return f;
+    follower = f.follower;
+    if (memory) {
+      memory.forget('kmsg');
+      memory.keep('kmsg', () => f.follower, (k) => k?.close());
     }
-  } finally {
-    fs.closeSync(fd);
   }
-  return { ok: true, text: lines.length > 0 ? `${lines.join('\n')}\n` : '' };
+  let added: number;
+  try {
+    added = await follower.poll(signal);
+  } catch (err) {
+    // The descriptor is of no more use: close it, and start afresh (or fall back) next time.
+    follower.close();
+    memory?.forget('kmsg');
+    const code = signal.aborted ? 'ETIMEDOUT' : (err as NodeJS.ErrnoException).code ?? null;
+    return { ok: false, code, reason: signal.aborted ? `${file}: read aborted (timed out)` : `${file}: ${code ?? String(err)}` };
+  }
+  if (!memory) follower.close();
+  return { ok: true, text: follower.current().text, lost: { ...follower.losses }, fresh: added > 0 };
+}
+
+/** The note for records the agent could not see or did not keep (undefined when none). */
+function lossNote(l: KmsgLosses): string | undefined {
+  const parts = [
+    l.overwritten > 0 ? `${l.overwritten} /dev/kmsg record(s) overwritten by the kernel before they were read` : '',
+    l.dropped > 0 ? `${l.dropped} old record(s) let go (more than ${KEPT_KMSG_BYTES / 1024 / 1024} MB held)` : '',
+  ].filter((x) => x);
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 const DENIED = /operation not permitted|permission denied|EPERM|EACCES/i;
@@ -89,10 +103,15 @@ async function readLive(ctx: SourceContext): Promise<SourceOutcome<RawKernelLog>
   let denied = false;
 
   const kmsgPath = io.resolve('rootfs', KMSG);
-  const k = await readKmsg(kmsgPath, ctx.signal);
+  const k = await readKmsg(kmsgPath, ctx.signal, ctx.memory);
   if (k.ok) {
     io.record('commands', 'dmesg', k.text);
-    return { state: 'ok', raw: { text: k.text, via: 'kmsg' }, path: kmsgPath };
+    // No new record: hand back the very object of last time, so its facts are not parsed again.
+    const last = ctx.memory?.keep<{ raw: RawKernelLog | null }>('raw', () => ({ raw: null }));
+    const raw = !k.fresh && last?.raw?.text === k.text ? last.raw : { text: k.text, via: 'kmsg' as const };
+    if (last) last.raw = raw;
+    const note = lossNote(k.lost);
+    return note === undefined ? { state: 'ok', raw, path: kmsgPath } : { state: 'ok', raw, path: kmsgPath, note };
   }
   tried.push(k.reason);
   if (k.code === 'EACCES' || k.code === 'EPERM') denied = true;

@@ -10,13 +10,13 @@ const RTC0 = 'class/rtc/rtc0';
 
 export const rtcSource: Source<RtcRaw> = {
   name: 'rtc',
-  async read(_roots, { io, signal }) {
+  async read(_roots, { io }) {
     const dir = io.resolve('sysfs', RTC0);
     let rtc0: RtcRaw['rtc0'] = null;
-    const name = await io.readText('sysfs', `${RTC0}/name`, { signal });
+    const name = io.readTextSync('sysfs', `${RTC0}/name`);
     if (name.state === 'failed') return notOk(name);
-    const since = await io.readText('sysfs', `${RTC0}/since_epoch`, { signal });
-    const hctosys = await io.readText('sysfs', `${RTC0}/hctosys`, { signal });
+    const since = io.readTextSync('sysfs', `${RTC0}/since_epoch`);
+    const hctosys = io.readTextSync('sysfs', `${RTC0}/hctosys`);
     if (name.state === 'ok' || since.state === 'ok' || hctosys.state === 'ok') {
       rtc0 = {
         name: name.state === 'ok' ? name.text : null,
@@ -25,7 +25,7 @@ export const rtcSource: Source<RtcRaw> = {
         hctosys: hctosys.state === 'ok' ? hctosys.text : null,
       };
     }
-    const adj = await io.readText('rootfs', 'etc/adjtime', { signal, maxBytes: 64 * 1024 });
+    const adj = io.readTextSync('rootfs', 'etc/adjtime', { maxBytes: 64 * 1024 });
     if (adj.state === 'failed') return notOk(adj);
     if (rtc0 === null && adj.state !== 'ok') {
       return { state: 'absent', reason: `no RTC: ${dir} and ${adj.path} do not exist`, path: dir };

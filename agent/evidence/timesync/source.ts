@@ -4,7 +4,8 @@
  * Only the matching processes are recorded for a capture — never the whole process table.
  */
 import type { Source } from '../../sources/source.js';
-import type { SourceContext } from '../../sources/io.js';
+import { performance } from 'node:perf_hooks';
+import type { RunResult, SourceContext } from '../../sources/io.js';
 import { TIMESYNC_COMMS, TIMESYNC_MODULES, type TimesyncProcess, type TimesyncRaw } from './parser.js';
 
 /**
@@ -17,19 +18,20 @@ const SCAN = 'timesync-processes';
 type Scan = { state: 'ok'; processes: TimesyncProcess[]; path: string } | { state: 'absent' | 'failed'; reason: string; path: string };
 
 async function scanProcs({ io, signal }: SourceContext): Promise<Scan> {
-  const list = await io.listDir('procfs', '.');
+  const list = await io.listDir('procfs', '.', { sync: true });
   if (list.state !== 'ok') return { state: list.state, reason: list.reason, path: list.path };
   const pids = list.names.filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b));
   const processes: TimesyncProcess[] = [];
   for (const pid of pids) {
     if (signal.aborted) break;
-    const comm = await io.readText('procfs', `${pid}/comm`, { record: false });
+    // Sync: one tiny read per process; an async read each would cost a threadpool round trip per PID.
+    const comm = io.readTextSync('procfs', `${pid}/comm`, { record: false });
     // A process that exited, or that ProtectProc hides, is simply not there.
     if (comm.state !== 'ok') continue;
     const name = comm.text.trim();
     if (TIMESYNC_COMMS[name] === undefined) continue;
     io.record('procfs', `${pid}/comm`, comm.text);
-    const cmd = await io.readText('procfs', `${pid}/cmdline`);
+    const cmd = io.readTextSync('procfs', `${pid}/cmdline`);
     processes.push({ pid: Number(pid), comm: name, cmdline: cmd.state === 'ok' ? cmd.text : null });
   }
   // PID 1 is always there unless procfs hides other users' processes (hidepid=, systemd's
@@ -59,6 +61,23 @@ async function fromCapture({ io, signal }: SourceContext): Promise<Scan> {
   return { state: 'ok', processes, path: r.path };
 }
 
+/**
+ * chronyd updates its tracking figures at each clock update, every poll interval (64 s by default,
+ * at least 16 s for NTP sources), so the agent runs `chronyc -c tracking` at most once a minute and
+ * serves the last answer in between (a fresh one as soon as chronyd's PID changes).
+ */
+export const CHRONYC_MIN_INTERVAL_MS = 60_000;
+
+async function chronycTracking(ctx: SourceContext, chronydPid: number | undefined): Promise<RunResult> {
+  const memory = ctx.memory;
+  if (memory === undefined) return ctx.io.run('chronyc-tracking', 'chronyc', ['-c', 'tracking'], ctx);
+  const last = memory.keep<{ at: number; pid: number | undefined; result: RunResult | null }>('chronyc', () => ({ at: 0, pid: undefined, result: null }));
+  if (last.result !== null && last.pid === chronydPid && performance.now() - last.at < CHRONYC_MIN_INTERVAL_MS) return last.result;
+  const result = await ctx.io.run('chronyc-tracking', 'chronyc', ['-c', 'tracking'], ctx);
+  Object.assign(last, { at: performance.now(), pid: chronydPid, result: result.state === 'ok' ? result : null });
+  return result;
+}
+
 export const timesyncSource: Source<TimesyncRaw> = {
   name: 'timesync',
   async read(roots, ctx) {
@@ -67,12 +86,12 @@ export const timesyncSource: Source<TimesyncRaw> = {
     if (scan.state !== 'ok') return scan;
     const { processes, path } = scan;
     const modules: string[] = [];
-    for (const m of Object.keys(TIMESYNC_MODULES)) if (await io.dirExists('sysfs', `module/${m}`)) modules.push(m);
+    for (const m of Object.keys(TIMESYNC_MODULES)) if (await io.dirExists('sysfs', `module/${m}`, { sync: true })) modules.push(m);
     const ptpClockNames: string[] = [];
-    const ptp = await io.listDir('sysfs', 'class/ptp');
+    const ptp = await io.listDir('sysfs', 'class/ptp', { sync: true });
     if (ptp.state === 'ok') {
       for (const dev of ptp.names.filter((n) => /^ptp\d+$/.test(n)).sort()) {
-        const r = await io.readText('sysfs', `class/ptp/${dev}/clock_name`);
+        const r = io.readTextSync('sysfs', `class/ptp/${dev}/clock_name`);
         if (r.state === 'ok') ptpClockNames.push(r.text.trim());
       }
     }
@@ -80,7 +99,7 @@ export const timesyncSource: Source<TimesyncRaw> = {
     let chronyTrackingPath: string | null = null;
     let note: string | undefined;
     if (processes.some((p) => p.comm === 'chronyd')) {
-      const r = await io.run('chronyc-tracking', 'chronyc', ['-c', 'tracking'], ctx);
+      const r = await chronycTracking(ctx, processes.find((p) => p.comm === 'chronyd')?.pid);
       if (r.state === 'ok') {
         chronyTracking = r.stdout;
         chronyTrackingPath = r.path;
