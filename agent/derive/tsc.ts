@@ -35,20 +35,19 @@ export interface Exposure {
   text: string;
 }
 
-const sane = isPlausibleTscHz;
 
 /** The claimed rate: VBox.log first, else what the guest kernel took from its hypervisor. */
 export function claimedTsc(facts: Facts): ClaimedRate | null {
   const v = facts.vbox;
-  if (v !== null && sane(v.tscTicksPerSecond)) return { hz: v.tscTicksPerSecond, from: 'vbox', how: 'vbox', evidence: refEvidence('vbox', v, 'tscTicksPerSecond') };
+  if (v !== null && isPlausibleTscHz(v.tscTicksPerSecond)) return { hz: v.tscTicksPerSecond, from: 'vbox', how: 'vbox', evidence: refEvidence('vbox', v, 'tscTicksPerSecond') };
   const vm = vmwareClaim(facts);
   if (vm !== null) return vm;
   const k = facts.kernelLog;
   if (k === null) return null;
-  if (k.tscFromHypervisorKhz !== null && sane(k.tscFromHypervisorKhz * 1000)) {
+  if (k.tscFromHypervisorKhz !== null && isPlausibleTscHz(k.tscFromHypervisorKhz * 1000)) {
     return { hz: k.tscFromHypervisorKhz * 1000, from: 'kernel-log', how: 'hypervisor', evidence: refEvidence('kernel-log', k, 'tscFromHypervisorKhz') };
   }
-  if (k.tscDetectedKhz !== null && sane(k.tscDetectedKhz * 1000) && (k.tscCalibration === 'kvm-clock' || k.tscCalibration === 'hypervisor')) {
+  if (k.tscDetectedKhz !== null && isPlausibleTscHz(k.tscDetectedKhz * 1000) && (k.tscCalibration === 'kvm-clock' || k.tscCalibration === 'hypervisor')) {
     return { hz: k.tscDetectedKhz * 1000, from: 'kernel-log', how: 'paravirt-clock', evidence: refEvidence('kernel-log', k, 'tscDetectedKhz', 'hypervisor') };
   }
   return null;

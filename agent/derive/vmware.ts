@@ -23,13 +23,12 @@ import type { HostTscCandidate } from './host-tsc.js';
 /** vmmon farther than this from the nominal rate is not trusted as the true rate (the host-tsc.ts rule). */
 export const VMMON_AGREES_WITH_NOMINAL_PPM = 5000;
 
-const sane = isPlausibleTscHz;
 const ppm = (a: number, b: number): number => (a / b - 1) * 1e6;
 
 /** The rate VMware uses and announces to the guest (`Using N kHz`), or null. */
 export function vmwareClaim(facts: Facts): ClaimedRate | null {
   const v = facts.vmware;
-  if (v === null || !sane(v.tscUsedHz)) return null;
+  if (v === null || !isPlausibleTscHz(v.tscUsedHz)) return null;
   return { hz: v.tscUsedHz, from: 'vmware', how: 'vmware', evidence: refEvidence('vmware', v, 'tscUsedHz') };
 }
 
@@ -56,13 +55,13 @@ export function vmwareHostCandidates(facts: Facts): { strong: HostTscCandidate[]
   if (v === null) return out;
   const nominal = vmwareNominalHz(v);
   const measured = v.tscMeasuredHz;
-  const brand: HostTscCandidate | null = sane(nominal)
+  const brand: HostTscCandidate | null = isPlausibleTscHz(nominal)
     ? { source: 'brand-nominal', hz: nominal, strength: 'hint', text: `CPU brand string nominal ${groupDigits(nominal)} Hz ("${v.hostCpu ?? ''}", from vmware.log)` }
     : null;
-  const agrees = sane(measured) && nominal !== null && Math.abs(ppm(measured, nominal)) <= VMMON_AGREES_WITH_NOMINAL_PPM;
-  if (sane(measured) && measured !== v.tscUsedHz && agrees) {
+  const agrees = isPlausibleTscHz(measured) && nominal !== null && Math.abs(ppm(measured, nominal)) <= VMMON_AGREES_WITH_NOMINAL_PPM;
+  if (isPlausibleTscHz(measured) && measured !== v.tscUsedHz && agrees) {
     out.strong.push({ source: 'vmmon', hz: measured, strength: 'strong', text: `VMware's own measurement (vmmon) ${groupDigits(measured)} Hz, confirmed by the CPU's nominal ${groupDigits(nominal as number)} Hz` });
-  } else if (sane(measured) && measured === v.tscUsedHz) {
+  } else if (isPlausibleTscHz(measured) && measured === v.tscUsedHz) {
     const c: HostTscCandidate = { source: 'vmmon', hz: measured, strength: 'hint', text: `VMware's own measurement (vmmon) ${groupDigits(measured)} Hz — the very rate it uses, so it cannot confirm it` };
     // A measurement that agrees with the nominal rate is the more precise hint; one that disagrees comes after it.
     if (agrees || nominal === null) out.hints.push(c);
