@@ -175,22 +175,23 @@ function rawAt(buf: Uint8Array, i: number, end: number): number {
   return n >= 1 && n <= 3 && buf[j] === 62 && j < end ? j + 1 : NO;
 }
 
-/** DMESG_X (`kern  :info  : `) at 0: the end, NO or UNSURE. */
-function dmesgXAt(buf: Uint8Array, i: number, end: number): number {
+/** `[a-z]{min,max}\s*:` at i: the index after the colon, NO or UNSURE. */
+function lowerFieldAt(buf: Uint8Array, i: number, end: number, min: number, max: number): number {
   let j = i;
   while (j < end && isLower(buf[j])) j++;
-  if (j - i < 2 || j - i > 8) return NO;
+  if (j - i < min || j - i > max) return NO;
   j = skipWs(buf, j, end);
   if (j === UNSURE) return UNSURE;
   if (buf[j] !== 58 || j >= end) return NO;
-  const k0 = j + 1;
-  let k = k0;
-  while (k < end && isLower(buf[k])) k++;
-  if (k - k0 < 3 || k - k0 > 7) return NO;
-  k = skipWs(buf, k, end);
-  if (k === UNSURE) return UNSURE;
-  if (buf[k] !== 58 || k >= end) return NO;
-  k++;
+  return j + 1;
+}
+
+/** DMESG_X (`kern  :info  : `) at 0: the end, NO or UNSURE. */
+function dmesgXAt(buf: Uint8Array, i: number, end: number): number {
+  const j = lowerFieldAt(buf, i, end, 2, 8);
+  if (j < 0) return j;
+  const k = lowerFieldAt(buf, j, end, 3, 7);
+  if (k < 0) return k;
   if (k < end && buf[k]! >= NON_ASCII) return UNSURE;
   return k < end && isWs(buf[k]) ? k + 1 : NO;
 }
