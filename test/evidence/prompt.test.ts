@@ -2,8 +2,32 @@
  * Prompt lines as users paste them (the cases in test/cases/ and common shells): which are prompts,
  * which command and host they name, and which look alike but are not prompts.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isFiltered, parsePrompt } from '../../agent/evidence/text/prompt.js';
+import { isFiltered, mayBePrompt, parsePrompt } from '../../agent/evidence/text/prompt.js';
+import { ROOT } from '../helpers/cli.js';
+
+/** Every line of every text file under test/fixtures and test/cases: real lines of every kind. */
+function realLines(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (fs.statSync(p).size < 4 * 1024 * 1024) {
+        const buf = fs.readFileSync(p);
+        if (!buf.includes(0)) for (const l of buf.toString('utf8').split('\n')) out.push(l.replace(/\r$/, ''));
+      }
+    }
+  };
+  walk(path.join(ROOT, 'test', 'fixtures'));
+  walk(path.join(ROOT, 'test', 'cases'));
+  return out;
+}
+
+const bytesMayBePrompt = (line: string): boolean => { const b = Buffer.from(line, 'utf8'); return mayBePrompt(b, 0, b.length); };
 
 describe('parsePrompt', () => {
   it.each([
@@ -39,6 +63,38 @@ describe('parsePrompt', () => {
     '~/notes$ remember to buy milk',
   ])('not a prompt: %s', (line) => {
     expect(parsePrompt(line)).toBeNull();
+  });
+});
+
+describe('mayBePrompt, the byte screen before parsePrompt', () => {
+  const lines = realLines();
+
+  it(`says yes to every line parsePrompt takes (${lines.length} real lines)`, () => {
+    const prompts = lines.filter((l) => parsePrompt(l) !== null);
+    expect(prompts.length).toBeGreaterThan(50);
+    expect(prompts.filter((l) => !bytesMayBePrompt(l))).toEqual([]);
+  });
+
+  it('says no to most kernel lines with a # or a % in them (what it is for)', () => {
+    const sigils = lines.filter((l) => /^\[\s*\d+\.\d+\]/.test(l) && /[#$%]/.test(l));
+    expect(sigils.length).toBeGreaterThan(100);
+    expect(sigils.filter(bytesMayBePrompt).length / sigils.length).toBeLessThan(0.2);
+  });
+
+  it('says yes to every generated prompt parsePrompt takes', () => {
+    const ch = (alphabet: string, max: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...alphabet.split('')), maxLength: max });
+    const blank = fc.constantFrom('', ' ', '  ', '\t', '\u00a0', ' \u3000');
+    const who = fc.oneof(
+      fc.tuple(ch('ab1@.-_:~/ ', 20)).map(([w]) => w),
+      fc.tuple(ch('ab1@.-_', 12), ch('ab~/ ', 12)).map(([u, d]) => `[${u} ${d}]`),
+      fc.tuple(ch('ab1@.-', 8), ch('ab~/', 8)).map(([u, d]) => `${u}:${d}`),
+    );
+    const clock = fc.constantFrom('', '(22:49)', '(22:49:31) ', '(1:2)');
+    const sigil = fc.constantFrom('$', '#', '%', '\u276f', '\u279c', '\u03bb', '>');
+    const command = fc.constantFrom('dmesg | grep -i tsc', 'lscpu', 'chronyc tracking', 'date', '  uname -a', 'x', '');
+    const ps = fc.tuple(fc.constantFrom('', 'PS '), ch('ab\\ #$', 12), command).map(([p, d, c]) => `${p}C:\\${d}> ${c}`);
+    const unix = fc.tuple(blank, clock, blank, who, blank, sigil, blank, command).map((parts) => parts.join(''));
+    fc.assert(fc.property(fc.oneof(unix, ps), (line) => parsePrompt(line) === null || bytesMayBePrompt(line)), { numRuns: 20_000 });
   });
 });
 

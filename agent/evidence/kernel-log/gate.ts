@@ -6,10 +6,11 @@
  * How: every literal gets an anchor, the two-byte pair inside it that logs print least (a crude
  * frequency guess: lowercase letters and spaces are common, capitals, digits and punctuation rare);
  * a 64 K-entry table maps each pair to the literals anchored there, and a line is walked once, byte
- * pair by byte pair, verifying the literals of the pairs it meets. The same walk notes the bytes that
- * send a line to the string path anyway: a backslash (markdown escapes, prefix.ts) and, in the first
- * 160 bytes, a shell-prompt sigil (the router may take the line for a prompt, which no kind pushes).
+ * pair by byte pair, verifying the literals of the pairs it meets. The same walk notes a backslash,
+ * which sends a line to the string path anyway (markdown escapes, prefix.ts); so does a line that may
+ * be a shell prompt (the router may take it for one, and then no kind is pushed it).
  */
+import { mayBePrompt } from '../text/prompt.js';
 import { KERNEL_LOG_LITERALS } from './rules.js';
 
 /** The line holds none of the literals and nothing that needs the string path. */
@@ -48,10 +49,6 @@ for (const lit of KERNEL_LOG_LITERALS) {
   LISTS[HEAD[pair]! - 1]!.push({ bytes, offset: best });
 }
 
-/** Bytes that may make the router read a line as a shell prompt (text/router.ts mayBePrompt). */
-const SIGIL = new Uint8Array(256);
-for (const b of [36, 35, 37, 0xe2, 0xce]) SIGIL[b] = 1;
-
 function verify(buf: Uint8Array, start: number, end: number, at: number, list: readonly Anchored[]): boolean {
   for (const { bytes, offset } of list) {
     const s = at - offset;
@@ -64,19 +61,18 @@ function verify(buf: Uint8Array, start: number, end: number, at: number, list: r
 }
 
 /**
- * GATE_PASS when `buf[start, end)` contains a kernel-log literal, a backslash, or (in its first 160
- * bytes) a prompt sigil (`$ # %`, `❯ ➜ λ` lead bytes, `>` after the first byte); GATE_NONE otherwise.
- * Sound by construction (every literal is anchored and verified where its anchor occurs); checked on
- * every fixture line and generated ones against the rules' own regex screen.
+ * GATE_PASS when `buf[start, end)` contains a kernel-log literal or a backslash, or may be a shell
+ * prompt (text/prompt.ts `mayBePrompt`); GATE_NONE otherwise. Sound by construction (every literal is
+ * anchored and verified where its anchor occurs); checked on every fixture line and generated ones
+ * against the rules' own regex screen.
  */
 export function gateLine(buf: Uint8Array, start: number, end: number): number {
-  const sigilEnd = Math.min(end, start + 160);
+  if (mayBePrompt(buf, start, end)) return GATE_PASS;
   let prev = start < end ? buf[start]! : 0;
-  if (prev === 92 || SIGIL[prev] === 1) return GATE_PASS;
+  if (prev === 92) return GATE_PASS;
   for (let i = start + 1; i < end; i++) {
     const b = buf[i]!;
     if (b === 92) return GATE_PASS;
-    if (i < sigilEnd && (SIGIL[b] === 1 || b === 62)) return GATE_PASS;
     const h = HEAD[(prev << 8) | b]!;
     if (h !== 0 && verify(buf, start, end, i - 1, LISTS[h - 1]!)) return GATE_PASS;
     prev = b;

@@ -57,3 +57,57 @@ export function parsePrompt(line: string): Prompt | null {
 export function isFiltered(command: string | null): boolean {
   return command !== null && /\|\s*(?:e|z)?grep\b|\bgrep\b.*\b(?:kern\.log|messages|syslog|dmesg)\b|journalctl\b.*\s(?:-g|--grep)\b/.test(command);
 }
+
+const isAsciiWs = (b: number): boolean => b === 32 || (b >= 9 && b <= 13);
+const isDigitByte = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
+const isLetterByte = (b: number | undefined): boolean => b !== undefined && ((b | 32) >= 97 && (b | 32) <= 122);
+
+/** Bytes the UNIX pattern's who-part can span before its sigil: a bracketed 1+64+2×65+1, plus room. */
+const WHO_SPAN = 256;
+/** Blanks a prompt has before its sigil: two separators in a bracketed who-part and the one `\s?`. */
+const MAX_BLANKS = 3;
+
+/** After `(HH:MM)` or `(HH:MM:SS)` at `i` (the CLOCK group), or `i` when there is none. */
+function afterClock(buf: Uint8Array, i: number, end: number): number {
+  if (buf[i] !== 40 || end - i < 7) return i;
+  const d2 = (k: number): boolean => isDigitByte(buf[k]) && isDigitByte(buf[k + 1]);
+  if (!(d2(i + 1) && buf[i + 3] === 58 && d2(i + 4))) return i;
+  let k = i + 6;
+  if (buf[k] === 58 && d2(k + 1)) k += 3;
+  return buf[k] === 41 ? k + 1 : i;
+}
+
+/**
+ * Could `buf[start, end)` be a line `parsePrompt` accepts? A necessary condition on the raw bytes, so
+ * the router (and the kernel-log gate) decode only lines that may be prompts, not every kernel line
+ * with a `#` or a `%` in it. It follows the patterns above: after leading blanks and an optional
+ * clock, a UNIX prompt's who-part holds at most two blanks (a bracketed one's separators), then one
+ * optional blank and the sigil, then a command; a PowerShell prompt starts `C:\` or `PS C:\`. Any
+ * non-ASCII byte before the sigil answers yes (a Unicode space that `\s` matches, `❯ ➜ λ`). Checked
+ * against `parsePrompt` on every fixture line and on generated prompts (test/evidence/prompt.test.ts).
+ */
+export function mayBePrompt(buf: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isAsciiWs(buf[i]!)) i++;
+  if (i >= end) return false;
+  // PowerShell: `[A-Za-z]:\`, perhaps after `PS `.
+  const ps = buf[i] === 80 && buf[i + 1] === 83 && buf[i + 2] === 32 ? i + 3 : i;
+  if (isLetterByte(buf[ps]) && buf[ps + 1] === 58 && buf[ps + 2] === 92) return true;
+  i = afterClock(buf, i, end);
+  while (i < end && isAsciiWs(buf[i]!)) i++;
+  let blanks = 0;
+  const lim = Math.min(end, i + WHO_SPAN);
+  for (let k = i; k < lim; k++) {
+    const b = buf[k]!;
+    if (b >= 0x80) return true;
+    if (b === 36 || b === 35 || b === 37) {
+      // `\s*(\S.*)$`: a command must follow.
+      for (let j = k + 1; j < end; j++) if (!isAsciiWs(buf[j]!)) return true;
+      return false;
+    }
+    // The who-part never holds `>`; a blank too many and it is prose, not a prompt.
+    if (b === 62) return false;
+    if (isAsciiWs(b) && ++blanks > MAX_BLANKS) return false;
+  }
+  return false;
+}

@@ -15,7 +15,7 @@
  */
 import type { KindParser, LineContext } from '../kind.js';
 import type { LineParser, LineScreen } from './lines.js';
-import { parsePrompt } from './prompt.js';
+import { mayBePrompt, parsePrompt } from './prompt.js';
 
 /** A kind as the router needs it: its name and a fresh parser for this text. */
 export interface RoutedKind {
@@ -96,16 +96,6 @@ export function vboxShaped(buf: Uint8Array, p: number, end: number): boolean {
     && DIGIT(buf[p + 6]) && DIGIT(buf[p + 7]) && buf[p + 8] === 46 && DIGIT(buf[p + 9]) && DIGIT(buf[p + 10]) && DIGIT(buf[p + 11]))) return false;
   if (buf[p + 12] === SP) return true;
   return end - p >= 16 && DIGIT(buf[p + 12]) && DIGIT(buf[p + 13]) && DIGIT(buf[p + 14]) && buf[p + 15] === SP;
-}
-
-/** Could these bytes be a shell prompt? Cheap: a prompt sigil among the first bytes. */
-function mayBePrompt(buf: Uint8Array, p: number, end: number): boolean {
-  const lim = Math.min(end, p + 160);
-  for (let i = p; i < lim; i++) {
-    const b = buf[i];
-    if (b === 36 /* $ */ || b === 35 /* # */ || b === 37 /* % */ || b === 0xe2 /* ❯ ➜ */ || b === 0xce /* λ */ || (b === GT && i > p)) return true;
-  }
-  return false;
 }
 
 /** Does the message at `p` start with one of `prefixes`? */
