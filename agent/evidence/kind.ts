@@ -80,6 +80,14 @@ export interface KindParser<F> extends LineParser<F> {
    * too: VBoxService's own log carries VBox.log's stamp (`00:00:01.017296 timesync …`).
    */
   stampedPrefixes?: readonly string[];
+  /**
+   * Lines this kind claims as its own family, on their raw bytes: the kernel log claims every line its
+   * byte split finds a kernel-log prefix on (`[ 1.2] `, `<6>`, a /dev/kmsg record, `kern  :info  : `,
+   * a syslog or journal line tagged `kernel`). Until a shell prompt is seen, the router offers a
+   * claimed line to this kind and to the kinds whose descriptor says `readsClaimedLines`, no other:
+   * most lines of a big kernel log then cost one kind's look instead of every kind's.
+   */
+  claims?(buf: Uint8Array, start: number, end: number): boolean;
 }
 
 /** How a kind is collected from a live machine or a capture directory. */
@@ -117,6 +125,13 @@ export interface EvidenceKind<N extends string, K extends string, F extends Sect
   collector: CollectorSpec<F, R> | null;
   /** What the section says about the machine as a whole (hints.ts); agent/derive/ weighs every kind's. */
   hints?(f: F): Hint[];
+  /**
+   * True when this kind's parser may act on a line another kind `claims` (a kernel message): then the
+   * router offers it those lines too. Absent means no: the kind's lines never carry a kernel-log
+   * prefix (command output, daemon logs tagged with their own program). test/evidence/router-claims.test.ts
+   * proves, on every fixture and mixtures of them, that the claims change no result.
+   */
+  readsClaimedLines?: boolean;
 }
 
 /** Identity helper that keeps the literal types of `name` and `key` (the registry derives `Facts` from them). */

@@ -37,7 +37,7 @@ export const MAX_WHOLE_BYTES = 1024 * 1024 * 1024;
 
 /** A fresh router over every kind that reads user text, each parser naming `display` as its file. */
 export function routerFor(display: string): ReturnType<typeof createRouter> {
-  return createRouter(KIND_LIST.flatMap((k) => (k.createParser === null ? [] : [{ name: k.name, parser: k.createParser(display) }])));
+  return createRouter(KIND_LIST.flatMap((k) => (k.createParser === null ? [] : [{ name: k.name, parser: k.createParser(display), readsClaimed: k.readsClaimedLines === true }])));
 }
 
 function errorText(err: unknown): string {

@@ -32,6 +32,8 @@ export const clocksourceKind = defineKind({
   key: 'clocksource',
   title: 'clocksource (sysfs)',
   createParser: createClocksourceParser,
+  // A text of one line is a sysfs file itself: it counts every line, kernel lines too.
+  readsClaimedLines: true,
   merge,
   keyFacts,
   hints,

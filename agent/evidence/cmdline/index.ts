@@ -10,6 +10,8 @@ export const cmdlineKind = defineKind({
   key: 'cmdline',
   title: 'cmdline (procfs)',
   createParser: createCmdlineParser,
+  // It counts every non-empty line (a text of one line is /proc/cmdline itself), kernel lines too.
+  readsClaimedLines: true,
   merge: identityMerge<CmdlineFacts>(['raw']),
   keyFacts: () => [],
   collector: {

@@ -93,6 +93,36 @@ function settledBefore(settled: Settled, lineNo: number): Pending | null {
   return { raw, lineNo: settled.lineNo, sp: splitPrefix(raw), ctx: undefined };
 }
 
+/**
+ * `claims` (kind.ts): lines with a kernel-log prefix are this kind's. The split it makes is kept for
+ * `wants`, which the router asks next about the same line, so the line is not split twice; `take`
+ * forgets it on every call, so it never outlives that line.
+ */
+class ClaimSplit {
+  private buf: Uint8Array | null = null;
+  private start = -1;
+  private end = -1;
+  private ok = false;
+
+  constructor(private readonly split: ByteSplit) {}
+
+  claims(buf: Uint8Array, start: number, end: number): boolean {
+    if (end === start || end - start > MAX_LINE_BYTES) return false;
+    this.ok = splitPrefixBytes(buf, start, end, this.split);
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    return this.ok && this.split.kernelPrefix;
+  }
+
+  /** The split's answer for this line when `claims` just made it, else null; forgets it either way. */
+  take(buf: Uint8Array, start: number, end: number): boolean | null {
+    const known = this.buf === buf && this.start === start && this.end === end ? this.ok : null;
+    this.buf = null;
+    return known;
+  }
+}
+
 /** The streaming kernel log parser. */
 export function createKernelLogParser(path: string | null = null): KindParser<KernelLogFacts> {
   let b = freshBoot();
@@ -162,11 +192,13 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
     process(p, p.sp.msg.trimStart(), p.raw);
   };
 
+  const memo = new ClaimSplit(split);
   /** Settle a line no rule can read on its bytes (count it as `process` would), or have it decoded (docs/performance.md). */
   const wants = (buf: Uint8Array, start: number, end: number, lineNo?: number): boolean => {
+    const known = memo.take(buf, start, end);
     if (prompted || lineNo === undefined || end === start || end - start > MAX_LINE_BYTES) return true;
     // `-- Boot …` separators (push reads them); indented lines (continuations, kmsg dictionaries) fail the split.
-    if (buf[start] === 45 || gateLine(buf, start, end) !== GATE_NONE || !splitPrefixBytes(buf, start, end, split)) return true;
+    if (buf[start] === 45 || gateLine(buf, start, end) !== GATE_NONE || !(known ?? splitPrefixBytes(buf, start, end, split))) return true;
     // Not indented, so push would first close the line before it (no continuation): do so now, as the
     // boot it belongs to must be settled before this line's stamp is looked at.
     flush();
@@ -178,6 +210,7 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
   };
 
   return {
+    claims: (buf, start, end) => memo.claims(buf, start, end),
     wants,
 
     push(raw, lineNo, ctx) {

@@ -11,7 +11,10 @@
  * - a line with VirtualBox's elapsed-time shape (`HH:MM:SS.ffffff `) is VBox.log's alone, so the
  *   VBox.log screen may skip such lines in bulk in WebAssembly (line-scan.ts) and stays exact — except
  *   for the messages another kind names in its `stampedPrefixes` (VBoxService's own log has that
- *   stamp): those go to that kind too, and the screen lets them through.
+ *   stamp): those go to that kind too, and the screen lets them through;
+ * - a line a kind `claims` (the kernel log: a line with a kernel-log prefix) goes to that kind and to
+ *   the kinds that read claimed lines, until the first shell prompt (after one, command output may
+ *   be anything, and every line goes to every kind again).
  */
 import type { KindParser, LineContext } from '../kind.js';
 import type { LineParser, LineScreen } from './lines.js';
@@ -21,6 +24,8 @@ import { mayBePrompt, parsePrompt } from './prompt.js';
 export interface RoutedKind {
   name: string;
   parser: KindParser<unknown>;
+  /** The kind reads lines another kind `claims` (EvidenceKind.readsClaimedLines). */
+  readsClaimed?: boolean;
 }
 
 /** One kind found in the text. */
@@ -128,6 +133,12 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
   const owner = ownerIndex >= 0 ? parsers[ownerIndex]! : null;
   /** Kinds besides the owner that read some messages of the stamped shape. */
   const sharers = parsers.flatMap((parser, i) => (i !== ownerIndex && (parser.stampedPrefixes?.length ?? 0) > 0 ? [{ i, prefixes: parser.stampedPrefixes! }] : []));
+  const claimerIndex = parsers.findIndex((p) => p.claims !== undefined);
+  const claimer = claimerIndex >= 0 ? parsers[claimerIndex]! : null;
+  /** The kinds a claimed line goes to: the claimer, then the kinds that read claimed lines. */
+  const claimReaders = claimer === null ? [] : [claimerIndex, ...kinds.flatMap((k, i) => (k.readsClaimed === true && i !== claimerIndex ? [i] : []))];
+  /** A prompt was seen: claims no longer narrow who gets a line. */
+  let prompted = false;
   /** Which kinds `wants` accepted for the line `push` gets next; `decided` false: push must ask itself. */
   const wanted = new Uint8Array(parsers.length);
   let decided = false;
@@ -149,11 +160,14 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
       }
       return any;
     }
+    const claimed = !prompted && claimer !== null && claimer.claims!(buf, p, end);
     let any = false;
-    for (let i = 0; i < parsers.length; i++) {
+    const offer = (i: number): void => {
       const w = parsers[i]!.wants;
       if (w === undefined || w(buf, p, end, lineNo)) { wanted[i] = 1; any = true; }
-    }
+    };
+    if (claimed) for (const i of claimReaders) offer(i);
+    else for (let i = 0; i < parsers.length; i++) offer(i);
     return any;
   };
 
@@ -172,6 +186,7 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
       const line = stripDecoration(raw);
       const prompt = parsePrompt(line);
       if (prompt !== null) {
+        prompted = true;
         if (commands.length < 100) commands.push(prompt.command);
         context = { command: prompt.command, host: prompt.host, prompt: false };
         for (const p of parsers) p.prompt?.(prompt.command, prompt.host, lineNo, line);
