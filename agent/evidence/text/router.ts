@@ -145,46 +145,53 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
   let context: LineContext = { command: null, host: null, prompt: false };
   const commands: string[] = [];
 
-  /** Fill `wanted` for one line; true when any kind wants it. */
-  const route = (buf: Uint8Array, start: number, end: number, lineNo?: number): boolean => {
-    const p = contentStart(buf, start, end);
+  /** Offer the line to kind `i`; true when it wants the line. */
+  const offer = (i: number, buf: Uint8Array, p: number, end: number, lineNo: number | undefined): boolean => {
+    const w = parsers[i]!.wants;
+    if (w !== undefined && !w(buf, p, end, lineNo)) return false;
+    wanted[i] = 1;
+    return true;
+  };
+
+  /** Fill `wanted` for one line whose own text starts at `p`; true when any kind wants it. */
+  const route = (buf: Uint8Array, p: number, end: number, lineNo?: number): boolean => {
     wanted.fill(0);
+    let any = false;
     if (owner !== null && vboxShaped(buf, p, end)) {
-      if (owner.wants === undefined || owner.wants(buf, p, end, lineNo)) wanted[ownerIndex] = 1;
-      let any = wanted[ownerIndex] === 1;
+      any = offer(ownerIndex, buf, p, end, lineNo);
       const msg = p + (buf[p + 12] === SP ? 13 : 16);
-      for (const { i, prefixes } of sharers) {
-        if (!startsWithAny(buf, msg, end, prefixes)) continue;
-        const w = parsers[i]!.wants;
-        if (w === undefined || w(buf, p, end, lineNo)) { wanted[i] = 1; any = true; }
-      }
+      for (const { i, prefixes } of sharers) if (startsWithAny(buf, msg, end, prefixes) && offer(i, buf, p, end, lineNo)) any = true;
       return any;
     }
-    const claimed = !prompted && claimer !== null && claimer.claims!(buf, p, end);
-    let any = false;
-    const offer = (i: number): void => {
-      const w = parsers[i]!.wants;
-      if (w === undefined || w(buf, p, end, lineNo)) { wanted[i] = 1; any = true; }
-    };
-    if (claimed) for (const i of claimReaders) offer(i);
-    else for (let i = 0; i < parsers.length; i++) offer(i);
+    if (!prompted && claimer !== null && claimer.claims!(buf, p, end)) {
+      for (const i of claimReaders) if (offer(i, buf, p, end, lineNo)) any = true;
+    } else {
+      for (let i = 0; i < parsers.length; i++) if (offer(i, buf, p, end, lineNo)) any = true;
+    }
     return any;
   };
+
+  /** The line `push` gets next may be a prompt (its bytes pass `mayBePrompt`): only then is the prompt pattern run. */
+  let maybePrompt = false;
 
   const screen: LineScreen | undefined = widenScreen(owner?.screen, [...new Set(sharers.flatMap((x) => x.prefixes))]);
   return {
     wants(buf, start, end, lineNo) {
       decided = true;
-      return route(buf, start, end, lineNo) || mayBePrompt(buf, contentStart(buf, start, end), end);
+      const p = contentStart(buf, start, end);
+      maybePrompt = mayBePrompt(buf, p, end);
+      return route(buf, p, end, lineNo) || maybePrompt;
     },
     push(raw, lineNo) {
       if (!decided) {
         const b = Buffer.from(raw, 'utf8');
-        route(b, 0, b.length);
+        const p = contentStart(b, 0, b.length);
+        maybePrompt = mayBePrompt(b, p, b.length);
+        route(b, p, b.length);
       }
       decided = false;
       const line = stripDecoration(raw);
-      const prompt = parsePrompt(line);
+      const prompt = maybePrompt ? parsePrompt(line) : null;
       if (prompt !== null) {
         prompted = true;
         if (commands.length < 100) commands.push(prompt.command);
