@@ -5,6 +5,9 @@
  *    Debian's prometheus-node-exporter (its default collectors; `--web.max-requests=0`, since its
  *    default of 40 concurrent scrapes answers the 41st with 503), interleaved rounds, medians.
  *    Bar: ours not slower at p99.
+ *    Then one client at a time, as Prometheus scrapes (issue 13 §3: "scrape latency no worse than
+ *    today", p50 0.2 ms and 35× node_exporter's): p50 of each, interleaved rounds, medians. Bar: ours
+ *    at least 35× faster at p50 (a ratio in one run; the absolute p50 is printed beside it).
  * 2. Agent RSS after 100 scrapes and after 10 000. Bar: within 10 MB.
  * 3. Idle: with `--refresh 1h`, context switches of all threads (voluntary + nonvoluntary, from
  *    procfs task status) in the first minute after the first snapshot and in the quiet minute after
@@ -32,6 +35,9 @@ import { procStats } from './load.js';
 const CONCURRENCY = 50;
 const SCRAPES_PER_ROUND = 2000;
 const ROUNDS = 3;
+/** Single-client rounds: scrapes per round, and the bar on node_exporter's p50 over ours. */
+const SINGLE_SCRAPES = 500;
+const SINGLE_MIN_RATIO = 35;
 const QUIET_MS = 60_000;
 /** Refreshes measured for the standing cost: 12 at 10 s. */
 const REFRESH_WINDOW_MS = 120_000;
@@ -232,6 +238,7 @@ export async function run(): Promise<boolean> {
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: npm run build first`);
   // First, on a machine not yet warmed by the scrape rounds: the standing cost of --refresh 10s.
   const standing = await standingCost(cli);
+  let ok = standing;
   const agentArgs = [cli, 'agent', '--web.listen-address=127.0.0.1:0', '--refresh', '1h'];
   const ours = launch(process.execPath, agentArgs);
   let nePort = 0;
@@ -286,6 +293,18 @@ export async function run(): Promise<boolean> {
         `as the unit runs it (--jitless): p50 ${fmt(median(p50.jit))} ms p99 ${fmt(median(p99.jit))} ms, p99 ratio ${fmt(median(p99.jit) / median(p99.ne))}; ` +
         `node_exporter time collector only: p50 ${fmt(median(p50.net))} ms p99 ${fmt(median(p99.net))} ms\n`,
     );
+    const single = { ours: [] as number[], ne: [] as number[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      single.ours.push(median(await hammer(port, SINGLE_SCRAPES, 1)));
+      single.ne.push(median(await hammer(nePort, SINGLE_SCRAPES, 1)));
+    }
+    const ratio50 = median(single.ne) / median(single.ours);
+    const singleOk = ratio50 >= SINGLE_MIN_RATIO;
+    process.stdout.write(
+      `latency, one client at a time (${SINGLE_SCRAPES} scrapes × ${ROUNDS} rounds, medians): clockdoctor p50 ${fmt(median(single.ours), 3)} ms, ` +
+        `node_exporter p50 ${fmt(median(single.ne), 3)} ms; ours ${fmt(ratio50, 1)}× faster → ${singleOk ? 'PASS' : 'FAIL'} (bar: ≥ ${SINGLE_MIN_RATIO}×)\n`,
+    );
+    ok = ok && ratio99 <= 1 && singleOk;
     await jitless.stop();
     await neTime.stop();
     await ne.stop();
@@ -305,6 +324,7 @@ export async function run(): Promise<boolean> {
     const rss10k = procStats(fpid).rssKb;
     const growthMb = (rss10k - rss100) / 1024;
     process.stdout.write(`RSS: after 100 scrapes ${fmt(rss100 / 1024, 1)} MB, after 10 000 ${fmt(rss10k / 1024, 1)} MB, growth ${fmt(growthMb, 1)} MB → ${growthMb <= 10 ? 'PASS' : 'FAIL'} (bar: ≤ 10 MB)\n`);
+    ok = ok && growthMb <= 10;
     await fresh.stop();
 
     // 3. idle context switches over the same quiet minute
@@ -331,10 +351,11 @@ export async function run(): Promise<boolean> {
       const first = (t1[i] ?? 0) - (t0[i] ?? 0);
       const quiet = (t2[i] ?? 0) - (t1[i] ?? 0);
       const bar = i === 0 ? ` → ${quiet <= 10 ? 'PASS' : 'FAIL'} (bar: ≤ 10 in the quiet minute)` : '';
+      if (i === 0) ok = ok && quiet <= 10;
       process.stdout.write(`idle: ${name}: ${first} context switches in the first minute after start-up, ${quiet} in the next (quiet) minute${bar}\n`);
     });
   } finally {
     await Promise.all([ours.stop(), ne?.stop(), ...extra.map((p) => p.stop())]);
   }
-  return standing;
+  return ok;
 }

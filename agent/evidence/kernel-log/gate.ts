@@ -7,15 +7,14 @@
  * frequency guess: lowercase letters and spaces are common, capitals, digits and punctuation rare);
  * a 64 K-entry table maps each pair to the literals anchored there, and a line is walked once, byte
  * pair by byte pair, verifying the literals of the pairs it meets. The same walk notes a backslash,
- * which sends a line to the string path anyway (markdown escapes, prefix.ts); so does a line that may
- * be a shell prompt (the router may take it for one, and then no kind is pushed it).
+ * which sends a line to the string path anyway (markdown escapes, prefix.ts). Prompt lines never get
+ * here: the router reads them before it offers a line to any kind (text/router.ts).
  */
-import { mayBePrompt } from '../text/prompt.js';
 import { KERNEL_LOG_LITERALS } from './rules.js';
 
 /** The line holds none of the literals and nothing that needs the string path. */
 export const GATE_NONE = 0;
-/** A literal, a backslash or a prompt sigil: decode the line. */
+/** A literal or a backslash: decode the line. */
 export const GATE_PASS = 1;
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -61,13 +60,11 @@ function verify(buf: Uint8Array, start: number, end: number, at: number, list: r
 }
 
 /**
- * GATE_PASS when `buf[start, end)` contains a kernel-log literal or a backslash, or may be a shell
- * prompt (text/prompt.ts `mayBePrompt`); GATE_NONE otherwise. Sound by construction (every literal is
+ * GATE_PASS when `buf[start, end)` contains a kernel-log literal or a backslash; GATE_NONE otherwise. Sound by construction (every literal is
  * anchored and verified where its anchor occurs); checked on every fixture line and generated ones
  * against the rules' own regex screen.
  */
 export function gateLine(buf: Uint8Array, start: number, end: number): number {
-  if (mayBePrompt(buf, start, end)) return GATE_PASS;
   let prev = start < end ? buf[start]! : 0;
   if (prev === 92) return GATE_PASS;
   for (let i = start + 1; i < end; i++) {

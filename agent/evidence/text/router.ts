@@ -18,7 +18,7 @@
  */
 import type { KindParser, LineContext } from '../kind.js';
 import type { LineParser, LineScreen } from './lines.js';
-import { mayBePrompt, parsePrompt } from './prompt.js';
+import { mayBePrompt, parsePrompt, type Prompt } from './prompt.js';
 
 /** A kind as the router needs it: its name and a fresh parser for this text. */
 export interface RoutedKind {
@@ -171,27 +171,32 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
     return any;
   };
 
-  /** The line `push` gets next may be a prompt (its bytes pass `mayBePrompt`): only then is the prompt pattern run. */
-  let maybePrompt = false;
+  /** The prompt the line `push` gets next is, or null: decided before any kind is offered the line. */
+  let promptLine: Prompt | null = null;
+
+  /** The prompt `buf[p, end)` is, or null; the bytes are decoded only when they may be one. */
+  const promptAt = (buf: Uint8Array, p: number, end: number): Prompt | null =>
+    mayBePrompt(buf, p, end) ? parsePrompt(Buffer.from(buf.buffer, buf.byteOffset + p, end - p).toString('utf8')) : null;
 
   const screen: LineScreen | undefined = widenScreen(owner?.screen, [...new Set(sharers.flatMap((x) => x.prefixes))]);
   return {
     wants(buf, start, end, lineNo) {
       decided = true;
       const p = contentStart(buf, start, end);
-      maybePrompt = mayBePrompt(buf, p, end);
-      return route(buf, p, end, lineNo) || maybePrompt;
+      // A prompt line is no kind's line: push reads it, and no kind is offered it (so none counts it).
+      promptLine = promptAt(buf, p, end);
+      return promptLine !== null || route(buf, p, end, lineNo);
     },
     push(raw, lineNo) {
       if (!decided) {
         const b = Buffer.from(raw, 'utf8');
         const p = contentStart(b, 0, b.length);
-        maybePrompt = mayBePrompt(b, p, b.length);
-        route(b, p, b.length);
+        promptLine = promptAt(b, p, b.length);
+        if (promptLine === null) route(b, p, b.length);
       }
       decided = false;
       const line = stripDecoration(raw);
-      const prompt = maybePrompt ? parsePrompt(line) : null;
+      const prompt = promptLine;
       if (prompt !== null) {
         prompted = true;
         if (commands.length < 100) commands.push(prompt.command);
