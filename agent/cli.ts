@@ -6,7 +6,25 @@
  * without loading one (agent/commands/cli-parser.ts), and a command's module, with the packages it
  * needs, loads only when that command runs. test/cli/startup.test.ts pins which modules each load.
  */
+import { fileURLToPath } from 'node:url';
 import { VERSION } from './version.js';
+
+/**
+ * In the bundle users run, the file name of the analyze script (relative to this file) that
+ * scripts/bundle.mjs builds, with its V8 code cache, for the plain analyze path; esbuild writes it
+ * in. Not defined in tsc's output, which imports the modules themselves.
+ */
+declare const CLOCKDOCTOR_ANALYZE_SCRIPT: string | undefined;
+
+type FastAnalyze = typeof import('./commands/analyze-fast.js');
+
+/** Where `analyzeAndReport` comes from: the code-cached script in the bundle, else the module graph. */
+async function analyzeEntry(modules: FastAnalyze): Promise<Pick<FastAnalyze, 'analyzeAndReport'>> {
+  if (typeof CLOCKDOCTOR_ANALYZE_SCRIPT !== 'string') return modules;
+  const { loadScript } = await import('./script-cache.js');
+  const file = fileURLToPath(new URL(CLOCKDOCTOR_ANALYZE_SCRIPT, import.meta.url));
+  return loadScript(file).exports as unknown as Pick<FastAnalyze, 'analyzeAndReport'>;
+}
 
 async function main(argv: string[]): Promise<void> {
   if (argv.length === 1 && argv[0] === '--version') {
@@ -16,10 +34,10 @@ async function main(argv: string[]): Promise<void> {
   // The common one-shot `clockdoctor analyze FILE...` skips yargs (analyze-fast.ts says why); the
   // check is a few string compares, and anything unusual still goes to yargs below.
   if (argv[0] === 'analyze') {
-    const { fastAnalyzeArgs } = await import('./commands/analyze-fast.js');
-    const args = fastAnalyzeArgs(argv);
+    const fast = await import('./commands/analyze-fast.js');
+    const args = fast.fastAnalyzeArgs(argv);
     if (args !== null) {
-      await (await import('./commands/analyze.js')).runAnalyze(args);
+      await (await analyzeEntry(fast)).analyzeAndReport(args);
       return;
     }
   }

@@ -60,3 +60,18 @@ export function fastAnalyzeArgs(argv: readonly string[]): AnalyzeArgs | null {
   if (files.length > 0) args.file = files;
   return args;
 }
+
+/**
+ * Run a plain analyze and turn its failure into the CLI's message and exit code. This is the entry
+ * of the code-cached analyze script of the bundle (scripts/bundle.mjs): the error classes
+ * reportFatal tests must be the ones the analysis throws, so both live in the same script.
+ */
+export async function analyzeAndReport(args: AnalyzeArgs): Promise<void> {
+  const { runAnalyze } = await import('./analyze.js');
+  try {
+    await runAnalyze(args);
+  } catch (err) {
+    const { reportFatal } = await import('./fatal.js');
+    process.exitCode = reportFatal(err);
+  }
+}

@@ -49,7 +49,7 @@ describe('npm pack', () => {
   it('every relative import of a shipped module is shipped, every package import is declared', () => {
     const shipped = new Set(files);
     const packages = new Set<string>();
-    for (const f of files.filter((x) => x.endsWith('.js'))) {
+    for (const f of files.filter((x) => x.endsWith('.js') || x.endsWith('.cjs'))) {
       const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
       // TypeScript's own scanner finds static and dynamic imports (and not look-alikes in strings).
       for (const { fileName: spec } of ts.preProcessFile(text, true, true).importedFiles) {
@@ -63,6 +63,14 @@ describe('npm pack', () => {
     const declared = Object.keys(pkg.dependencies).sort();
     expect([...packages].filter((p) => !declared.includes(p)), 'imported but not declared').toEqual([]);
     expect(declared.filter((p) => !packages.has(p)), 'declared but never imported').toEqual([]);
+  });
+
+  it('ships the analyze script the bin loads by name (scripts/bundle.mjs), with its code cache', () => {
+    const bin = fs.readFileSync(path.join(ROOT, pkg.bin.clockdoctor!), 'utf8');
+    const names = [...bin.matchAll(/new URL\("\.\/([^"]+\.cjs)", import\.meta\.url\)/g)].map((m) => path.posix.join(path.posix.dirname(pkg.bin.clockdoctor!), m[1]!));
+    expect(names).toHaveLength(1);
+    expect(files).toContain(names[0]);
+    expect(files).toContain(`${names[0]}.cache`);
   });
 
   it('LICENSE is the MIT license of "clockdoctor authors", as package.json says', () => {
