@@ -291,7 +291,11 @@ function onClientError(table: ConnectionTable, connOfSocket: (s: unknown) => Con
 }
 
 function listenOn(spec: ListenSpec, onConnection: (s: net.Socket) => void): Promise<net.Server> {
-  const server = net.createServer({ pauseOnConnect: true }, onConnection);
+  // noDelay: the HTTP engine writes a response's head and body apart, through the request gate; with
+  // Nagle's algorithm on, the body then waits for the client's delayed ACK of the head (40 ms on
+  // Linux) on every request of a kept-alive connection after the first. http.Server sets it on the
+  // sockets it accepts itself; these it does not accept.
+  const server = net.createServer({ pauseOnConnect: true, noDelay: true }, onConnection);
   return new Promise<net.Server>((resolve, reject) => {
     server.once('error', reject);
     const done = (): void => {

@@ -2,6 +2,7 @@
  * The HTTP server against real sockets on loopback: endpoints, readiness, and every limit — methods,
  * bodies, header size and count, malformed request lines, clients that never finish their headers.
  */
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
@@ -153,6 +154,33 @@ describe('header deadline', () => {
       expect(kept.match(/HTTP\/1\.1 /g)).toHaveLength(1);
       expect(kept).not.toContain(CLIENT_GAVE_UP);
     } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('kept-alive connections', () => {
+  it('answer without waiting for the client to acknowledge the head (TCP_NODELAY on accepted sockets)', async () => {
+    // The HTTP engine writes a response's head and body apart. With Nagle's algorithm on, the body
+    // waits for the client's delayed ACK of the head — at least 40 ms on Linux — on every request of a
+    // kept-alive connection after the first (a 0.5 ms scrape took 44 ms). So it is the fastest of many
+    // requests that tells: at or above that floor only while the stall is there.
+    const registry = createMetricsRegistry(() => emptyView(60), { processMetrics: false });
+    const s = await startServer({ host: '127.0.0.1', port: 0 }, { registry, isReady: () => true });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const once = (): Promise<number> => new Promise((resolve, reject) => {
+        const t0 = process.hrtime.bigint();
+        http.get({ host: '127.0.0.1', port: s.port, path: '/metrics', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
+        }).on('error', reject);
+      });
+      const ms: number[] = [];
+      for (let i = 0; i < 30; i++) ms.push(await once());
+      expect(Math.min(...ms.slice(1))).toBeLessThan(40);
+    } finally {
+      agent.destroy();
       await s.close();
     }
   });
