@@ -35,7 +35,7 @@ const TM_TSC_ALIGNED = ascii('TM:     cTSCTicksPerSecond=');
 const TM_TSC_HOST = ascii('TM: cTSCTicksPerSecondHost=');
 const TM_TIED = ascii('TM: TSCTiedToExecution=');
 const TM_INIT_FINALIZE = ascii('TM: TMR3InitFinalize:');
-const LOAD = ascii('load)');
+const STATE_LOAD = ascii('(state load)');
 const KVM_VCPU = ascii('KVM: VCPU');
 const NODE_ROOT = ascii('[/] ');
 const NODE_GIM = ascii('[/GIM/] ');
@@ -53,11 +53,13 @@ function at(buf: Uint8Array, pos: number, end: number, lit: Uint8Array): boolean
   return true;
 }
 
-/** Does `buf[from, end)` end with `lit`, trailing blanks ignored? (`(state load)` lines) */
-function endsWith(buf: Uint8Array, from: number, end: number, lit: Uint8Array): boolean {
-  let e = end;
-  while (e > from && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
-  return e - lit.length >= from && at(buf, e - lit.length, e, lit);
+/**
+ * Does `lit` occur in `buf[from, end)`? The parser takes a `(state load)` line wherever the words
+ * stand: not only at the end (a forum paste closes it with `[/CODE]`, a doubled CRLF leaves a `\r`).
+ */
+function has(buf: Uint8Array, from: number, end: number, lit: Uint8Array): boolean {
+  for (let i = from, last = end - lit.length; i <= last; i++) if (buf[i] === lit[0] && at(buf, i, end, lit)) return true;
+  return false;
 }
 
 /** Byte → digit value, 0x80 for anything that is not an ASCII digit. */
@@ -235,7 +237,7 @@ function wantsMessage(buf: Uint8Array, p: number, end: number, state: PrefilterS
       const done = state.done;
       if (done === 0) return true;
       if ((done & DONE_GIP) !== 0 && at(buf, p, end, TM_GIP)) return false;
-      if ((done & DONE_TSC) !== 0 && (at(buf, p, end, TM_TSC) || at(buf, p, end, TM_TSC_ALIGNED))) return endsWith(buf, p, end, LOAD);
+      if ((done & DONE_TSC) !== 0 && (at(buf, p, end, TM_TSC) || at(buf, p, end, TM_TSC_ALIGNED))) return has(buf, p, end, STATE_LOAD);
       if ((done & DONE_TSC_HOST) !== 0 && at(buf, p, end, TM_TSC_HOST)) return false;
       if ((done & DONE_TIED) !== 0 && at(buf, p, end, TM_TIED)) return false;
       return (done & DONE_INIT_FINALIZE) === 0 || !at(buf, p, end, TM_INIT_FINALIZE);
