@@ -92,3 +92,42 @@ export function mayHoldReading(buf: Uint8Array, start: number, end: number): boo
   while (i < lim && buf[i] !== SP && buf[i] !== TAB) i++;
   return i > p && i < lim && readingAt(buf, skipBlanks(buf, i, end), end);
 }
+
+/**
+ * The bytes of the whitespace character at `i` (what `String.prototype.trim` and regex `\s` remove:
+ * ASCII tab to carriage return and space, and the Unicode spaces U+00A0, U+1680, U+2000–U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF in UTF-8), or 0. For a kind whose `push` trims
+ * the decoded line: a filter that skipped only blanks would reject a line indented with a no-break
+ * space that `push` reads.
+ */
+export function spaceAt(buf: Uint8Array, i: number, end: number): number {
+  if (i >= end) return 0;
+  const b = buf[i]!;
+  if (b === SP || (b >= 9 && b <= 13)) return 1;
+  if (b < 0xc2 || i + 1 >= end) return 0;
+  const b1 = buf[i + 1]!;
+  if (b === 0xc2) return b1 === 0xa0 ? 2 : 0;
+  if (i + 2 >= end) return 0;
+  const b2 = buf[i + 2]!;
+  if (b === 0xe2) {
+    if (b1 === 0x80) return (b2 >= 0x80 && b2 <= 0x8a) || b2 === 0xa8 || b2 === 0xa9 || b2 === 0xaf ? 3 : 0;
+    return b1 === 0x81 && b2 === 0x9f ? 3 : 0;
+  }
+  if (b === 0xe1) return b1 === 0x9a && b2 === 0x80 ? 3 : 0;
+  if (b === 0xe3) return b1 === 0x80 && b2 === 0x80 ? 3 : 0;
+  if (b === 0xef) return b1 === 0xbb && b2 === 0xbf ? 3 : 0;
+  return 0;
+}
+
+/** Offset of the first byte at or after `i` that does not start a whitespace character (`spaceAt`), or `end`. */
+export function skipSpace(buf: Uint8Array, i: number, end: number): number {
+  for (;;) {
+    if (i >= end) return end;
+    const b = buf[i]!;
+    // Most lines start with a printable ASCII byte: one compare.
+    if (b > SP && b < 0x80) return i;
+    const n = spaceAt(buf, i, end);
+    if (n === 0) return i;
+    i += n;
+  }
+}
