@@ -6,11 +6,13 @@
 const SP = 32;
 const TAB = 9;
 
-/** Offset of the first byte that is not a blank, or `end`. */
+/**
+ * Offset of the first byte that does not start a whitespace character, or `end`: the blanks and
+ * everything else `trim()` removes (skipSpace below), since the kinds' `push` trims the decoded line
+ * — a paste from a web page indents with no-break spaces, a text may hold form feeds.
+ */
 export function skipBlanks(buf: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end && (buf[i] === SP || buf[i] === TAB)) i++;
-  return i;
+  return skipSpace(buf, start, end);
 }
 
 /** True when the bytes at `at` are exactly `ascii` (an ASCII literal). */

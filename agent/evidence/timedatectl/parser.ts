@@ -13,6 +13,7 @@ import type { KindParser, LineRef } from '../kind.js';
 import type { TimedatectlFacts, TimesyncStatus } from './facts.js';
 import { excerpt } from '../text/lines.js';
 import { num } from '../text/daemon-log.js';
+import { skipSpace } from '../text/bytes.js';
 
 const UNITS: Record<string, number> = { y: 31_557_600, month: 2_629_800, w: 604_800, d: 86_400, h: 3600, min: 60, s: 1 };
 /** Sub-second units as powers of ten, so `23.456ms` is the double nearest 0.023456. */
@@ -123,9 +124,9 @@ function apply(s: State, table: Record<string, Label>, label: string, value: str
  * followed by `:` or `=` within its first 40 bytes.
  */
 function wants(buf: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
-  const c = buf[i];
+  // `^\s*` in the line rules: any whitespace trim() knows (a web page's no-break spaces), not only blanks.
+  const i = skipSpace(buf, start, end);
+  const c = i < end ? buf[i] : undefined;
   if (c === undefined || !((c >= 65 && c <= 90) || c === 115 /* s */)) return false;
   const lim = Math.min(end, i + 40);
   for (let k = i; k < lim; k++) if (buf[k] === 58 || buf[k] === 61) return true;
