@@ -8,6 +8,8 @@
  * `[COLOR="Red"]`), the elapsed-time prefix `H…H:MM:SS.fff[fff] `, then the message.
  */
 
+import { skipSpace, spaceAt } from '../text/bytes.js';
+
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 const GIM = ascii('GIM');
@@ -177,8 +179,13 @@ export function messageStart(buf: Uint8Array, start: number, end: number, state:
 
 /** Any other shape: paste junk before the timestamp, hours > 99, no timestamp at all. */
 function messageStartSlow(buf: Uint8Array, start: number, end: number, state: PrefilterState): number {
-  let i = start;
-  if (!isDigit(buf[i])) {
+  // Where the parser's PREFIX would find the stamp's digits: after quoting and forum tags, and one space.
+  const g = afterJunk(buf, start, end);
+  const d = isDigit(buf[g]) && g < end ? g : isDigit(buf[g + spaceAt(buf, g, end)]) && g + spaceAt(buf, g, end) < end ? g + spaceAt(buf, g, end) : -1;
+  let i = d;
+  if (i < 0) {
+    // Not where the parser reads a stamp; still note the time of a stamp among other junk.
+    i = start;
     const lim = Math.min(end, start + JUNK_MAX);
     while (i < lim && !isDigit(buf[i])) i++;
     if (i >= lim) return skipBlank(buf, start, end);
@@ -208,14 +215,50 @@ function messageStartSlow(buf: Uint8Array, start: number, end: number, state: Pr
   if (scale < 1000 || (k < end && buf[k] !== 32)) return skipBlank(buf, start, end);
   state.ts[0] = h * 3600 + m * 60 + s;
   state.ts[1] = Math.round((frac / scale) * 1e6);
+  // A stamp found among other junk, or with more than 9 fraction digits, is not one the parser
+  // reads: it takes the line as unstamped, its message after the junk (the time is still noted).
+  if (i !== d || scale > 1e9) return skipBlank(buf, start, end);
   return k < end ? k + 1 : k;
 }
 
-/** Without a timestamp (header line 1 of some logs, pasted fragments) the message starts after blanks and `>`. */
+const isAsciiLetter = (b: number | undefined): boolean => b !== undefined && ((b >= 65 && b <= 90) || (b >= 97 && b <= 122));
+
+/** Quoting `>` with any whitespace around, from `i`: the parser's `(?:\s*>)*\s*` (or `[\s>]*`). */
+function skipQuoting(buf: Uint8Array, i: number, end: number): number {
+  for (;;) {
+    const j = skipSpace(buf, i, end);
+    if (j >= end || buf[j] !== 62 /* > */) return j;
+    i = j + 1;
+  }
+}
+
+/** Forum tags `[b]`, `[/COLOR]`, `[FONT=Courier]` right after one another, from `i`. */
+function skipTags(buf: Uint8Array, i: number, end: number): number {
+  for (;;) {
+    if (i >= end || buf[i] !== 91 /* [ */) return i;
+    let k = i + 1;
+    if (buf[k] === 47 /* / */ && k < end) k++;
+    const name = k;
+    while (k < end && isAsciiLetter(buf[k])) k++;
+    if (k === name) return i;
+    if (k < end && buf[k] === 61 /* = */) while (k < end && buf[k] !== 93) k++;
+    if (k >= end || buf[k] !== 93 /* ] */) return i;
+    i = k + 1;
+  }
+}
+
+/** The paste junk before a VBox.log line: quoting, then forum tags (the parser's PREFIX and LEAD_JUNK). */
+function afterJunk(buf: Uint8Array, start: number, end: number): number {
+  return skipTags(buf, skipQuoting(buf, start, end), end);
+}
+
+/**
+ * Without a timestamp (header line 1 of some logs, pasted fragments) the message starts where the
+ * parser's LEAD_JUNK ends: after quoting, forum tags and any whitespace `\s` knows (a web page's
+ * no-break spaces) or `>`.
+ */
 function skipBlank(buf: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end && (buf[i] === 32 || buf[i] === 9 || buf[i] === 62 /* > */)) i++;
-  return i;
+  return skipQuoting(buf, afterJunk(buf, start, end), end);
 }
 
 /** First bytes of the messages the parser reads (`T`, `G`, `H`, `F`, `V`, `L`, `O`, `E`, `P`, `R`, `*`, `[`, space). */
