@@ -132,6 +132,11 @@ const withNewline = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
 const prompted = (rel: string, text: string): string => `$ ${COMMANDS[folderOf(rel)] ?? `cat ${path.basename(rel)}`}\n${withNewline(text)}`;
 
 describe('every kind\'s wants is sound: the same sections with every filter taken away', () => {
+  it('every kind a user can hand over has a pre-filter (else every line of a big log is decoded and pushed to it)', () => {
+    const without = KIND_LIST.filter((k) => k.createParser !== null && k.createParser('x').wants === undefined).map((k) => k.name);
+    expect(without).toEqual([]);
+  });
+
   it(`on each text fixture as it is (${FILES.length} files)`, () => {
     const bad: string[] = [];
     for (const rel of FILES) {
