@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { skipSpace, spaceAt } from '../../agent/evidence/text/bytes.js';
+import { afterIsoStamp, skipSpace, spaceAt, startsWithMonth } from '../../agent/evidence/text/bytes.js';
 
 describe('spaceAt / skipSpace', () => {
   it('take exactly the characters trim() and \\s remove, over every code point of the BMP and some beyond', () => {
@@ -35,5 +35,26 @@ describe('spaceAt / skipSpace', () => {
     expect(skipSpace(b, 0, 3)).toBe(2);
     expect(spaceAt(b, 2, 3)).toBe(0);
     expect(skipSpace(b, 0, 0)).toBe(0);
+  });
+});
+
+describe('stamp helpers', () => {
+  const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+  it('afterIsoStamp ends after the fraction and zone of every ISO shape the logs write, -1 on anything else', () => {
+    const cases: [string, string][] = [
+      ['2014-08-17T15:14:38.716+01:00| vmx|', '| vmx|'], ['2023-09-04T18:43:24.698Z In(05) vmx', ' In(05) vmx'],
+      ['2018-02-22 21:17:38,517+0100 h', ' h'], ['2018-02-22T21:17:38 h', ' h'], ['2018-02-22T21:17:38.5', ''],
+    ];
+    for (const [line, rest] of cases) {
+      const x = b(line);
+      const i = afterIsoStamp(x, 0, x.length);
+      expect(x.toString('utf8', i), line).toBe(rest);
+    }
+    for (const line of ['[    0.000000] x', 'Oct 03 19:52:41 h', '2018-02-22', '20180222T211738 host x']) expect(afterIsoStamp(b(line), 0, b(line).length), line).toBe(-1);
+  });
+
+  it('startsWithMonth takes the twelve English months with their blank, nothing else', () => {
+    expect(['Jan  1', 'Dec 31', ' Oct  3'].every((l) => startsWithMonth(b(l), 0, b(l).length))).toBe(true);
+    expect(['Janus', 'Marvell', 'mar 3', '[ 1.0]'].some((l) => startsWithMonth(b(l), 0, b(l).length))).toBe(false);
   });
 });

@@ -133,3 +133,25 @@ export function skipSpace(buf: Uint8Array, i: number, end: number): number {
     i += n;
   }
 }
+
+/** `Jan ` … `Dec `: the month that starts a syslog or legacy log stamp (`Oct  3 19:52:41`). */
+export const startsWithMonth = prefixTest(['Jan ', 'Feb ', 'Mar ', 'Apr ', 'May ', 'Jun ', 'Jul ', 'Aug ', 'Sep ', 'Oct ', 'Nov ', 'Dec ']);
+
+/**
+ * Past the end of an ISO 8601 stamp whose clock starts at `p` (`YYYY-MM-DD?HH:MM:SS`, 19 bytes): an
+ * optional fraction after `.` or `,`, an optional `Z` or `±HH[:]MM`. Returns the offset after them
+ * (a superset: the zone's digits are not counted), or -1 when the date and clock are not where
+ * they should be.
+ */
+export function afterIsoStamp(buf: Uint8Array, p: number, end: number): number {
+  if (end - p < 19 || !isDigit(buf[p]) || buf[p + 4] !== 45 /* - */ || buf[p + 7] !== 45 || buf[p + 13] !== 58 /* : */ || buf[p + 16] !== 58) return -1;
+  let i = p + 19;
+  if (buf[i] === 46 || buf[i] === 44) { i++; while (i < end && isDigit(buf[i])) i++; }
+  if (buf[i] === 90 /* Z */ && i < end) return i + 1;
+  if ((buf[i] === 43 || buf[i] === 45) && i < end) {
+    const lim = Math.min(end, i + 6);
+    i++;
+    while (i < lim && (isDigit(buf[i]) || buf[i] === 58)) i++;
+  }
+  return Math.min(i, end);
+}

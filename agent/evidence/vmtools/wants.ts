@@ -7,10 +7,9 @@
  * [domain]` / `[level] [domain]`; a line with none of them matters only when its message is one only
  * the timeSync plugin prints. (tools.conf and `vmware-toolbox-cmd` output depend on state: parser.ts.)
  */
-import { skipSpace } from '../text/bytes.js';
+import { afterIsoStamp, skipSpace, startsWithMonth } from '../text/bytes.js';
 import { StartWords } from '../text/needles.js';
 
-const MONTHS = new StartWords('Jan ', 'Feb ', 'Mar ', 'Apr ', 'May ', 'Jun ', 'Jul ', 'Aug ', 'Sep ', 'Oct ', 'Nov ', 'Dec ');
 /** The programs JOURNAL and BARE_PROG name, by their common start (`vmtoolsd`, `vmsvc`, `vmusr`, `vmware-vmsvc`, `vmware-user`). */
 const PROGRAM = new StartWords('vmtoolsd', 'vmsvc', 'vmusr', 'vmware-vmsvc', 'vmware-user');
 /** The first words of the distinctive timeSync messages (MESSAGES in parser.ts). */
@@ -45,12 +44,8 @@ function legacyJournal(buf: Uint8Array, p: number, end: number): boolean {
 
 /** The ISO journal stamp `YYYY-MM-DD[T ]HH:MM:SS([.,]f+)?(Z|±HH:?MM)?` at `p`. */
 function isoJournal(buf: Uint8Array, p: number, end: number): boolean {
-  if (end - p < 20 || buf[p + 4] !== 45 /* - */ || buf[p + 13] !== 58 /* : */) return false;
-  let i = p + 19;
-  if (buf[i] === 46 || buf[i] === 44) { i++; while (i < end && isDigit(buf[i])) i++; }
-  if (buf[i] === 90 /* Z */) i++;
-  else if (buf[i] === 43 || buf[i] === 45) { const lim = Math.min(end, i + 6); i++; while (i < lim && (isDigit(buf[i]) || buf[i] === 58)) i++; }
-  return journalProgram(buf, i, end);
+  const i = afterIsoStamp(buf, p, end);
+  return i >= 0 && journalProgram(buf, i, end);
 }
 
 /** `[stamp] [` (TOOL), `[ level]` (TOOL_NO_STAMP) or tools.conf's `[timeSync]` header at `p`. */
@@ -68,7 +63,7 @@ export function vmtoolsLine(buf: Uint8Array, start: number, end: number): boolea
   const b = buf[p]!;
   if (b === 91) return bracketed(buf, p, end);
   if (isDigit(b)) return isoJournal(buf, p, end);
-  if (MONTHS.at(buf, p, end) && legacyJournal(buf, p, end)) return true;
+  if (startsWithMonth(buf, p, end) && legacyJournal(buf, p, end)) return true;
   return PROGRAM.at(buf, p, end) || BARE.at(buf, p, end);
 }
 

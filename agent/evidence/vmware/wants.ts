@@ -7,11 +7,9 @@
  * Every test is a superset of its regex, anchored where `splitVmwareLine` starts (the line with its
  * leading whitespace trimmed): the first byte picks the shape, a few bytes confirm it.
  */
-import { skipSpace } from '../text/bytes.js';
+import { afterIsoStamp, skipSpace, startsWithMonth } from '../text/bytes.js';
 import { StartWords } from '../text/needles.js';
 
-/** `Apr 18 00:25:37.105: vmx| ` (legacy): a month, then the clock ends in `:` or `.` at 15 bytes in. */
-const MONTHS = new StartWords('Jan ', 'Feb ', 'Mar ', 'Apr ', 'May ', 'Jun ', 'Jul ', 'Aug ', 'Sep ', 'Oct ', 'Nov ', 'Dec ');
 /** `vmx| msg`: a paste that kept only the thread column (THREAD_ONLY). */
 const THREADS = new StartWords('vmx|', 'vmx-vcpu-', 'vcpu-', 'mks|', 'svga|', 'Worker#');
 /** The first words of the distinctive messages (rules.ts), read even without a stamp. */
@@ -26,12 +24,8 @@ const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 48 &
 
 /** `2014-08-17T15:14:38.716+01:00| vmx| ` or `2023-09-04T18:43:24.698Z In(05) vmx `: the ISO stamp, then `|` or a level tag. */
 function isoStamped(buf: Uint8Array, p: number, end: number): boolean {
-  if (end - p < 21 || !isDigit(buf[p]) || buf[p + 4] !== 45 /* - */ || buf[p + 10] !== 84 /* T */) return false;
-  let i = p + 19;
-  if (buf[i] === 46 /* . */) { i++; while (i < end && isDigit(buf[i])) i++; }
-  if (buf[i] === 90 /* Z */) i++;
-  else if (buf[i] === 43 || buf[i] === 45) { const lim = Math.min(end, i + 6); i++; while (i < lim && (isDigit(buf[i]) || buf[i] === 58)) i++; }
-  if (i >= end) return false;
+  const i = afterIsoStamp(buf, p, end);
+  if (i < 0 || i >= end) return false;
   return buf[i] === 124 /* | */ || (buf[i] === 32 && buf[i + 3] === 40 /* ( */);
 }
 
@@ -40,6 +34,7 @@ export function vmwareWants(buf: Uint8Array, start: number, end: number): boolea
   const p = skipSpace(buf, start, end);
   if (p >= end) return false;
   if (isDigit(buf[p])) return isoStamped(buf, p, end);
-  if (MONTHS.at(buf, p, end) && p + 15 < end && (buf[p + 15] === 58 || buf[p + 15] === 46)) return true;
+  // `Apr 18 00:25:37.105: vmx| ` (legacy): a month, then the clock ends in `:` or `.` at 15 bytes in.
+  if (startsWithMonth(buf, p, end) && p + 15 < end && (buf[p + 15] === 58 || buf[p + 15] === 46)) return true;
   return THREADS.at(buf, p, end) || BARE.at(buf, p, end);
 }
