@@ -6,7 +6,7 @@
  * (after a `[ ts]` / `<N>` kernel prefix when the line starts with one) behind optional spaces: a
  * header or section word, an indented tick-device field, or a `.field` of a CPU section (FIELD also
  * takes one without its dot). So a line is wanted when its message starts, spaces skipped, with a dot
- * or one of those words — in any state (no rule needs a line outside this set to change state).
+ * and a lower-case letter, or one of those words — in any state (no rule needs a line outside this set to change state).
  */
 import { splitPrefixBytes, type ByteSplit } from '../kernel-log/prefix.js';
 import { skipSpace } from '../text/bytes.js';
@@ -22,6 +22,7 @@ const WORDS = new StartWords(
 );
 
 const DOT = 46;
+const isLower = (b: number): boolean => b >= 97 && b <= 122;
 const BACKSLASH = 92;
 
 function hasBackslash(buf: Uint8Array, start: number, end: number): boolean {
@@ -42,6 +43,9 @@ export function timerListWants(): (buf: Uint8Array, start: number, end: number) 
       m = split.msgStart;
     }
     const q = skipSpace(buf, m, end);
-    return q < end && (buf[q] === DOT || WORDS.at(buf, q, end));
+    if (q >= end) return false;
+    // `.resolution`, `.nohz`: a field's dot is followed by its lower-case name (not `... bit width`).
+    if (buf[q] === DOT) return q + 1 < end && isLower(buf[q + 1]!);
+    return WORDS.at(buf, q, end);
   };
 }

@@ -48,12 +48,13 @@ function isoJournal(buf: Uint8Array, p: number, end: number): boolean {
   return i >= 0 && journalProgram(buf, i, end);
 }
 
-/** `[stamp] [` (TOOL), `[ level]` (TOOL_NO_STAMP) or tools.conf's `[timeSync]` header at `p`. */
+/** `[stamp] [ level]` (TOOL), `[ level]` (TOOL_NO_STAMP) or tools.conf's `[timeSync]` header at `p`. */
 function bracketed(buf: Uint8Array, p: number, end: number): boolean {
   if (TIMESYNC_HEADER.at(buf, p, end) || LEVEL.at(buf, skipSpace(buf, p + 1, end), end)) return true;
   let k = p + 1;
   while (k < end && buf[k] !== 93 /* ] */) k++;
-  return k > p + 1 && k + 2 < end && buf[k + 1] === SP && buf[k + 2] === 91 /* [ */;
+  // Not a kernel line's `[    2.345] [drm] …`: the second bracket holds one of vmtoolsd's levels.
+  return k > p + 1 && k + 2 < end && buf[k + 1] === SP && buf[k + 2] === 91 /* [ */ && LEVEL.at(buf, skipSpace(buf, k + 3, end), end);
 }
 
 /** Could `push` act on this line, whatever the state? */
