@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createVmtoolsParser, stampDelta } from '../../agent/evidence/vmtools/parser.js';
+import { createVmtoolsParser, MESSAGES, stampDelta } from '../../agent/evidence/vmtools/parser.js';
+import { vmtoolsLine } from '../../agent/evidence/vmtools/wants.js';
+import { sectionOf } from './kind-helpers.js';
 import type { VmtoolsFacts } from '../../agent/evidence/vmtools/facts.js';
 import { readString } from '../../agent/gather/text.js';
 import { parseText } from '../../agent/evidence/text/lines.js';
@@ -106,5 +108,42 @@ describe('robustness', () => {
   const others = ['dmesg', 'vbox', 'cpuinfo', 'timer_list', 'vmware'].flatMap((d) => fs.readdirSync(path.join(FIX, d)).filter((n) => !n.endsWith('.md') && !n.endsWith('.tsv')).map((n) => `${d}/${n}`));
   it.each(others)('claims no line of %s', (rel) => {
     expect(recognisedIn(fs.readFileSync(path.join(FIX, rel), 'utf8'))).toBe(0);
+  });
+});
+
+describe('the byte pre-filter (wants.ts)', () => {
+  const wanted = (s: string): boolean => { const b = Buffer.from(s, 'utf8'); return vmtoolsLine(b, 0, b.length); };
+
+  it('lets through, pasted bare, every message only the timeSync plugin prints (each distinctive rule has a sample here)', () => {
+    const samples = [
+      'One time synchronization: stepping time from 1 to 2', 'One time synchronization: correction not needed', 'Periodic synchronization: stepping time',
+      'Periodic synchronization: slewing time', 'Time changed by -1234us from 1 to 2', 'Starting time sync loop', 'Stopping time sync loop',
+      'All time synchronization is disabled', 'Periodic time synchronization is disabled', 'Guest resync: stepping time', 'Using BDOOR_CMD_GETTIMEFULL',
+      'BDOOR_CMD_GETTIMEFULL_WITH_LAG not supported',
+    ];
+    for (const rule of MESSAGES.filter((r) => r.distinctive)) expect(samples.some((s) => rule.re.test(s)), `a sample for ${rule.re}`).toBe(true);
+    for (const s of samples) {
+      expect(wanted(s), s).toBe(true);
+      expect(wanted(`\u00a0\t${s}`), `${s}, indented`).toBe(true);
+    }
+  });
+
+  it('lets through every prefix splitLine reads, and not kernel or other syslog lines', () => {
+    for (const l of [
+      'Oct 03 19:52:41 host vmtoolsd[17119]: x', 'Oct  3 19:52:41.123 host vmsvc: x', '2018-02-22T21:17:38.517Z host vmtoolsd[1]: x',
+      '2018-02-22 21:17:38,517+0100 h vmware-vmsvc: x', 'vmtoolsd[5]: x', '[Oct 03 18:55:19.393] [   debug] [timeSync] x', '[ message] [vmsvc] x', '[timeSync]',
+    ]) expect(wanted(l), l).toBe(true);
+    for (const l of ['[    0.000000] Linux version', 'Oct 03 19:52:41 host kernel: x', '2018-02-22T21:17:38.517Z host chronyd[1]: x', 'disable-all = true', '']) {
+      expect(wanted(l), l).toBe(false);
+    }
+  });
+
+  it('reads tools.conf\'s [timeSync] keys and vmware-toolbox-cmd output in state (through the router)', () => {
+    const conf = sectionOf<VmtoolsFacts>('vmtools', ['[    0.000000] Linux version 5.4', '[timeSync]', 'disable-all = true', '[guestinfo]', 'disable-periodic = true'].join('\n'));
+    expect(conf.facts?.disableAll).toBe(true);
+    expect(conf.facts?.disablePeriodic).toBeNull();
+    const out = sectionOf<VmtoolsFacts>('vmtools', ['$ vmware-toolbox-cmd timesync status', 'Disabled', '$ vmware-toolbox-cmd -v', '12.1.5.20735 (build-20735119)'].join('\n'));
+    expect(out.facts?.periodicSync).toBe(false);
+    expect(out.facts?.version).toBe('12.1.5.20735 (build-20735119)');
   });
 });

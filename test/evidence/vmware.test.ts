@@ -177,3 +177,56 @@ describe('robustness', () => {
     expect(recognisedIn(fs.readFileSync(path.join(FIX, rel), 'utf8'))).toBe(0);
   });
 });
+
+describe('the byte pre-filter (wants.ts)', () => {
+  /** One message per distinctive rule, as VMware prints it: a new rule needs one here. */
+  const SAMPLES: Record<string, string> = {
+    'log-for': 'Log for VMware Workstation pid=1234 version=7.0.0 build=build-203739',
+    'host-linux': 'HOST sysname Linux, nodename h, release 3.2.0, version #1 SMP, hz=1000',
+    'hostinfo-ref': 'HOSTINFO 12345 @ 2394000000Hz -> 0 @ 1000000000Hz',
+    'constant-tsc': 'HOSTINFO: Host supports constant rate TSC.',
+    'vmmon-khz': 'VMMon_GetkHzEstimate: Calculated 1946477 kHz',
+    'remembered-khz': 'VMMon_RememberkHzEstimate: Calculated 1946477 kHz',
+    estimates: 'TSC kHz estimates: vmmon 1946477, remembered 0, osReported 2000000. Using 1946477 kHz.',
+    'tsc-min-delta': 'TSC min delta 36',
+    'ptsc-ref': 'PTSC: RefClockToPTSC 0 @ 1000000Hz -> 0 @ 2394000000Hz',
+    'ptsc-using': 'PTSC: using TSC',
+    'ptsc-sync': 'PTSC: hardware TSCs are synchronized.',
+    'ptsc-adjusted': 'PTSC: hardware TSCs may have been adjusted by the host.',
+    'tsc-scaling-off': 'Disabling TSC scaling since host does not support it.',
+    'tsc-scaling-on': 'TSC scaling enabled.',
+    'tsc-offsetting': 'TSC offsetting enabled.',
+    'timetracker-rate': 'TimeTracker host to guest rate conversion 123 @ 2394000000Hz -> 0 @ 2394000000Hz',
+    'timetracker-setting': 'timeTracker.periodicStats: TRUE',
+    'configdb-set': 'ConfigDB: Setting tools.syncTime = "FALSE"',
+    'tools-version': "TOOLS setting legacy tools version to '8389'",
+    'tools-status': "VMXVmdb_SetToolsVersionStatus: status value set to 'ok', 'current', install possible",
+    'monitor-mode': 'Monitor Mode: ULM',
+    'hyper-v': 'IOPL_Init: Hyper-V detected by CPUID',
+    'exec-state': 'Transitioned vmx/execState/val to poweredOff',
+    'suspend-done': 'SUSPEND: Completed suspend',
+    snapshot: "SnapshotVMX_TakeSnapshot start: 'snap1', deviceState=1",
+    stun: 'Checkpoint_Unstun: vm stopped for 12345 us',
+    'tools-synctime-option': "TOOLS received request in VMX to set option 'synctime' -> '0'",
+  };
+
+  it('lets through, pasted bare, every message only VMware prints (each distinctive rule has a sample here)', async () => {
+    const { RULES } = await import('../../agent/evidence/vmware/rules.js');
+    const { vmwareWants } = await import('../../agent/evidence/vmware/wants.js');
+    const wanted = (s: string): boolean => { const b = Buffer.from(s, 'utf8'); return vmwareWants(b, 0, b.length); };
+    for (const r of RULES.filter((x) => x.distinctive)) {
+      const sample = SAMPLES[r.name];
+      expect(sample, `a sample for rule ${r.name}`).toBeDefined();
+      expect(r.re.test(sample!), `${r.name} reads its sample`).toBe(true);
+      expect(wanted(sample!), r.name).toBe(true);
+      expect(wanted(`\u00a0 ${sample!}`), `${r.name}, indented`).toBe(true);
+    }
+    // Every stamp shape, with any message; and what it must not take: kernel and syslog lines.
+    for (const l of ['Apr 18 00:25:37.105: vmx| x', 'Mar 26 04:54:54: vcpu-0| x', '2014-08-17T15:14:38.716+01:00| vmx| I120: x', '2023-09-04T18:43:24.698Z In(05) vmx x', 'vmx| x', 'Worker#0| x']) {
+      expect(wanted(l), l).toBe(true);
+    }
+    for (const l of ['[    0.000000] TSC: 2394 MHz', 'Mar 26 04:54:54 host kernel: tsc: Refined TSC', '2022-01-01T10:00:00+0100 host kernel: x', 'Marvell', '']) {
+      expect(wanted(l), l).toBe(false);
+    }
+  });
+});

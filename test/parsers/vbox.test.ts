@@ -98,6 +98,16 @@ describe('TM line per era', () => {
     expect(f.switchedToRealTscOffset).toBe(true);
   });
 
+  it('a (state load) line is read wherever the words stand: a leftover \\r (CRLF converted twice), a forum tag or more text after them', () => {
+    const first = '00:00:00.781516 TM: cTSCTicksPerSecond=2 496 000 000 (0x94c5f000) enmTSCMode=1 (VirtTscEmulated)';
+    const load = '00:00:03.002768 TM: cTSCTicksPerSecond=0x94c5efda (2 495 999 962) enmTSCMode=1 (VirtTscEmulated) (state load)';
+    for (const tail of ['\r\r', '[/CODE]', '\u00a0', ' and more']) {
+      // Through the pre-filter, as every file is read (the first TM line makes it filter the second).
+      const f = parse(`${first}\n${load}${tail}\n`);
+      expect(f.stateLoadTscTicksPerSecond, JSON.stringify(tail)).toBe(2_495_999_962);
+    }
+  });
+
   it('a state load before any init line does not become the start value', () => {
     const f = parse('00:00:05.858367 TM: cTSCTicksPerSecond=0xa60f0522 (2 786 002 210) enmTSCMode=1 (VirtTscEmulated) (state load)\n');
     expect(f.tscTicksPerSecond).toBeNull();

@@ -83,6 +83,8 @@ export function createClocksourceParser(path: string | null = null): KindParser<
   let available: { text: string; line: number } | null = null;
   let prompts = 0;
   let pending: 'current' | 'available' | null = null;
+  /** The last prompt read a clocksource file: the lines below may be its output. */
+  let reading = false;
   let nonEmpty = 0;
   let only: { text: string; line: number } | null = null;
   const take = (which: 'current' | 'available', text: string, line: number): void => {
@@ -96,9 +98,13 @@ export function createClocksourceParser(path: string | null = null): KindParser<
     return kind === null ? null : { which: kind === 'current-clocksource' ? 'current' : 'available', ...only };
   };
   return {
+    // A line matters while the text may still be one lone line of names (push counts the first two
+    // non-empty lines), or under a prompt that reads a clocksource file; no other line does anything.
+    wants: () => nonEmpty < 2 || reading,
     prompt(command) {
       nonEmpty++;
       pending = fileOfCommand(command);
+      reading = pending !== null;
       if (pending !== null) prompts++;
     },
     push(line, lineNo, ctx) {

@@ -10,9 +10,43 @@ import { ParseError } from '../../errors.js';
 import { excerpt, parseText } from '../text/lines.js';
 import type { KindParser } from '../kind.js';
 import { brandNominalHz, mhzToKhz } from '../../util/numbers.js';
+import { skipSpace } from '../text/bytes.js';
 
 /** Keys only /proc/cpuinfo prints (a line with one is cpuinfo evidence wherever it stands). */
 const KNOWN_KEYS = new Set(['processor', 'vendor_id', 'model name', 'cpu mhz', 'flags', 'features', 'cpu architecture', 'cpu implementer', 'cpu part', 'cpu variant', 'cpu revision', 'hardware', 'bogomips', 'cpu family', 'model', 'stepping', 'microcode', 'cache size', 'physical id', 'siblings', 'core id', 'cpu cores', 'apicid', 'fpu', 'cpuid level', 'wp', 'address sizes', 'power management', 'clflush size', 'cache_alignment']);
+
+/** KNOWN_KEYS as lower-case bytes, by their first byte. */
+const KEYS_BY_FIRST: (Uint8Array[] | undefined)[] = new Array(256);
+for (const k of KNOWN_KEYS) (KEYS_BY_FIRST[k.charCodeAt(0)] ??= []).push(Uint8Array.from(k, (c) => c.charCodeAt(0)));
+
+/** Does the lower-case ASCII `key` stand at `i`, in any case? (No non-ASCII letter lower-cases into a key's letters but the Kelvin sign, and no key has a `k`.) */
+function keyAt(buf: Uint8Array, i: number, end: number, key: Uint8Array): boolean {
+  if (end - i < key.length) return false;
+  for (let k = 0; k < key.length; k++) {
+    const b = buf[i + k]!;
+    if ((b >= 65 && b <= 90 ? b | 0x20 : b) !== key[k]) return false;
+  }
+  return true;
+}
+
+/**
+ * The pre-filter: `push` acts only on a line whose text before its first colon is, trimmed and
+ * lower-cased, one of KNOWN_KEYS (every key it reads is one), so the line must be spaces, a known
+ * key in any case, spaces and a colon. No state: a field counts wherever it stands.
+ */
+function wantsLine(buf: Uint8Array, start: number, end: number): boolean {
+  const p = skipSpace(buf, start, end);
+  if (p >= end) return false;
+  const b = buf[p]!;
+  const keys = KEYS_BY_FIRST[b >= 65 && b <= 90 ? b | 0x20 : b];
+  if (keys === undefined) return false;
+  for (const key of keys) {
+    if (!keyAt(buf, p, end, key)) continue;
+    const q = skipSpace(buf, p + key.length, end);
+    if (q < end && buf[q] === 58 /* : */) return true;
+  }
+  return false;
+}
 
 const OTHER_TIME_FLAGS = ['art', 'nonstop_tsc_s3', 'tsc_scale'] as const;
 
@@ -47,6 +81,7 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
   const first = (): boolean => blocks <= 1;
 
   return {
+    wants: wantsLine,
     push(raw, lineNo) {
       const colon = raw.indexOf(':');
       if (colon < 0) return;

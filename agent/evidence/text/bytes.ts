@@ -6,11 +6,13 @@
 const SP = 32;
 const TAB = 9;
 
-/** Offset of the first byte that is not a blank, or `end`. */
+/**
+ * Offset of the first byte that does not start a whitespace character, or `end`: the blanks and
+ * everything else `trim()` removes (skipSpace below), since the kinds' `push` trims the decoded line
+ * — a paste from a web page indents with no-break spaces, a text may hold form feeds.
+ */
 export function skipBlanks(buf: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end && (buf[i] === SP || buf[i] === TAB)) i++;
-  return i;
+  return skipSpace(buf, start, end);
 }
 
 /** True when the bytes at `at` are exactly `ascii` (an ASCII literal). */
@@ -91,4 +93,65 @@ export function mayHoldReading(buf: Uint8Array, start: number, end: number): boo
   const lim = Math.min(end, p + 32);
   while (i < lim && buf[i] !== SP && buf[i] !== TAB) i++;
   return i > p && i < lim && readingAt(buf, skipBlanks(buf, i, end), end);
+}
+
+/**
+ * The bytes of the whitespace character at `i` (what `String.prototype.trim` and regex `\s` remove:
+ * ASCII tab to carriage return and space, and the Unicode spaces U+00A0, U+1680, U+2000–U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF in UTF-8), or 0. For a kind whose `push` trims
+ * the decoded line: a filter that skipped only blanks would reject a line indented with a no-break
+ * space that `push` reads.
+ */
+export function spaceAt(buf: Uint8Array, i: number, end: number): number {
+  if (i >= end) return 0;
+  const b = buf[i]!;
+  if (b === SP || (b >= 9 && b <= 13)) return 1;
+  if (b < 0xc2 || i + 1 >= end) return 0;
+  const b1 = buf[i + 1]!;
+  if (b === 0xc2) return b1 === 0xa0 ? 2 : 0;
+  if (i + 2 >= end) return 0;
+  const b2 = buf[i + 2]!;
+  if (b === 0xe2) {
+    if (b1 === 0x80) return (b2 >= 0x80 && b2 <= 0x8a) || b2 === 0xa8 || b2 === 0xa9 || b2 === 0xaf ? 3 : 0;
+    return b1 === 0x81 && b2 === 0x9f ? 3 : 0;
+  }
+  if (b === 0xe1) return b1 === 0x9a && b2 === 0x80 ? 3 : 0;
+  if (b === 0xe3) return b1 === 0x80 && b2 === 0x80 ? 3 : 0;
+  if (b === 0xef) return b1 === 0xbb && b2 === 0xbf ? 3 : 0;
+  return 0;
+}
+
+/** Offset of the first byte at or after `i` that does not start a whitespace character (`spaceAt`), or `end`. */
+export function skipSpace(buf: Uint8Array, i: number, end: number): number {
+  for (;;) {
+    if (i >= end) return end;
+    const b = buf[i]!;
+    // Most lines start with a printable ASCII byte: one compare.
+    if (b > SP && b < 0x80) return i;
+    const n = spaceAt(buf, i, end);
+    if (n === 0) return i;
+    i += n;
+  }
+}
+
+/** `Jan ` … `Dec `: the month that starts a syslog or legacy log stamp (`Oct  3 19:52:41`). */
+export const startsWithMonth = prefixTest(['Jan ', 'Feb ', 'Mar ', 'Apr ', 'May ', 'Jun ', 'Jul ', 'Aug ', 'Sep ', 'Oct ', 'Nov ', 'Dec ']);
+
+/**
+ * Past the end of an ISO 8601 stamp whose clock starts at `p` (`YYYY-MM-DD?HH:MM:SS`, 19 bytes): an
+ * optional fraction after `.` or `,`, an optional `Z` or `±HH[:]MM`. Returns the offset after them
+ * (a superset: the zone's digits are not counted), or -1 when the date and clock are not where
+ * they should be.
+ */
+export function afterIsoStamp(buf: Uint8Array, p: number, end: number): number {
+  if (end - p < 19 || !isDigit(buf[p]) || buf[p + 4] !== 45 /* - */ || buf[p + 7] !== 45 || buf[p + 13] !== 58 /* : */ || buf[p + 16] !== 58) return -1;
+  let i = p + 19;
+  if (buf[i] === 46 || buf[i] === 44) { i++; while (i < end && isDigit(buf[i])) i++; }
+  if (buf[i] === 90 /* Z */ && i < end) return i + 1;
+  if ((buf[i] === 43 || buf[i] === 45) && i < end) {
+    const lim = Math.min(end, i + 6);
+    i++;
+    while (i < lim && (isDigit(buf[i]) || buf[i] === 58)) i++;
+  }
+  return Math.min(i, end);
 }

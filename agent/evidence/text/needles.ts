@@ -4,6 +4,7 @@
  * the millions of lines of a syslog it does not read. Each test looks at the line's own bytes only
  * (a line is a slice of a larger chunk; indexOf would search past its end). Pure.
  */
+import { skipSpace } from './bytes.js';
 
 /** ASCII words as bytes, prepared once. */
 export function needles(...words: string[]): Uint8Array[] {
@@ -51,10 +52,9 @@ export class StartWords {
   }
 }
 
-/** The first byte at or after `i` that is not a blank or a tab. */
+/** The first byte at or after `i` that does not start a whitespace character (bytes.ts `skipSpace`: what `trim()` removes). */
 export function skipBlanks(buf: Uint8Array, i: number, end: number): number {
-  while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
-  return i;
+  return skipSpace(buf, i, end);
 }
 
 /** Where the message of chronyd's own log line starts (`2022-05-07T08:00:43Z `), or -1 when the line has no such stamp. */

@@ -13,6 +13,8 @@ import type { KindParser, LineRef } from '../kind.js';
 import type { TimedatectlFacts, TimesyncStatus } from './facts.js';
 import { excerpt } from '../text/lines.js';
 import { num } from '../text/daemon-log.js';
+import { skipSpace } from '../text/bytes.js';
+import { StartWords } from '../text/needles.js';
 
 const UNITS: Record<string, number> = { y: 31_557_600, month: 2_629_800, w: 604_800, d: 86_400, h: 3600, min: 60, s: 1 };
 /** Sub-second units as powers of ten, so `23.456ms` is the double nearest 0.023456. */
@@ -119,17 +121,16 @@ function apply(s: State, table: Record<string, Label>, label: string, value: str
 }
 
 /**
- * The byte pre-filter: every label starts with a capital (or `systemd-timesyncd.service active`) and is
- * followed by `:` or `=` within its first 40 bytes.
+ * The byte pre-filter: push reads a line only when, whitespace skipped, it starts with one of the
+ * labels of STATUS and its colon or a key of SHOW and its `=` (STATUS_LINE, SHOW_LINE). Built from the
+ * tables, so it cannot fall behind them; a syslog line (`Mar 26 10:00:00 host kernel: …`) fails at
+ * its second byte instead of being decoded and tried against both regexes.
  */
+const LABELS = new StartWords(...Object.keys(STATUS).map((k) => `${k}:`), ...Object.keys(SHOW).map((k) => `${k}=`));
+
 function wants(buf: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
-  const c = buf[i];
-  if (c === undefined || !((c >= 65 && c <= 90) || c === 115 /* s */)) return false;
-  const lim = Math.min(end, i + 40);
-  for (let k = i; k < lim; k++) if (buf[k] === 58 || buf[k] === 61) return true;
-  return false;
+  const i = skipSpace(buf, start, end);
+  return i < end && LABELS.at(buf, i, end);
 }
 
 /** A parser for the timedatectl lines of a text. */

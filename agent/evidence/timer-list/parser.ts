@@ -19,6 +19,7 @@ import { excerpt, parseText } from '../text/lines.js';
 import type { KindParser } from '../kind.js';
 import { splitPrefix } from '../kernel-log/prefix.js';
 import { safeInt } from '../../util/numbers.js';
+import { timerListWants } from './wants.js';
 
 const HZ_CANDIDATES = [100, 128, 250, 256, 300, 1000, 1024] as const;
 const FIELD = /^\s*\.?([a-z_ ]+?)\s*:\s*(-?\d+)(?: nsecs)?\s*$/;
@@ -86,6 +87,7 @@ export function createTimerListParser(path: string | null = null): KindParser<Ti
   let sawAnything = false;
 
   return {
+    wants: timerListWants(),
     push(raw, lineNo) {
       let line = raw;
       const c = line.charCodeAt(0);

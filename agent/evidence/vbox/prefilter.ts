@@ -8,6 +8,8 @@
  * `[COLOR="Red"]`), the elapsed-time prefix `H…H:MM:SS.fff[fff] `, then the message.
  */
 
+import { skipSpace, spaceAt } from '../text/bytes.js';
+
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 const GIM = ascii('GIM');
@@ -35,7 +37,7 @@ const TM_TSC_ALIGNED = ascii('TM:     cTSCTicksPerSecond=');
 const TM_TSC_HOST = ascii('TM: cTSCTicksPerSecondHost=');
 const TM_TIED = ascii('TM: TSCTiedToExecution=');
 const TM_INIT_FINALIZE = ascii('TM: TMR3InitFinalize:');
-const LOAD = ascii('load)');
+const STATE_LOAD = ascii('(state load)');
 const KVM_VCPU = ascii('KVM: VCPU');
 const NODE_ROOT = ascii('[/] ');
 const NODE_GIM = ascii('[/GIM/] ');
@@ -53,11 +55,13 @@ function at(buf: Uint8Array, pos: number, end: number, lit: Uint8Array): boolean
   return true;
 }
 
-/** Does `buf[from, end)` end with `lit`, trailing blanks ignored? (`(state load)` lines) */
-function endsWith(buf: Uint8Array, from: number, end: number, lit: Uint8Array): boolean {
-  let e = end;
-  while (e > from && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
-  return e - lit.length >= from && at(buf, e - lit.length, e, lit);
+/**
+ * Does `lit` occur in `buf[from, end)`? The parser takes a `(state load)` line wherever the words
+ * stand: not only at the end (a forum paste closes it with `[/CODE]`, a doubled CRLF leaves a `\r`).
+ */
+function has(buf: Uint8Array, from: number, end: number, lit: Uint8Array): boolean {
+  for (let i = from, last = end - lit.length; i <= last; i++) if (buf[i] === lit[0] && at(buf, i, end, lit)) return true;
+  return false;
 }
 
 /** Byte → digit value, 0x80 for anything that is not an ASCII digit. */
@@ -175,8 +179,13 @@ export function messageStart(buf: Uint8Array, start: number, end: number, state:
 
 /** Any other shape: paste junk before the timestamp, hours > 99, no timestamp at all. */
 function messageStartSlow(buf: Uint8Array, start: number, end: number, state: PrefilterState): number {
-  let i = start;
-  if (!isDigit(buf[i])) {
+  // Where the parser's PREFIX would find the stamp's digits: after quoting and forum tags, and one space.
+  const g = afterJunk(buf, start, end);
+  const d = isDigit(buf[g]) && g < end ? g : isDigit(buf[g + spaceAt(buf, g, end)]) && g + spaceAt(buf, g, end) < end ? g + spaceAt(buf, g, end) : -1;
+  let i = d;
+  if (i < 0) {
+    // Not where the parser reads a stamp; still note the time of a stamp among other junk.
+    i = start;
     const lim = Math.min(end, start + JUNK_MAX);
     while (i < lim && !isDigit(buf[i])) i++;
     if (i >= lim) return skipBlank(buf, start, end);
@@ -206,14 +215,50 @@ function messageStartSlow(buf: Uint8Array, start: number, end: number, state: Pr
   if (scale < 1000 || (k < end && buf[k] !== 32)) return skipBlank(buf, start, end);
   state.ts[0] = h * 3600 + m * 60 + s;
   state.ts[1] = Math.round((frac / scale) * 1e6);
+  // A stamp found among other junk, or with more than 9 fraction digits, is not one the parser
+  // reads: it takes the line as unstamped, its message after the junk (the time is still noted).
+  if (i !== d || scale > 1e9) return skipBlank(buf, start, end);
   return k < end ? k + 1 : k;
 }
 
-/** Without a timestamp (header line 1 of some logs, pasted fragments) the message starts after blanks and `>`. */
+const isAsciiLetter = (b: number | undefined): boolean => b !== undefined && ((b >= 65 && b <= 90) || (b >= 97 && b <= 122));
+
+/** Quoting `>` with any whitespace around, from `i`: the parser's `(?:\s*>)*\s*` (or `[\s>]*`). */
+function skipQuoting(buf: Uint8Array, i: number, end: number): number {
+  for (;;) {
+    const j = skipSpace(buf, i, end);
+    if (j >= end || buf[j] !== 62 /* > */) return j;
+    i = j + 1;
+  }
+}
+
+/** Forum tags `[b]`, `[/COLOR]`, `[FONT=Courier]` right after one another, from `i`. */
+function skipTags(buf: Uint8Array, i: number, end: number): number {
+  for (;;) {
+    if (i >= end || buf[i] !== 91 /* [ */) return i;
+    let k = i + 1;
+    if (buf[k] === 47 /* / */ && k < end) k++;
+    const name = k;
+    while (k < end && isAsciiLetter(buf[k])) k++;
+    if (k === name) return i;
+    if (k < end && buf[k] === 61 /* = */) while (k < end && buf[k] !== 93) k++;
+    if (k >= end || buf[k] !== 93 /* ] */) return i;
+    i = k + 1;
+  }
+}
+
+/** The paste junk before a VBox.log line: quoting, then forum tags (the parser's PREFIX and LEAD_JUNK). */
+function afterJunk(buf: Uint8Array, start: number, end: number): number {
+  return skipTags(buf, skipQuoting(buf, start, end), end);
+}
+
+/**
+ * Without a timestamp (header line 1 of some logs, pasted fragments) the message starts where the
+ * parser's LEAD_JUNK ends: after quoting, forum tags and any whitespace `\s` knows (a web page's
+ * no-break spaces) or `>`.
+ */
 function skipBlank(buf: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end && (buf[i] === 32 || buf[i] === 9 || buf[i] === 62 /* > */)) i++;
-  return i;
+  return skipQuoting(buf, afterJunk(buf, start, end), end);
 }
 
 /** First bytes of the messages the parser reads (`T`, `G`, `H`, `F`, `V`, `L`, `O`, `E`, `P`, `R`, `*`, `[`, space). */
@@ -235,7 +280,7 @@ function wantsMessage(buf: Uint8Array, p: number, end: number, state: PrefilterS
       const done = state.done;
       if (done === 0) return true;
       if ((done & DONE_GIP) !== 0 && at(buf, p, end, TM_GIP)) return false;
-      if ((done & DONE_TSC) !== 0 && (at(buf, p, end, TM_TSC) || at(buf, p, end, TM_TSC_ALIGNED))) return endsWith(buf, p, end, LOAD);
+      if ((done & DONE_TSC) !== 0 && (at(buf, p, end, TM_TSC) || at(buf, p, end, TM_TSC_ALIGNED))) return has(buf, p, end, STATE_LOAD);
       if ((done & DONE_TSC_HOST) !== 0 && at(buf, p, end, TM_TSC_HOST)) return false;
       if ((done & DONE_TIED) !== 0 && at(buf, p, end, TM_TIED)) return false;
       return (done & DONE_INIT_FINALIZE) === 0 || !at(buf, p, end, TM_INIT_FINALIZE);

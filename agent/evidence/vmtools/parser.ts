@@ -16,6 +16,7 @@ import { ParseError } from '../../errors.js';
 import { excerpt } from '../text/lines.js';
 import { safeInt, safeSignedInt } from '../../util/numbers.js';
 import type { VmtoolsFacts, VmtoolsSyncEvent, VmtoolsSyncKind } from './facts.js';
+import { timeSyncSectionLine, vmtoolsLine } from './wants.js';
 
 const MAX_EVENTS = 1000;
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
@@ -31,7 +32,7 @@ const TOOL_NO_STAMP = /^\[\s*(debug|info|message|warning|critical|error)\] \[([\
 interface MessageRule { re: RegExp; kind: VmtoolsSyncKind; distinctive: boolean }
 
 /** timeSync messages, most specific first; `distinctive` ones count even pasted without a prefix. */
-const MESSAGES: readonly MessageRule[] = [
+export const MESSAGES: readonly MessageRule[] = [
   { re: /^One time synchronization: stepping time/, kind: 'one-time-step', distinctive: true },
   { re: /^One time synchronization: correction not needed/, kind: 'one-time-not-needed', distinctive: true },
   { re: /^Periodic synchronization: stepping time/, kind: 'periodic-step', distinctive: true },
@@ -104,6 +105,8 @@ export function createVmtoolsParser(path: string | null = null): KindParser<Vmto
   const f: VmtoolsFacts = { path, refs: {}, version: null, periodicSync: null, disableAll: null, disablePeriodic: null, events: [], oneTimeSteps: 0, periodicSteps: 0, pids: [], clockMovedSeconds: null };
   let recognised = 0;
   let inTimeSyncSection = false;
+  /** The last prompt ran vmware-toolbox-cmd: its output lines are read (commandOutput). */
+  let toolbox = false;
 
   const addEvent = (kind: VmtoolsSyncKind, s: Split, ref: LineRef): void => {
     const amount = kind === 'time-changed' ? safeSignedInt(/^Time changed by (-?\d+)us/.exec(s.msg)?.[1]) : null;
@@ -166,13 +169,15 @@ export function createVmtoolsParser(path: string | null = null): KindParser<Vmto
   };
 
   return {
+    wants: (buf, start, end) => toolbox || vmtoolsLine(buf, start, end) || (inTimeSyncSection && timeSyncSectionLine(buf, start, end)),
     push(line, lineNo, ctx) {
       const ref: LineRef = { line: lineNo, excerpt: excerpt(line) };
       const took = message(splitLine(line), ref) || commandOutput(line, ctx, ref);
       if (took) recognised++;
     },
     prompt(command, _host, lineNo, line) {
-      if (!/\bvmware-toolbox-cmd\b/.test(command)) return;
+      toolbox = /\bvmware-toolbox-cmd\b/.test(command);
+      if (!toolbox) return;
       recognised++;
       f.refs.command ??= { line: lineNo, excerpt: excerpt(line) };
     },

@@ -12,6 +12,7 @@ import { excerpt } from '../text/lines.js';
 import { splitVmwareLine } from './prefix.js';
 import { RULES, type VmwareState } from './rules.js';
 import type { VmwareFacts } from './facts.js';
+import { vmwareWants } from './wants.js';
 
 /** ESXi puts an operation id before some messages (`vim-cmd-09-a45d SnapshotVMX_TakeSnapshot …`). */
 const OPID = /^[\w.]+(?:-[\w.]+)*-[0-9a-f]{3,}\s+/;
@@ -52,6 +53,7 @@ export function createVmwareParser(path: string | null = null): KindParser<Vmwar
   let recognised = 0;
   const shapes = new Map<string, number>();
   return {
+    wants: vmwareWants,
     push(line, lineNo) {
       const l = splitVmwareLine(line);
       const stamped = l.shape !== 'bare' || l.thread !== null;
