@@ -135,3 +135,11 @@ describe('properties', () => {
     expect(kindsOfFile(file)).not.toContain('ntp');
   });
 });
+
+describe('ntpq rows without a header', () => {
+  it('are read when an offset is too large for decimals (the pre-filter once wanted three decimals)', () => {
+    const row = ' 12.167.151.1    66.85.78.80      3 u    1   64    1   97.264  5602174   2.017';
+    const f = parseText(createNtpParser('x'), `${row}\n# Example: a comment after it\n`);
+    expect(f.peers.map((p) => [p.remote, p.offsetMs])).toEqual([['12.167.151.1', 5602174]]);
+  });
+});

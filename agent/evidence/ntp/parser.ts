@@ -104,21 +104,29 @@ const STARTS = new StartWords(
   'CLOCK: ',
 );
 
-/** Does the line end in three decimals (`0.417 0.011 0.058`), as every `ntpq -p` row does? */
-function endsInThreeDecimals(buf: Uint8Array, start: number, end: number): boolean {
+/**
+ * Could the line be an `ntpq -p` row: ten or more fields, the last three numbers (delay, offset,
+ * jitter: `0.417 0.011 0.058`, and with no decimals when large, as an offset of `5602174` ms is
+ * printed)? A necessary condition for tables.ts `peerRow`, whose fields are `-?\d+(?:\.\d+)?`; a
+ * non-ASCII byte (a Unicode space `\s` would split on) answers yes, for the pattern to decide.
+ */
+function mayBePeerRow(buf: Uint8Array, start: number, end: number): boolean {
+  const blank = (c: number | undefined): boolean => c === 32 || (c !== undefined && c >= 9 && c <= 13);
   let i = end - 1;
-  for (let n = 0; n < 3; n++) {
-    while (i >= start && (buf[i] === 32 || buf[i] === 9)) i--;
-    let dot = false;
+  let fields = 0;
+  while (fields < 10) {
+    while (i >= start && blank(buf[i])) i--;
+    if (i < start) return false;
     let digits = 0;
-    while (i >= start && buf[i] !== 32 && buf[i] !== 9) {
+    let other = false;
+    for (; i >= start && !blank(buf[i]); i--) {
       const c = buf[i]!;
-      if (c === 46) dot = true;
-      else if (c >= 48 && c <= 57) digits++;
-      else if (c !== 45) return false;
-      i--;
+      if (c >= 0x80) return true;
+      if (c >= 48 && c <= 57) digits++;
+      else if (c !== 46 && c !== 45) other = true;
     }
-    if (!dot || digits === 0) return false;
+    if (fields < 3 && (other || digits === 0)) return false;
+    fields++;
   }
   return true;
 }
@@ -128,7 +136,7 @@ function wants(s: State, buf: Uint8Array, start: number, end: number): boolean {
   if (s.indent !== null || s.unit.open) return true;
   const i = skipBlanks(buf, start, end);
   if (i >= end) return false;
-  return STARTS.at(buf, i, end) || endsInThreeDecimals(buf, i, end) || (programsIn(buf, start, end) & PROGRAM.ntp) !== 0;
+  return STARTS.at(buf, i, end) || mayBePeerRow(buf, i, end) || (programsIn(buf, start, end) & PROGRAM.ntp) !== 0;
 }
 
 /** A parser for the ntpd lines of a text. */
