@@ -1,85 +1,95 @@
 /**
  * The router's claims (kind.ts `claims`, `readsClaimedLines`) must change nothing but speed: a line
  * the kernel-log kind claims (it carries a kernel-log prefix) goes only to the kinds that read
- * claimed lines, so every other kind must be one that cannot act on such a line. Proven without an
- * old code path: every text fixture, and mixtures of them (two kinds in one paste, each part under a
- * shell prompt or not), read once as the registry says and once with every kind offered every
- * claimed line — sections, facts and recognised counts identical.
+ * claimed lines, so every other kind must be one that cannot act on such a line in any state.
+ * Proven without an old code path: each text read once as the registry says and once with every
+ * kind offered every claimed line — sections, facts, recognised counts and commands identical.
+ *
+ * Texts (routed-texts.ts, shared with wants-sound.test.ts): every text fixture as it is and under a
+ * prompt; a kernel log before, after and woven into every other fixture (kernel lines inside other
+ * kinds' blocks and tables); every small fixture with every line dressed alike — a kernel prefix
+ * among the dressings, so a kind that reads its lines inside a kernel log (timer_list, dumped there by
+ * SysRq-Q) is caught; and seeded texts of real lines in any order.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KIND_LIST } from '../../agent/evidence/index.js';
 import { createRouter, type RouterResult } from '../../agent/evidence/text/router.js';
 import { LineSplitter } from '../../agent/evidence/text/lines.js';
-import { ROOT } from '../helpers/cli.js';
-
-/** Every text file under test/fixtures and test/cases (no NUL byte, under 4 MB), by path. */
-function textFixtures(): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (fs.statSync(p).size < 4 * 1024 * 1024) {
-        const buf = fs.readFileSync(p);
-        if (!buf.includes(0)) out.set(path.relative(ROOT, p), buf.toString('utf8'));
-      }
-    }
-  };
-  walk(path.join(ROOT, 'test', 'fixtures'));
-  walk(path.join(ROOT, 'test', 'cases'));
-  return out;
-}
+import { DRESS, differing, FILES, POOL, PROMPTS, prompted, read, representatives, withNewline } from './routed-texts.js';
 
 /** The router's result for `text`, with the registry's readers of claimed lines or with every kind reading them. */
-function read(text: string, everyKindReadsClaimed: boolean): { result: RouterResult; recognised: Record<string, number> } {
+function route(text: string, everyKindReadsClaimed: boolean): unknown {
   const kinds = KIND_LIST.flatMap((k) => (k.createParser === null ? [] : [{
-    name: k.name, parser: k.createParser('t'), readsClaimed: everyKindReadsClaimed || k.readsClaimedLines === true,
+    name: k.name, parser: k.createParser('paste.txt'), readsClaimed: everyKindReadsClaimed || k.readsClaimedLines === true,
   }]));
   const router = createRouter(kinds);
   const splitter = new LineSplitter(router);
   splitter.write(Buffer.from(text, 'utf8'));
   splitter.end();
-  const result = router.finish();
-  return { result, recognised: Object.fromEntries(kinds.map((k) => [k.name, k.parser.recognised()])) };
+  const r: RouterResult = router.finish();
+  return JSON.parse(JSON.stringify({
+    sections: r.sections,
+    errors: r.errors.map((e) => ({ name: e.name, message: e.error instanceof Error ? e.error.message : String(e.error) })),
+    commands: r.commands,
+  }));
 }
 
-const same = (text: string): void => {
-  const a = read(text, false);
-  const b = read(text, true);
-  expect(JSON.parse(JSON.stringify(a))).toEqual(JSON.parse(JSON.stringify(b)));
-};
+/** The kinds whose section differs, for `text`. */
+const diff = (text: string): string[] => differing(route(text, false), route(text, true));
 
-const FIXTURES = textFixtures();
-const KERNEL = [...FIXTURES].filter(([p]) => p.includes('dmesg') || /kern|syslog|journal|messages/.test(p));
+const KERNEL = FILES.filter((p) => p.startsWith('test/fixtures/dmesg/'));
 
-describe('router claims', () => {
-  it(`change no result on any text fixture (${FIXTURES.size} files)`, () => {
-    for (const [file, text] of FIXTURES) {
-      try { same(text); } catch (e) { throw new Error(`${file}: ${(e as Error).message.slice(0, 2000)}`); }
-    }
-  });
-
-  it('change no result on a kernel log mixed with every other fixture, with and without prompts', () => {
-    expect(KERNEL.length).toBeGreaterThan(5);
-    const others = [...FIXTURES].filter(([p]) => !KERNEL.some(([k]) => k === p));
-    let i = 0;
-    for (const [file, text] of others) {
-      const [kfile, ktext] = KERNEL[i++ % KERNEL.length]!;
-      const klines = ktext.split('\n');
-      const head = klines.slice(0, 40).join('\n');
-      // A kernel line after each of the first lines of the other text: claimed lines inside its blocks and tables.
-      const woven = text.split('\n').flatMap((l, n) => (n < 30 ? [l, klines[n % klines.length]!] : [l])).join('\n');
-      for (const mix of [`${head}\n${text}`, `${text}\n${head}`, `$ dmesg | head -40\n${head}\n$ cat ${path.basename(file)}\n${text}`, woven]) {
-        try { same(mix); } catch (e) { throw new Error(`${kfile} + ${file}: ${(e as Error).message.slice(0, 2000)}`); }
+describe('router claims change no result', () => {
+  it(`on each text fixture as it is and under a prompt that reads it (${FILES.length} files)`, () => {
+    const bad: string[] = [];
+    for (const rel of FILES) {
+      for (const text of [read(rel), prompted(rel, read(rel))]) {
+        const d = diff(text);
+        if (d.length > 0) bad.push(`${rel}: ${d.join(', ')}`);
       }
     }
+    expect(bad).toEqual([]);
   });
 
-  it('are used: a kernel log reaches fewer kinds than it would without them (what they are for)', () => {
+  it('on a kernel log before, after and woven into every other fixture, with and without prompts', () => {
+    expect(KERNEL.length).toBeGreaterThan(5);
+    const bad: string[] = [];
+    FILES.filter((p) => !KERNEL.includes(p)).forEach((rel, i) => {
+      const klines = read(KERNEL[i % KERNEL.length]!).split('\n');
+      const head = klines.slice(0, 40).join('\n');
+      const text = read(rel);
+      const woven = text.split('\n').flatMap((l, n) => (n < 30 ? [l, klines[n % klines.length]!] : [l])).join('\n');
+      for (const mix of [`${head}\n${text}`, `${withNewline(text)}${head}`, `$ dmesg | head -40\n${head}\n${prompted(rel, text)}`, woven]) {
+        const d = diff(mix);
+        if (d.length > 0) bad.push(`${rel} + ${KERNEL[i % KERNEL.length]}: ${d.join(', ')}`);
+      }
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('on each small fixture with every line dressed alike (kernel prefixes among the dressings)', () => {
+    const bad: string[] = [];
+    for (const rel of representatives()) {
+      const lines = read(rel).split('\n');
+      DRESS.forEach((dress, k) => {
+        const d = diff(lines.map(dress).join('\n'));
+        if (d.length > 0) bad.push(`${rel} dressed #${k}: ${d.join(', ')}`);
+      });
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('on texts of real lines in any order (seeded)', () => {
+    const line = fc.oneof({ weight: 8, arbitrary: fc.tuple(fc.constantFrom(...POOL), fc.constantFrom(...DRESS)).map(([l, d]) => d(l)) }, { weight: 1, arbitrary: fc.constantFrom(...PROMPTS) });
+    fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 40 }), (lines) => {
+      expect(diff(lines.join('\n'))).toEqual([]);
+    }), { numRuns: 400 });
+  });
+
+  it('are used: a kernel line reaches few kinds (what they are for)', () => {
     const kinds = KIND_LIST.filter((k) => k.createParser !== null);
     expect(kinds.filter((k) => k.readsClaimedLines === true).length).toBeLessThan(kinds.length / 4);
-    expect(KIND_LIST.some((k) => k.createParser?.('t').claims !== undefined)).toBe(true);
+    expect(kinds.filter((k) => k.createParser!('t').claims !== undefined).map((k) => k.name)).toEqual(['kernel-log']);
   });
 });

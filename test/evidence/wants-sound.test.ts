@@ -16,16 +16,13 @@
  * lines of the text on their bytes (a one-line file is /proc/cmdline itself), which its `push`
  * does not — so its `wants` is still called on every line and its answer ignored.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KIND_LIST } from '../../agent/evidence/index.js';
 import type { KindParser } from '../../agent/evidence/kind.js';
-import { sniff } from '../../agent/evidence/text/detect.js';
 import { parseText } from '../../agent/evidence/text/lines.js';
 import { createRouter, type RouterResult } from '../../agent/evidence/text/router.js';
-import { ROOT } from '../helpers/cli.js';
+import { DRESS, differing, FILES, POOL, PROMPTS, prompted, read, representatives, withNewline } from './routed-texts.js';
 
 /** Kinds whose `wants` observes every line (its answer ignored, the call kept) rather than being removed. */
 const OBSERVING = new Set(['cmdline', 'vbox']);
@@ -54,6 +51,8 @@ function opened(name: string, p: KindParser<unknown>): KindParser<unknown> {
     finish: () => p.finish(),
     ...(p.prompt !== undefined ? { prompt: p.prompt.bind(p) } : {}),
     ...(p.stampedPrefixes !== undefined ? { stampedPrefixes: p.stampedPrefixes } : {}),
+    // The claims stay: they are another speed-up, proven apart (router-claims.test.ts).
+    ...(p.claims !== undefined ? { claims: p.claims.bind(p) } : {}),
   };
 }
 
@@ -74,62 +73,6 @@ function route(text: string, mode: Mode): unknown {
     commands: r.commands,
   }));
 }
-
-/** The kinds whose section (or error) differs between the two readings: names a failure precisely. */
-function differing(a: unknown, b: unknown): string[] {
-  type R = { sections: { name: string }[]; errors: { name: string }[]; commands: string[] };
-  const x = a as R;
-  const y = b as R;
-  const names = new Set([...x.sections, ...y.sections, ...x.errors, ...y.errors].map((s) => s.name));
-  const of = (r: R, n: string): string => JSON.stringify([r.sections.find((s) => s.name === n), r.errors.find((s) => s.name === n)]);
-  const out = [...names].filter((n) => of(x, n) !== of(y, n));
-  if (JSON.stringify(x.commands) !== JSON.stringify(y.commands)) out.push('(commands)');
-  return out;
-}
-
-/** Every UTF-8 text file under the dirs (SOURCE.md notes and goldens left out), relative to ROOT. */
-function textFiles(...dirs: string[]): string[] {
-  const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) return walk(p);
-    if (e.name === 'SOURCE.md' || /\.golden\b/.test(e.name) || /\.(?:ts|json)$/.test(e.name)) return [];
-    const head = fs.readFileSync(p).subarray(0, 64 * 1024);
-    const s = sniff(head);
-    return s.type === 'text' && s.encoding === 'utf8' ? [path.relative(ROOT, p)] : [];
-  });
-  return dirs.flatMap((d) => walk(path.join(ROOT, d))).sort();
-}
-
-const FILES = textFiles('test/fixtures', 'test/cases', 'examples');
-const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), 'utf8');
-
-/** The command a user would have typed to print a fixture of this folder. */
-const COMMANDS: Record<string, string> = {
-  cpuinfo: 'cat /proc/cpuinfo', timer_list: 'cat /proc/timer_list', dmesg: 'dmesg', vbox: 'cat VBox.log', vmware: 'cat vmware.log',
-  chrony: 'chronyc sources -v', ntp: 'ntpq -pn', timedatectl: 'timedatectl', timesyncd: 'journalctl -u systemd-timesyncd',
-  vboxservice: 'cat /var/log/vboxadd-service.log', cmdline: 'cat /proc/cmdline', date: 'date', hwclock: 'hwclock -r', lscpu: 'lscpu',
-  packages: 'rpm -qa', ptp: 'ls /sys/class/ptp', uname: 'uname -a', versions: 'cat /proc/version', virt: 'systemd-detect-virt',
-  'clocksource-current': 'cat /sys/devices/system/clocksource/clocksource0/current_clocksource',
-};
-
-/** The fixture folder a file belongs to (its kind, roughly). */
-const folderOf = (rel: string): string => rel.split('/')[2] ?? rel;
-
-/** One small file of each folder (the smallest, so the mixtures stay quick), for mixtures. */
-function representatives(): string[] {
-  const best = new Map<string, { rel: string; size: number }>();
-  for (const rel of FILES) {
-    if (!rel.startsWith('test/fixtures/') || rel.startsWith('test/fixtures/fuzz/') || rel.startsWith('test/fixtures/exporter-toolkit/')) continue;
-    const size = fs.statSync(path.join(ROOT, rel)).size;
-    const f = folderOf(rel);
-    const cur = best.get(f);
-    if (cur === undefined || size < cur.size) best.set(f, { rel, size });
-  }
-  return [...best.values()].map((v) => v.rel).sort();
-}
-
-const withNewline = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
-const prompted = (rel: string, text: string): string => `$ ${COMMANDS[folderOf(rel)] ?? `cat ${path.basename(rel)}`}\n${withNewline(text)}`;
 
 describe('every kind\'s wants is sound: the same sections with every filter taken away', () => {
   it('every kind a user can hand over has a pre-filter (else every line of a big log is decoded and pushed to it)', () => {
@@ -178,17 +121,6 @@ describe('every kind\'s wants is sound: the same sections with every filter take
     expect(bad).toEqual([]);
   });
 });
-
-/** Every line of the fixtures (a wide sample of real lines of every kind) and a prompt of every command. */
-const POOL: string[] = [...new Set(FILES.filter((rel) => !rel.startsWith('test/fixtures/fuzz/')).flatMap((rel) => read(rel).split('\n')))];
-const PROMPTS = Object.values(COMMANDS).map((c) => `$ ${c}`);
-/** What pastes and logs do to a line: trailing `\r` (CRLF converted twice) or blanks, a forum tag, indentation, quoting, odd spaces. */
-const DRESS: ((l: string) => string)[] = [
-  (l) => l, (l) => l, (l) => l, (l) => `${l}\r`, (l) => `${l} `, (l) => `${l}[/CODE]`, (l) => ` ${l}`, (l) => `\t${l}`, (l) => `> ${l}`,
-  (l) => `\u00a0${l}`, (l) => `\f${l}`, (l) => `${l}\u00a0`, (l) => `[code]${l}`, (l) => `[COLOR="#333333"][FONT=Courier New][SIZE=2][B]${l}`,
-  // Dumped into the kernel log (SysRq-Q prints /proc/timer_list there), or with a markdown escape.
-  (l) => `[ 1234.567890] ${l}`, (l) => `<6>${l}`, (l) => `[    5.000000] [T1] ${l}`, (l) => `[ 1.5] \\[T1\\] ${l}`,
-];
 
 describe('every kind\'s wants is sound on texts made of any real lines in any order', () => {
   it('the same sections on each small fixture with every line dressed alike (kernel prefix, quoting, odd spaces, …)', () => {

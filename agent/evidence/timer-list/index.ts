@@ -13,6 +13,8 @@ export const timerListKind = defineKind({
   key: 'timerList',
   title: 'timer_list (procfs)',
   createParser: createTimerListParser,
+  // SysRq-Q dumps /proc/timer_list into the kernel log: its lines then carry a kernel prefix.
+  readsClaimedLines: true,
   merge: identityMerge<TimerListFacts>(['version', 'nowNs', 'cpus', 'perCpuDevice']),
   keyFacts,
   collector: {

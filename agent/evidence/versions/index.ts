@@ -69,6 +69,8 @@ export const versionsKind = defineKind({
   key: 'versions',
   title: 'tool versions (lima, colima, VBoxManage, vmware, qemu, wsl …)',
   createParser: createVersionsParser,
+  // Inside a block it opened (`wsl --version`, colima, docker), it reads every line, kernel lines too.
+  readsClaimedLines: true,
   merge,
   keyFacts,
   hints,
