@@ -8,7 +8,10 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { bin } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-for (const file of typeof bin === 'string' ? [bin] : Object.values(bin ?? {})) {
+// Also the entry `bin` named before it was the bundle (dist/bundle/cli.js): npx's cached link and
+// systemd drop-ins written then still point at tsc's dist/agent/cli.js, which runs the same CLI.
+const PREVIOUS_BIN = 'dist/agent/cli.js';
+for (const file of new Set([...(typeof bin === 'string' ? [bin] : Object.values(bin ?? {})), PREVIOUS_BIN])) {
   const p = path.join(root, file);
   fs.chmodSync(p, fs.statSync(p).mode | 0o111);
 }

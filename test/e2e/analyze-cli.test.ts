@@ -246,4 +246,11 @@ describe('the bin', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
+
+  it('the entry bin named before the bundle runs as a program too (npx keeps a link to it per path)', () => {
+    const previous = path.join(ROOT, 'dist', 'agent', 'cli.js');
+    expect(fs.statSync(previous).mode & 0o111).toBe(0o111);
+    const r = spawnSync(previous, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+  });
 });
