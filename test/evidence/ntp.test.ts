@@ -143,3 +143,17 @@ describe('ntpq rows without a header', () => {
     expect(f.peers.map((p) => [p.remote, p.offsetMs])).toEqual([['12.167.151.1', 5602174]]);
   });
 });
+
+describe('ntp key facts', () => {
+  it('count ntpdate lines apart from ntpd\'s log', async () => {
+    const { ntpKind } = await import('../../agent/evidence/ntp/index.js');
+    const f = parseText(createNtpParser('x'), [
+      'Dec  4 02:00:01 h ntpdate[812]: step time server 192.0.2.1 offset 1.234567 sec',
+      'Dec  4 02:00:05 h ntpd[900]: ntpd 4.2.8p15@1.3728-o Wed Sep 23 11:46:38 UTC 2020 (1): Starting',
+      'Dec  4 02:00:06 h ntpd[900]: kernel reports TIME_ERROR: 0x41: Clock Unsynchronized',
+    ].join('\n'));
+    const facts = ntpKind.keyFacts(f);
+    expect(facts.filter((l) => l.startsWith('ntpdate log:'))).toEqual(['ntpdate log: 1 line']);
+    expect(facts.some((l) => /^ntpd log: [12] lines?/.test(l))).toBe(true);
+  });
+});

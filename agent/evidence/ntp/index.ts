@@ -37,7 +37,11 @@ function keyFacts(f: NtpFacts): string[] {
     out.push(p !== null ? `ntpq -p: ${f.peers.length} peers, system peer ${p.remote} (offset ${p.offsetMs} ms)` : `ntpq -p: ${f.peers.length} peers, no system peer`);
   }
   if (f.ntpstat !== null) out.push(`ntpstat: ${f.ntpstat.synchronised ? `synchronised to ${f.ntpstat.server ?? '?'}` : 'unsynchronised'}`);
-  if (f.events.length > 0) out.push(`ntpd log: ${f.events.length} line${f.events.length === 1 ? '' : 's'}${f.version !== null ? ` (ntpd ${f.version})` : ''}`);
+  // ntpdate is a program of its own (a one-shot setter): its lines are not ntpd's log.
+  for (const program of ['ntpd', 'ntpdate'] as const) {
+    const n = f.events.filter((e) => e.program === program).length;
+    if (n > 0) out.push(`${program} log: ${n} line${n === 1 ? '' : 's'}${program === 'ntpd' && f.version !== null ? ` (ntpd ${f.version})` : ''}`);
+  }
   if (f.commandLine !== null) out.push(`ntpd command line: ${f.commandLine}`);
   return out;
 }
