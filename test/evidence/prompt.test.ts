@@ -2,30 +2,10 @@
  * Prompt lines as users paste them (the cases in test/cases/ and common shells): which are prompts,
  * which command and host they name, and which look alike but are not prompts.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isFiltered, mayBePrompt, parsePrompt } from '../../agent/evidence/text/prompt.js';
-import { ROOT } from '../helpers/cli.js';
-
-/** Every line of every text file under test/fixtures and test/cases: real lines of every kind. */
-function realLines(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (fs.statSync(p).size < 4 * 1024 * 1024) {
-        const buf = fs.readFileSync(p);
-        if (!buf.includes(0)) for (const l of buf.toString('utf8').split('\n')) out.push(l.replace(/\r$/, ''));
-      }
-    }
-  };
-  walk(path.join(ROOT, 'test', 'fixtures'));
-  walk(path.join(ROOT, 'test', 'cases'));
-  return out;
-}
+import { fixtureLines } from '../helpers/fixture-lines.js';
 
 const bytesMayBePrompt = (line: string): boolean => { const b = Buffer.from(line, 'utf8'); return mayBePrompt(b, 0, b.length); };
 
@@ -67,7 +47,7 @@ describe('parsePrompt', () => {
 });
 
 describe('mayBePrompt, the byte screen before parsePrompt', () => {
-  const lines = realLines();
+  const lines = fixtureLines('test/fixtures', 'test/cases');
 
   it(`says yes to every line parsePrompt takes (${lines.length} real lines)`, () => {
     const prompts = lines.filter((l) => parsePrompt(l) !== null);

@@ -17,28 +17,13 @@ import { hasKernelPrefix, splitPrefix, splitPrefixBytes, type ByteSplit } from '
 import { LineSplitter, parseText } from '../../agent/evidence/text/lines.js';
 import { borrowChunk, returnChunk, SCAN_CHUNK } from '../../agent/evidence/text/line-scan.js';
 import { ROOT } from '../helpers/cli.js';
+import { fixtureLines } from '../helpers/fixture-lines.js';
 
 const FIX = path.join(ROOT, 'test', 'fixtures');
 const DMESG = fs.readdirSync(path.join(FIX, 'dmesg')).filter((f) => f.endsWith('.txt')).sort().map((f) => fs.readFileSync(path.join(FIX, 'dmesg', f), 'utf8'));
 
 /** Every line of every text fixture (kernel logs and all the other kinds: a wide sample of real lines). */
-function fixtureLines(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (fs.statSync(p).size < 4 * 1024 * 1024) {
-        const buf = fs.readFileSync(p);
-        if (buf.includes(0)) continue;
-        for (const l of buf.toString('utf8').split('\n')) out.push(l.replace(/\r$/, ''));
-      }
-    }
-  };
-  walk(FIX);
-  return out;
-}
-const LINES = fixtureLines();
+const LINES = fixtureLines('test/fixtures');
 
 const hasLiteral = (s: string): boolean => { GATE.lastIndex = 0; return GATE.test(s); };
 const gate = (s: string): boolean => { const b = Buffer.from(s, 'utf8'); return gateLine(b, 0, b.length) !== GATE_NONE; };
