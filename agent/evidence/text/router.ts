@@ -178,21 +178,24 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
   const promptAt = (buf: Uint8Array, p: number, end: number): Prompt | null =>
     mayBePrompt(buf, p, end) ? parsePrompt(Buffer.from(buf.buffer, buf.byteOffset + p, end - p).toString('utf8')) : null;
 
+  /** Decide one line: is it a prompt, else which kinds want it; true when push has work to do. */
+  const decide = (buf: Uint8Array, start: number, end: number, lineNo?: number): boolean => {
+    const p = contentStart(buf, start, end);
+    // A prompt line is no kind's line: push reads it, and no kind is offered it (so none counts it).
+    promptLine = promptAt(buf, p, end);
+    return promptLine !== null || route(buf, p, end, lineNo);
+  };
+
   const screen: LineScreen | undefined = widenScreen(owner?.screen, [...new Set(sharers.flatMap((x) => x.prefixes))]);
   return {
     wants(buf, start, end, lineNo) {
       decided = true;
-      const p = contentStart(buf, start, end);
-      // A prompt line is no kind's line: push reads it, and no kind is offered it (so none counts it).
-      promptLine = promptAt(buf, p, end);
-      return promptLine !== null || route(buf, p, end, lineNo);
+      return decide(buf, start, end, lineNo);
     },
     push(raw, lineNo) {
       if (!decided) {
         const b = Buffer.from(raw, 'utf8');
-        const p = contentStart(b, 0, b.length);
-        promptLine = promptAt(b, p, b.length);
-        if (promptLine === null) route(b, p, b.length);
+        decide(b, 0, b.length);
       }
       decided = false;
       const line = stripDecoration(raw);
