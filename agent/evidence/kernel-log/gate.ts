@@ -60,9 +60,9 @@ function verify(buf: Uint8Array, start: number, end: number, at: number, list: r
 }
 
 /**
- * GATE_PASS when `buf[start, end)` contains a kernel-log literal or a backslash; GATE_NONE otherwise. Sound by construction (every literal is
- * anchored and verified where its anchor occurs); checked on every fixture line and generated ones
- * against the rules' own regex screen.
+ * GATE_PASS when `buf[start, end)` contains a kernel-log literal or a backslash; GATE_NONE otherwise.
+ * Sound by construction (every literal is anchored and verified where its anchor occurs); checked on
+ * every fixture line and generated ones against the rules' own regex screen.
  */
 export function gateLine(buf: Uint8Array, start: number, end: number): number {
   let prev = start < end ? buf[start]! : 0;

@@ -79,8 +79,8 @@ function afterClock(buf: Uint8Array, i: number, end: number): number {
 
 /**
  * Could `buf[start, end)` be a line `parsePrompt` accepts? A necessary condition on the raw bytes, so
- * the router (and the kernel-log gate) decode only lines that may be prompts, not every kernel line
- * with a `#` or a `%` in it. It follows the patterns above: after leading blanks and an optional
+ * the router decodes only lines that may be prompts, not every kernel line with a `#` or a `%` in it.
+ * It follows the patterns above: after leading blanks and an optional
  * clock, a UNIX prompt's who-part holds at most two blanks (a bracketed one's separators), then one
  * optional blank and the sigil, then a command; a PowerShell prompt starts `C:\` or `PS C:\`. Any
  * non-ASCII byte before the sigil answers yes (a Unicode space that `\s` matches, `❯ ➜ λ`). Checked
