@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sniff } from '../../agent/evidence/text/detect.js';
+import { parseText } from '../../agent/evidence/text/lines.js';
+import { createRouter, type RoutedKind, type RouterResult } from '../../agent/evidence/text/router.js';
 import { ROOT } from '../helpers/cli.js';
 
 /** Every UTF-8 text file under the dirs (SOURCE.md notes and goldens left out), relative to ROOT. */
@@ -76,3 +78,16 @@ export function differing(a: unknown, b: unknown): string[] {
   return out;
 }
 
+
+/**
+ * What the router over `kinds` makes of `text`, as plain JSON: the sections (as `sections` picks
+ * them for comparing), the kinds whose facts failed (by message) and the commands seen.
+ */
+export function routedJson(kinds: readonly RoutedKind[], text: string, sections: (r: RouterResult) => unknown[] = (r) => r.sections): unknown {
+  const r = parseText(createRouter(kinds), text);
+  return JSON.parse(JSON.stringify({
+    sections: sections(r),
+    errors: r.errors.map((e) => ({ name: e.name, message: e.error instanceof Error ? e.error.message : String(e.error) })),
+    commands: r.commands,
+  }));
+}

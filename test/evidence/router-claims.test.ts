@@ -14,25 +14,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KIND_LIST } from '../../agent/evidence/index.js';
-import { createRouter, type RouterResult } from '../../agent/evidence/text/router.js';
-import { LineSplitter } from '../../agent/evidence/text/lines.js';
-import { DRESS, differing, FILES, POOL, PROMPTS, prompted, read, representatives, withNewline } from './routed-texts.js';
+import { DRESS, differing, FILES, POOL, PROMPTS, prompted, read, representatives, routedJson, withNewline } from './routed-texts.js';
 
 /** The router's result for `text`, with the registry's readers of claimed lines or with every kind reading them. */
 function route(text: string, everyKindReadsClaimed: boolean): unknown {
   const kinds = KIND_LIST.flatMap((k) => (k.createParser === null ? [] : [{
     name: k.name, parser: k.createParser('paste.txt'), readsClaimed: everyKindReadsClaimed || k.readsClaimedLines === true,
   }]));
-  const router = createRouter(kinds);
-  const splitter = new LineSplitter(router);
-  splitter.write(Buffer.from(text, 'utf8'));
-  splitter.end();
-  const r: RouterResult = router.finish();
-  return JSON.parse(JSON.stringify({
-    sections: r.sections,
-    errors: r.errors.map((e) => ({ name: e.name, message: e.error instanceof Error ? e.error.message : String(e.error) })),
-    commands: r.commands,
-  }));
+  return routedJson(kinds, text);
 }
 
 /** The kinds whose section differs, for `text`. */

@@ -20,9 +20,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KIND_LIST } from '../../agent/evidence/index.js';
 import type { KindParser } from '../../agent/evidence/kind.js';
-import { parseText } from '../../agent/evidence/text/lines.js';
-import { createRouter, type RouterResult } from '../../agent/evidence/text/router.js';
-import { DRESS, differing, FILES, POOL, PROMPTS, prompted, read, representatives, withNewline } from './routed-texts.js';
+import { DRESS, differing, FILES, POOL, PROMPTS, prompted, read, representatives, routedJson, withNewline } from './routed-texts.js';
 
 /** Kinds whose `wants` observes every line (its answer ignored, the call kept) rather than being removed. */
 const OBSERVING = new Set(['cmdline', 'vbox']);
@@ -61,16 +59,12 @@ function route(text: string, mode: Mode): unknown {
   const kinds = KIND_LIST.flatMap((k) => {
     if (k.createParser === null) return [];
     const p = k.createParser('paste.txt');
-    return [{ name: k.name, parser: mode === 'open' ? opened(k.name, p) : p }];
+    // Routed as analyze routes (gather/text.ts routerFor): the kinds that read claimed lines get them.
+    return [{ name: k.name, parser: mode === 'open' ? opened(k.name, p) : p, readsClaimed: k.readsClaimedLines === true }];
   });
-  const r: RouterResult = parseText(createRouter(kinds), text);
-  return JSON.parse(JSON.stringify({
-    sections: r.sections.flatMap((s) => {
-      if (!COUNTED_BY_FILTER.has(s.name)) return [s];
-      return blankOf(s.facts) === NOTHING.get(s.name) ? [] : [{ name: s.name, facts: s.facts }];
-    }),
-    errors: r.errors.map((e) => ({ name: e.name, message: e.error instanceof Error ? e.error.message : String(e.error) })),
-    commands: r.commands,
+  return routedJson(kinds, text, (r) => r.sections.flatMap((s) => {
+    if (!COUNTED_BY_FILTER.has(s.name)) return [s];
+    return blankOf(s.facts) === NOTHING.get(s.name) ? [] : [{ name: s.name, facts: s.facts }];
   }));
 }
 
