@@ -4,6 +4,7 @@
  * line costs one or two regex executions.
  */
 import { safeInt } from '../../util/numbers.js';
+import { isAsciiSpace } from '../text/bytes.js';
 
 /** Line shapes, matching `KernelLogFacts.format`. */
 export type KernelLogShape = 'dmesg' | 'dmesg-raw' | 'dmesg-x' | 'dmesg-ctime' | 'kmsg' | 'syslog' | 'journal' | 'plain';
@@ -150,8 +151,6 @@ export interface ByteSplit {
 }
 
 const isDigitByte = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
-/** ASCII `\s` (a line has no `\n`; `\r` is stripped before, but counts like `\s` would). */
-const isWs = (b: number | undefined): boolean => b === 32 || (b !== undefined && b >= 9 && b <= 13);
 /** Bytes ≥ 0x80 may be Unicode spaces (U+00A0 …) that `\s` matches: the byte path never decides on them. */
 const NON_ASCII = 0x80;
 const isLower = (b: number | undefined): boolean => b !== undefined && b >= 97 && b <= 122;
@@ -163,7 +162,7 @@ const UNSURE = -1;
 const NO = -2;
 
 function skipWs(buf: Uint8Array, i: number, end: number): number {
-  while (i < end && isWs(buf[i])) i++;
+  while (i < end && isAsciiSpace(buf[i])) i++;
   return i < end && buf[i]! >= NON_ASCII ? UNSURE : i;
 }
 
@@ -193,7 +192,7 @@ function dmesgXAt(buf: Uint8Array, i: number, end: number): number {
   const k = lowerFieldAt(buf, j, end, 3, 7);
   if (k < 0) return k;
   if (k < end && buf[k]! >= NON_ASCII) return UNSURE;
-  return k < end && isWs(buf[k]) ? k + 1 : NO;
+  return k < end && isAsciiSpace(buf[k]) ? k + 1 : NO;
 }
 
 /** Digits from i: the end (≤ 15 digits, so a double holds them), or UNSURE. */
@@ -207,7 +206,7 @@ function digitsEnd(buf: Uint8Array, i: number, end: number): number {
 function optionalWs(buf: Uint8Array, i: number, end: number): number {
   if (i >= end) return i;
   if (buf[i]! >= NON_ASCII) return UNSURE;
-  return isWs(buf[i]) ? i + 1 : i;
+  return isAsciiSpace(buf[i]) ? i + 1 : i;
 }
 
 /**
@@ -219,7 +218,7 @@ function tagAt(buf: Uint8Array, i: number, end: number, out: { kernel: boolean }
   for (; j < end; j++) {
     const b = buf[j]!;
     if (b >= NON_ASCII) return UNSURE;
-    if (isWs(b) || b === 58 || b === 91 || b === 93) break;
+    if (isAsciiSpace(b) || b === 58 || b === 91 || b === 93) break;
   }
   if (j === i || j >= end) return NO;
   out.kernel = j - i === 6 && buf[i] === 107 && buf[i + 1] === 101 && buf[i + 2] === 114 && buf[i + 3] === 110 && buf[i + 4] === 101 && buf[i + 5] === 108;
@@ -235,7 +234,7 @@ function tagAt(buf: Uint8Array, i: number, end: number, out: { kernel: boolean }
 /** A maximal `\S+\s+` from i: its end, NO (no whitespace after, or none at all) or UNSURE. */
 function wordAt(buf: Uint8Array, i: number, end: number): number {
   let j = i;
-  for (; j < end && !isWs(buf[j]); j++) if (buf[j]! >= NON_ASCII) return UNSURE;
+  for (; j < end && !isAsciiSpace(buf[j]); j++) if (buf[j]! >= NON_ASCII) return UNSURE;
   if (j === i || j >= end) return NO;
   return skipWs(buf, j, end);
 }
@@ -273,7 +272,7 @@ function syslogBsdAt(buf: Uint8Array, s0: number, end: number, out: { kernel: bo
     && buf[q + 6] === 58 && isDigitByte(buf[q + 7]) && isDigitByte(buf[q + 8]))) return UNSURE;
   q += 9;
   if (q >= end || buf[q] === 46 || (buf[q] === 32 && (isDigitByte(buf[q + 1]) || isUpper(buf[q + 1])))) return UNSURE;
-  if (!isWs(buf[q])) return UNSURE;
+  if (!isAsciiSpace(buf[q])) return UNSURE;
   const w = skipWs(buf, q, end);
   if (w === UNSURE || w >= end) return UNSURE;
   const r = wordsThenTag(buf, w, end, 2, out);
@@ -313,7 +312,7 @@ function digitsEndLoose(buf: Uint8Array, i: number, end: number): number {
 export function splitPrefixBytes(buf: Uint8Array, start: number, end: number, out: ByteSplit): boolean {
   const c = buf[start];
   // What unmangle() would touch: quoting, indentation, markdown escapes (anywhere in the line).
-  if (c === undefined || c === 62 || isWs(c) || c >= NON_ASCII) return false;
+  if (c === undefined || c === 62 || isAsciiSpace(c) || c >= NON_ASCII) return false;
   const tag = { kernel: false };
   let shape: KernelLogShape = 'plain';
   let i = start;
@@ -365,7 +364,7 @@ export function splitPrefixBytes(buf: Uint8Array, start: number, end: number, ou
 
 function finish(buf: Uint8Array, i: number, end: number, shape: KernelLogShape, kernel: boolean, out: ByteSplit): boolean {
   let e = end;
-  while (e > i && isWs(buf[e - 1])) e--;
+  while (e > i && isAsciiSpace(buf[e - 1])) e--;
   // trimEnd() also removes Unicode spaces; a plain line never starts with one, so it is never empty then.
   out.shape = shape;
   out.msgStart = i;

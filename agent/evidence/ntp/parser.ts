@@ -8,6 +8,7 @@
  */
 import type { KindParser, LineRef } from '../kind.js';
 import type { NtpEvent, NtpFacts, NtpPeer, NtpStat } from './facts.js';
+import { isAsciiSpace } from '../text/bytes.js';
 import { excerpt } from '../text/lines.js';
 import { CappedList } from '../text/capped.js';
 import { PROGRAM, StartWords, programsIn, skipBlanks } from '../text/needles.js';
@@ -111,15 +112,14 @@ const STARTS = new StartWords(
  * non-ASCII byte (a Unicode space `\s` would split on) answers yes, for the pattern to decide.
  */
 function mayBePeerRow(buf: Uint8Array, start: number, end: number): boolean {
-  const blank = (c: number | undefined): boolean => c === 32 || (c !== undefined && c >= 9 && c <= 13);
   let i = end - 1;
   let fields = 0;
   while (fields < 10) {
-    while (i >= start && blank(buf[i])) i--;
+    while (i >= start && isAsciiSpace(buf[i])) i--;
     if (i < start) return false;
     let digits = 0;
     let other = false;
-    for (; i >= start && !blank(buf[i]); i--) {
+    for (; i >= start && !isAsciiSpace(buf[i]); i--) {
       const c = buf[i]!;
       if (c >= 0x80) return true;
       if (c >= 48 && c <= 57) digits++;

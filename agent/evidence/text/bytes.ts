@@ -95,6 +95,9 @@ export function mayHoldReading(buf: Uint8Array, start: number, end: number): boo
   return i > p && i < lim && readingAt(buf, skipBlanks(buf, i, end), end);
 }
 
+/** An ASCII whitespace byte as regex `\s` and `trim()` see it: tab to carriage return, and space. */
+export const isAsciiSpace = (b: number | undefined): boolean => b === SP || (b !== undefined && b >= 9 && b <= 13);
+
 /**
  * The bytes of the whitespace character at `i` (what `String.prototype.trim` and regex `\s` remove:
  * ASCII tab to carriage return and space, and the Unicode spaces U+00A0, U+1680, U+2000–U+200A,
@@ -105,7 +108,7 @@ export function mayHoldReading(buf: Uint8Array, start: number, end: number): boo
 export function spaceAt(buf: Uint8Array, i: number, end: number): number {
   if (i >= end) return 0;
   const b = buf[i]!;
-  if (b === SP || (b >= 9 && b <= 13)) return 1;
+  if (isAsciiSpace(b)) return 1;
   if (b < 0xc2 || i + 1 >= end) return 0;
   const b1 = buf[i + 1]!;
   if (b === 0xc2) return b1 === 0xa0 ? 2 : 0;

@@ -5,6 +5,8 @@
  * under `ls /sys/class/ptp`, one word under `cat …/current_clocksource`). Pure.
  */
 
+import { isAsciiSpace } from './bytes.js';
+
 /** What a prompt line says. */
 export interface Prompt {
   /** The command as typed, trimmed (`dmesg | grep -i tsc`); a leading `sudo` is kept. */
@@ -58,7 +60,6 @@ export function isFiltered(command: string | null): boolean {
   return command !== null && /\|\s*(?:e|z)?grep\b|\bgrep\b.*\b(?:kern\.log|messages|syslog|dmesg)\b|journalctl\b.*\s(?:-g|--grep)\b/.test(command);
 }
 
-const isAsciiWs = (b: number): boolean => b === 32 || (b >= 9 && b <= 13);
 const isDigitByte = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
 const isLetterByte = (b: number | undefined): boolean => b !== undefined && ((b | 32) >= 97 && (b | 32) <= 122);
 
@@ -88,13 +89,13 @@ function afterClock(buf: Uint8Array, i: number, end: number): number {
  */
 export function mayBePrompt(buf: Uint8Array, start: number, end: number): boolean {
   let i = start;
-  while (i < end && isAsciiWs(buf[i]!)) i++;
+  while (i < end && isAsciiSpace(buf[i]!)) i++;
   if (i >= end) return false;
   // PowerShell: `[A-Za-z]:\`, perhaps after `PS `.
   const ps = buf[i] === 80 && buf[i + 1] === 83 && buf[i + 2] === 32 ? i + 3 : i;
   if (isLetterByte(buf[ps]) && buf[ps + 1] === 58 && buf[ps + 2] === 92) return true;
   i = afterClock(buf, i, end);
-  while (i < end && isAsciiWs(buf[i]!)) i++;
+  while (i < end && isAsciiSpace(buf[i]!)) i++;
   let blanks = 0;
   const lim = Math.min(end, i + WHO_SPAN);
   for (let k = i; k < lim; k++) {
@@ -102,12 +103,12 @@ export function mayBePrompt(buf: Uint8Array, start: number, end: number): boolea
     if (b >= 0x80) return true;
     if (b === 36 || b === 35 || b === 37) {
       // `\s*(\S.*)$`: a command must follow.
-      for (let j = k + 1; j < end; j++) if (!isAsciiWs(buf[j]!)) return true;
+      for (let j = k + 1; j < end; j++) if (!isAsciiSpace(buf[j]!)) return true;
       return false;
     }
     // The who-part never holds `>`; a blank too many and it is prose, not a prompt.
     if (b === 62) return false;
-    if (isAsciiWs(b) && ++blanks > MAX_BLANKS) return false;
+    if (isAsciiSpace(b) && ++blanks > MAX_BLANKS) return false;
   }
   return false;
 }

@@ -7,7 +7,7 @@
  * [domain]` / `[level] [domain]`; a line with none of them matters only when its message is one only
  * the timeSync plugin prints. (tools.conf and `vmware-toolbox-cmd` output depend on state: parser.ts.)
  */
-import { afterIsoStamp, skipSpace, startsWithMonth } from '../text/bytes.js';
+import { afterIsoStamp, isAsciiSpace, skipSpace, startsWithMonth } from '../text/bytes.js';
 import { StartWords } from '../text/needles.js';
 
 /** The programs JOURNAL and BARE_PROG name, by their common start (`vmtoolsd`, `vmsvc`, `vmusr`, `vmware-vmsvc`, `vmware-user`). */
@@ -25,7 +25,6 @@ const DISABLE = new StartWords('disable-');
 
 const SP = 32;
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
-const isAsciiSpace = (b: number): boolean => b === SP || (b >= 9 && b <= 13);
 
 /** After `Oct 03 19:52:41.393 ` or `2018-02-22T21:17:38.517Z `: one host word, then does a vmtoolsd program follow? */
 function journalProgram(buf: Uint8Array, i: number, end: number): boolean {
