@@ -3,14 +3,14 @@
  * derived from the rule table, never a hand list)? Most lines of a big log hold none, and the parser's
  * `wants` then settles them on their bytes (prefix shape, stamp) without decoding them.
  *
- * How: every literal gets an anchor, the two-byte pair inside it that logs print least (a crude
- * frequency guess: lowercase letters and spaces are common, capitals, digits and punctuation rare);
- * a 64 K-entry table maps each pair to the literals anchored there, and a line is walked once, byte
- * pair by byte pair, verifying the literals of the pairs it meets. The same walk notes a backslash,
+ * How: every literal gets an anchor, the two-byte pair inside it that logs print least
+ * (text/anchors.ts); a 64 K-entry table maps each pair to the literals anchored there, and a line is
+ * walked once, byte pair by byte pair, verifying the literals of the pairs it meets. The same walk notes a backslash,
  * which sends a line to the string path anyway (markdown escapes, prefix.ts). Prompt lines never get
  * here: the router reads them before it offers a line to any kind (text/router.ts).
  */
 import { KERNEL_LOG_LITERALS } from './rules.js';
+import { anchorOffset } from '../text/anchors.js';
 
 /** The line holds none of the literals and nothing that needs the string path. */
 export const GATE_NONE = 0;
@@ -18,15 +18,6 @@ export const GATE_NONE = 0;
 export const GATE_PASS = 1;
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-
-/** How often logs print a byte, roughly (only the anchor choice depends on it, never the answer). */
-function commonness(b: number): number {
-  if (b === 32) return 9;
-  if (b >= 97 && b <= 122) return 'etaoinsrlcdu'.includes(String.fromCharCode(b)) ? 8 : 5;
-  if (b >= 48 && b <= 57) return 3;
-  if (b >= 65 && b <= 90) return 2;
-  return 2;
-}
 
 interface Anchored { bytes: Uint8Array; offset: number }
 
@@ -37,12 +28,7 @@ const LISTS: Anchored[][] = [];
 for (const lit of KERNEL_LOG_LITERALS) {
   const bytes = ascii(lit);
   if (bytes.length < 2 || [...lit].some((ch) => ch.charCodeAt(0) > 0x7e)) throw new Error(`kernel-log literal must be 2+ ASCII bytes: ${JSON.stringify(lit)}`);
-  let best = 0;
-  let bestCost = Infinity;
-  for (let k = 0; k + 1 < bytes.length; k++) {
-    const cost = commonness(bytes[k]!) * commonness(bytes[k + 1]!);
-    if (cost < bestCost) { bestCost = cost; best = k; }
-  }
+  const best = anchorOffset(bytes);
   const pair = (bytes[best]! << 8) | bytes[best + 1]!;
   if (HEAD[pair] === 0) { LISTS.push([]); HEAD[pair] = LISTS.length; }
   LISTS[HEAD[pair]! - 1]!.push({ bytes, offset: best });
