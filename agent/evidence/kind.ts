@@ -13,7 +13,7 @@
  * - frequencies are integers in Hz or kHz exactly as named (`...Hz`, `...Khz`), never floats of MHz;
  * - anything an analyzer may quote as evidence keeps its line number and raw excerpt (`LineRef`).
  */
-import type { LineParser } from './text/lines.js';
+import type { KernelSettle, LineParser } from './text/lines.js';
 import type { Source } from '../sources/source.js';
 import type { Hint } from './hints.js';
 
@@ -88,6 +88,21 @@ export interface KindParser<F> extends LineParser<F> {
    * most lines of a big kernel log then cost one kind's look instead of every kind's.
    */
   claims?(buf: Uint8Array, start: number, end: number): boolean;
+  /**
+   * The claimer's offer to have its plainest claimed lines settled in bulk (text/lines.ts
+   * KernelSettle): counted by the scanner, never decoded. The router opens it only while no prompt
+   * was seen and every kind that reads claimed lines is `quietOnClaimed`.
+   */
+  settle?: KernelSettle;
+  /**
+   * For a kind that reads claimed lines (`readsClaimedLines`): true when, in its current state, it
+   * would reject (`wants`) every claimed line that holds none of its `claimedWords` and change
+   * nothing for it — so the claimer's lines may be settled in bulk. Absent: never (settling stays
+   * closed while this kind reads claimed lines).
+   */
+  quietOnClaimed?(): boolean;
+  /** Words whose presence anywhere in a claimed line may make it matter to this kind even when quiet. */
+  claimedWords?: readonly string[];
 }
 
 /** How a kind is collected from a live machine or a capture directory. */

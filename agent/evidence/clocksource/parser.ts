@@ -101,6 +101,7 @@ export function createClocksourceParser(path: string | null = null): KindParser<
     // A line matters while the text may still be one lone line of names (push counts the first two
     // non-empty lines), or under a prompt that reads a clocksource file; no other line does anything.
     wants: () => nonEmpty < 2 || reading,
+    quietOnClaimed: () => nonEmpty >= 2 && !reading,
     prompt(command) {
       nonEmpty++;
       pending = fileOfCommand(command);

@@ -38,6 +38,8 @@ export function createCmdlineParser(path: string | null = null): KindParser<Cmdl
       if (!blank(buf, start, end)) nonEmpty++;
       return armed || open || nonEmpty === 1 || startsWithAny(buf, start, end, ['BOOT_IMAGE=', 'initrd=\\']);
     },
+    // Past two non-empty lines the count no longer matters (only "exactly one" does).
+    quietOnClaimed: () => nonEmpty >= 2 && !armed && !open,
     prompt(command) {
       armed = found === null && READS_CMDLINE.test(command);
       open = false;

@@ -96,3 +96,38 @@ export function freshXen(): XenFacts {
 export function freshArchTimer(): ArchTimerFacts {
   return { hz: null, kind: null, mode: null, schedClockBits: null, schedClockHz: null };
 }
+
+/**
+ * The boots a log holds: the current one's state, and the starts seen. A boot starts at `Linux
+ * version`, a second `Command line:`, a journal boot separator or a stamp back at zero (parser.ts);
+ * a leading fragment of an earlier boot (ring buffer, rotated kern.log) counts only if it said something.
+ */
+export class Boots {
+  b: BootState = freshBoot();
+  private starts = 0;
+  private currentCounted = false;
+
+  /** A new boot starts here, unless the current one is counted and nothing has touched it yet. */
+  newBoot(): void {
+    if (this.currentCounted && !this.b.touched) return;
+    this.countStart();
+    this.b = freshBoot();
+  }
+
+  /** A boot-start line: a new boot when `startsNew`, else the current one is counted as started. */
+  readonly bootMarker = (startsNew: boolean): void => {
+    if (startsNew) this.newBoot();
+    else if (!this.currentCounted) this.countStart();
+  };
+
+  /** Boots counted, at least one. */
+  count(): number {
+    return Math.max(1, this.starts);
+  }
+
+  private countStart(): void {
+    if (!this.currentCounted && hasFacts(this.b)) this.starts++;
+    this.starts++;
+    this.currentCounted = true;
+  }
+}

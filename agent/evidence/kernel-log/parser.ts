@@ -35,10 +35,10 @@ import { excerpt } from '../text/lines.js';
 import { isFiltered } from '../text/prompt.js';
 import { hasKernelPrefix, splitPrefix, splitPrefixBytes, type ByteSplit, type KernelLogShape, type SplitLine } from './prefix.js';
 import { gateLine, GATE_NONE } from './gate.js';
-import { MAX_LINE_BYTES } from '../text/lines.js';
-import { freshBoot, hasFacts, type BootState } from './boot.js';
+import { MAX_LINE_BYTES, type KernelSettle } from '../text/lines.js';
+import { Boots, type BootState } from './boot.js';
 import { finishVerdict } from './verdict.js';
-import { candidateRules, KERNEL_LOG_RULES } from './rules.js';
+import { candidateRules, KERNEL_LOG_LITERALS, KERNEL_LOG_RULES } from './rules.js';
 import type { KernelRule, RuleContext } from './rule.js';
 
 export { registrationHz } from './verdict.js';
@@ -125,9 +125,7 @@ class ClaimSplit {
 
 /** The streaming kernel log parser. */
 export function createKernelLogParser(path: string | null = null): KindParser<KernelLogFacts> {
-  let b = freshBoot();
-  let starts = 0;
-  let currentCounted = false;
+  const boots = new Boots();
   const shapes = new Map<KernelLogShape, number>();
   let recognisedLines = 0;
   let filteredBy: string | null = null;
@@ -139,30 +137,11 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
   const split: ByteSplit = { shape: 'plain', msgStart: 0, msgEmpty: true, tsZero: false, tsAboveOne: false, kernelPrefix: false };
   const settled: Settled = { lineNo: -1, length: 0, bytes: Buffer.allocUnsafe(MAX_LINE_BYTES) };
 
-  /** Count the start of the current boot. */
-  const countStart = (): void => {
-    // A leading fragment of an earlier boot (ring buffer or rotated kern.log) counts only if it said something.
-    if (!currentCounted && hasFacts(b)) starts++;
-    starts++;
-    currentCounted = true;
-  };
-
-  const newBoot = (): void => {
-    if (currentCounted && !b.touched) return;
-    countStart();
-    b = freshBoot();
-  };
-
-  const bootMarker = (startsNew: boolean): void => {
-    if (startsNew) newBoot();
-    else if (!currentCounted) countStart();
-  };
-
   /** Run the rules on one message; true when one matched and accepted it. */
   const applyRules = (msg: string, raw: string, lineNo: number, at: number | null): boolean => {
     const candidates = candidateRules(msg);
     if (candidates === null) return false;
-    const c: RuleContext = { get b() { return b; }, lineNo, raw, msg, at, bootMarker };
+    const c: RuleContext = { get b() { return boots.b; }, lineNo, raw, msg, at, bootMarker: boots.bootMarker };
     for (let hit = nextHit(msg, candidates); hit !== null; hit = nextHit(msg, candidates, hit.at + 1)) {
       if (hit.rule.apply(hit.m, c) !== false) return true;
     }
@@ -174,10 +153,10 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
     const { sp, lineNo, ctx } = p;
     if (sp.shape !== 'plain' || sp.msg !== '') shapes.set(sp.shape, (shapes.get(sp.shape) ?? 0) + 1);
     // Stamps back at exactly zero after a second had passed: the ring buffer of a new boot.
-    if (sp.tsZero && b.sawStampAboveOne && !msg.includes('Linux version')) newBoot();
-    if (sp.ts !== null && sp.ts >= 1 && !b.sawStampAboveOne) {
-      b.sawStampAboveOne = true;
-      b.touched = true;
+    if (sp.tsZero && boots.b.sawStampAboveOne && !msg.includes('Linux version')) boots.newBoot();
+    if (sp.ts !== null && sp.ts >= 1 && !boots.b.sawStampAboveOne) {
+      boots.b.sawStampAboveOne = true;
+      boots.b.touched = true;
     }
     if (applyRules(msg, raw, lineNo, sp.ts) || hasKernelPrefix(p.raw, sp)) {
       recognisedLines++;
@@ -202,16 +181,32 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
     // Not indented, so push would first close the line before it (no continuation): do so now, as the
     // boot it belongs to must be settled before this line's stamp is looked at.
     flush();
-    if ((split.tsZero && b.sawStampAboveOne) || (split.tsAboveOne && !b.sawStampAboveOne)) return true;
+    if ((split.tsZero && boots.b.sawStampAboveOne) || (split.tsAboveOne && !boots.b.sawStampAboveOne)) return true;
     if (split.shape !== 'plain' || !split.msgEmpty) shapes.set(split.shape, (shapes.get(split.shape) ?? 0) + 1);
     if (split.kernelPrefix) recognisedLines++;
     keepSettled(settled, buf, start, end, lineNo);
     return false;
   };
 
+  /** What the scanner settled (text/lines.ts KernelSettle): what `wants` does to each such line, in bulk. */
+  const settle: KernelSettle = {
+    literals: KERNEL_LOG_LITERALS,
+    // The boot tracker: a waiting line may still move it, so it is known only once flushed.
+    state: () => (prompted ? -2 : pending !== null ? 2 : boots.b.sawStampAboveOne ? 1 : 0),
+    settled(counts, buf, lastStart, lastEnd, lastLineNo) {
+      flush();
+      for (const [shape, n] of counts) {
+        shapes.set(shape, (shapes.get(shape) ?? 0) + n);
+        recognisedLines += n;
+      }
+      if (lastStart >= 0) keepSettled(settled, buf, lastStart, lastEnd, lastLineNo);
+    },
+  };
+
   return {
     claims: (buf, start, end) => memo.claims(buf, start, end),
     wants,
+    settle,
 
     push(raw, lineNo, ctx) {
       if (search !== null && raw.trim() !== '') search.lines++;
@@ -220,7 +215,7 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
       // journalctl's boot separators (`-- Boot 3f2a… --`, older `-- Reboot --`).
       if (raw.charCodeAt(0) === 45 && /^-- (?:Boot [0-9a-f]+|Reboot) --\s*$/.test(raw)) {
         flush();
-        bootMarker(b.touched);
+        boots.bootMarker(boots.b.touched);
         return;
       }
       const sp = splitPrefix(raw);
@@ -270,7 +265,7 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
 
     finish() {
       flush();
-      return buildFacts(b, path, Math.max(1, starts), shapes, filteredBy, searches);
+      return buildFacts(boots.b, path, boots.count(), shapes, filteredBy, searches);
     },
   };
 }

@@ -6,7 +6,7 @@
  * it about every line before decoding, so a parser that only cares about a few line shapes never pays
  * for turning the other millions of lines into strings.
  */
-import { isScanChunk, lineScan, SCREEN_SLOTS } from './line-scan.js';
+import { isScanChunk, lineScan, SCREEN_SLOTS, type LineScan } from './line-scan.js';
 import type { LineContext } from '../kind.js';
 
 export interface LineParser<F> {
@@ -45,7 +45,40 @@ export interface LineScreen {
    * `wants` does to a line it rejects (the VBox.log filter notes the line's elapsed time).
    */
   skipped(buf: Uint8Array, start: number, end: number): void;
+  /** The kernel log's offer to have its plainest lines settled in the same pass (KernelSettle). */
+  settle?: KernelSettle;
 }
+
+/**
+ * The kernel log's offer to have lines settled in bulk by the scanner (the .wat's kernel-log settle):
+ * a line of the `[ sss.uuuuuu] ` or `Mmm dd HH:MM:SS host kernel: ` shape that holds none of `literals`
+ * (nor a backslash or a byte past ASCII), may not be a prompt and whose message does not start with a
+ * `.` is counted by its shape and never decoded nor offered to any kind — what the kernel log's own
+ * `wants` does to such a line, without a call per line. Whoever offers it (text/router.ts) answers for
+ * every kind such a line would have been offered to.
+ */
+export interface KernelSettle {
+  /** Literals (2–255 printable ASCII bytes) a line must not hold to be settled. The same array while nothing changes. */
+  readonly literals: readonly string[];
+  /**
+   * −2: settle nothing from here on; −1: nothing now, but perhaps after a few more lines (the splitter
+   * then asks again soon). 0 or 1: the current boot has not, or has, printed a stamp of one second
+   * or more (a settled line may not move that tracker); 2: not known until the parser's waiting line
+   * is flushed (the scanner then stops before the first line whose stamp would need it).
+   */
+  state(): number;
+  /**
+   * The lines settled since the parser last saw one, before the lines handed over with them: how
+   * many of each shape, in the order the shapes were first met, and the last one (start −1: none; its
+   * bytes valid during the call). Flushes the parser's waiting line first, as its `wants` would.
+   */
+  settled(counts: readonly (readonly [SettledShape, number])[], buf: Uint8Array, lastStart: number, lastEnd: number, lastLineNo: number): void;
+}
+
+/** The shapes the scanner settles: `[ts] msg`, `Mmm dd HH:MM:SS [host] kernel: msg`, `[ts] [host] kernel: msg`. */
+export type SettledShape = 'dmesg' | 'syslog' | 'journal';
+/** The .wat's shape numbers. */
+const SETTLED_SHAPES: readonly SettledShape[] = ['dmesg', 'syslog', 'journal'];
 
 /**
  * Lines longer than this are not decoded (a 10 MB line is noise, not evidence); they still count.
@@ -119,11 +152,16 @@ export class LineSplitter {
     const scan = lineScan()!;
     let version = screen.version();
     scan.setPrefixes(screen.prefixes());
+    const settle = screen.settle;
+    if (settle !== undefined) scan.setSettleLiterals(settle.literals);
     const stats = this.stats;
     for (;;) {
-      const n = scan.screen(pos, end);
+      const state = settle?.state() ?? -2;
+      scan.settleState(Math.max(state, -1));
+      const n = scan.screen(pos, end, state === -1 ? SETTLE_RETRY : undefined);
       const out = scan.out;
       const base = stats.lines;
+      if (settle !== undefined) reportSettled(settle, scan, buf, base);
       for (let k = 0; k < n * SCREEN_SLOTS; k += SCREEN_SLOTS) {
         const skipped = out[k + 3]!;
         if (skipped >= 0) screen.skipped(buf, skipped, withoutCr(buf, skipped, out[k + 4]!));
@@ -182,6 +220,19 @@ export class LineSplitter {
     if (p.wants !== undefined && !p.wants(buf, start, end, lineNo)) return;
     p.push(buf.toString('utf8', start, end), lineNo);
   }
+}
+
+/** How many lines a screen call may hand over while settling is closed for now but may open (32: a few). */
+const SETTLE_RETRY = 32;
+
+/** Hand the kernel log what the last `screen` call settled (all of it before the first line handed over). */
+function reportSettled(settle: KernelSettle, scan: LineScan, buf: Uint8Array, base: number): void {
+  const n = [scan.settledDmesg(), scan.settledSyslog(), scan.settledJournal()];
+  if (n[0]! + n[1]! + n[2]! === 0 && scan.needFlush() === 0) return;
+  // settleOrder: the shapes' numbers (1–3), first met in the highest base-4 digit.
+  const counts: [SettledShape, number][] = [];
+  for (let order = scan.settleOrder(); order !== 0; order >>= 2) counts.unshift([SETTLED_SHAPES[(order & 3) - 1]!, n[(order & 3) - 1]!]);
+  settle.settled(counts, buf, scan.settleLastStart(), scan.settleLastEnd(), base + scan.settleLastOrd());
 }
 
 /** The end of a line without its `\r`: every line a parser sees, in `wants`, `push` or `skipped`, has it stripped. */

@@ -14,10 +14,12 @@
  *   stamp): those go to that kind too, and the screen lets them through;
  * - a line a kind `claims` (the kernel log: a line with a kernel-log prefix) goes to that kind and to
  *   the kinds that read claimed lines, until the first shell prompt (after one, command output may
- *   be anything, and every line goes to every kind again).
+ *   be anything, and every line goes to every kind again);
+ * - while that holds and those other kinds are quiet, the scanner may settle the claimer's plainest
+ *   lines in bulk (lines.ts KernelSettle): such a line reaches no kind, the claimer only counts it.
  */
 import type { KindParser, LineContext } from '../kind.js';
-import type { LineParser, LineScreen } from './lines.js';
+import type { KernelSettle, LineParser, LineScreen } from './lines.js';
 import { mayBePrompt, parsePrompt, type Prompt } from './prompt.js';
 
 /** A kind as the router needs it: its name and a fresh parser for this text. */
@@ -114,12 +116,29 @@ function startsWithAny(buf: Uint8Array, p: number, end: number, prefixes: readon
 }
 
 /** The owner's screen, letting through the messages other kinds read in the stamped shape too. */
-function widenScreen(screen: LineScreen | undefined, extra: readonly string[]): LineScreen | undefined {
-  if (screen === undefined || extra.length === 0) return screen;
+function widenScreen(screen: LineScreen | undefined, extra: readonly string[], settle: KernelSettle | undefined): LineScreen | undefined {
+  if (screen === undefined || (extra.length === 0 && settle === undefined)) return screen;
   return {
     prefixes: () => [...new Set([...screen.prefixes(), ...extra])],
     version: () => screen.version(),
     skipped: (buf, start, end) => screen.skipped(buf, start, end),
+    ...(settle !== undefined ? { settle } : {}),
+  };
+}
+
+/**
+ * The claimer's bulk settle, opened only while claims narrow who gets a line (no prompt yet) and
+ * every other kind that reads claimed lines is quiet: a settled line is then one that only the
+ * claimer would have looked at, and only to count it.
+ */
+function claimSettle(claimer: KindParser<unknown> | null, readers: readonly KindParser<unknown>[], prompted: () => boolean): KernelSettle | undefined {
+  const own = claimer?.settle;
+  if (own === undefined) return undefined;
+  const literals = [...new Set([...own.literals, ...readers.flatMap((r) => r.claimedWords ?? [])])];
+  return {
+    literals,
+    state: () => (prompted() ? -2 : !readers.every((r) => r.quietOnClaimed?.() === true) ? -1 : own.state()),
+    settled: (...a) => own.settled(...a),
   };
 }
 
@@ -186,7 +205,8 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
     return promptLine !== null || route(buf, p, end, lineNo);
   };
 
-  const screen: LineScreen | undefined = widenScreen(owner?.screen, [...new Set(sharers.flatMap((x) => x.prefixes))]);
+  const settle = claimSettle(claimer, claimReaders.filter((i) => i !== claimerIndex).map((i) => parsers[i]!), () => prompted);
+  const screen: LineScreen | undefined = widenScreen(owner?.screen, [...new Set(sharers.flatMap((x) => x.prefixes))], settle);
   return {
     wants(buf, start, end, lineNo) {
       decided = true;

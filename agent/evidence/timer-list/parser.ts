@@ -19,7 +19,7 @@ import { excerpt, parseText } from '../text/lines.js';
 import type { KindParser } from '../kind.js';
 import { splitPrefix } from '../kernel-log/prefix.js';
 import { safeInt } from '../../util/numbers.js';
-import { timerListWants } from './wants.js';
+import { TIMER_LIST_WORDS, timerListWants } from './wants.js';
 
 const HZ_CANDIDATES = [100, 128, 250, 256, 300, 1000, 1024] as const;
 const FIELD = /^\s*\.?([a-z_ ]+?)\s*:\s*(-?\d+)(?: nsecs)?\s*$/;
@@ -88,6 +88,9 @@ export function createTimerListParser(path: string | null = null): KindParser<Ti
 
   return {
     wants: timerListWants(),
+    // Its lines in a kernel log start with one of these words, or with a `.field` (never settled).
+    quietOnClaimed: () => true,
+    claimedWords: TIMER_LIST_WORDS,
     push(raw, lineNo) {
       let line = raw;
       const c = line.charCodeAt(0);

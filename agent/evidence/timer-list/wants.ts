@@ -13,13 +13,14 @@ import { skipSpace } from '../text/bytes.js';
 import { StartWords } from '../text/needles.js';
 
 /** The words the parser's rules start with at the message (a superset where cheaper: `mode:` for `Tick Device: mode:`'s fields). */
-const WORDS = new StartWords(
+export const TIMER_LIST_WORDS: readonly string[] = [
   'Timer List Version: v0.', 'HRTIMER_MAX_CLOCK_BASES:', 'now at ', 'cpu: ', 'clock ', 'Tick Device: mode:', 'Clock Event Device: ',
   'Broadcast device', 'jiffies: ', 'event_handler:', 'mult:', 'shift:', 'max_delta_ns:', 'min_delta_ns:', 'mode:', 'next_event:',
   'set_next_event:', 'shutdown:', 'periodic:', 'oneshot:', 'resume:', 'retries:', 'tick_broadcast_mask:', 'tick_broadcast_oneshot_mask:',
   // FIELD's keys in the first CPU section, written without the dot.
   'hres_active', 'highres', 'nohz', 'resolution',
-);
+];
+const WORDS = new StartWords(...TIMER_LIST_WORDS);
 
 const DOT = 46;
 const isLower = (b: number): boolean => b >= 97 && b <= 122;

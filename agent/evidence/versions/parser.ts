@@ -116,6 +116,8 @@ export function createVersionsParser(path: string | null = null): KindParser<Ver
       const b = buf[skipBlanks(buf, start, end)];
       return (b !== undefined && b >= 48 && b <= 57) || firstWords(buf, start, end);
     },
+    // A claimed line starts with `[` or a syslog stamp: neither a digit nor one of FIRST_WORDS.
+    quietOnClaimed: () => !(underPrompt || s.colima || s.wsl || s.docker !== null),
     prompt(command) {
       underPrompt = /version|sw_vers|\bver\b|\s-[vV]\b/.test(command);
       s.colima = false;
