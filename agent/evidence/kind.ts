@@ -103,6 +103,16 @@ export interface KindParser<F> extends LineParser<F> {
   quietOnClaimed?(): boolean;
   /** Words whose presence anywhere in a claimed line may make it matter to this kind even when quiet. */
   claimedWords?: readonly string[];
+  /**
+   * True when, in its current state, this kind would reject (`wants`) every syslog line of another
+   * program than the kernel (`Mmm dd HH:MM:SS host prog[pid]: msg`, two-digit or blank-padded day,
+   * no kernel stamp in it, not ending in three numbers) that holds none of its `daemonWords`, and
+   * change nothing for it — so the scanner may settle such lines (text/lines.ts KernelSettle).
+   * Every kind the router offers lines must say so; absent: never.
+   */
+  quietOnDaemon?(): boolean;
+  /** Words whose presence anywhere in such a line may make it matter to this kind even when quiet. */
+  daemonWords?: readonly string[];
 }
 
 /** How a kind is collected from a live machine or a capture directory. */

@@ -10,10 +10,12 @@
  * (boots, stamps back at zero, arming after a settled run); a kernel log woven into every other
  * fixture and under prompts; and seeded texts built from the shapes the settle reads, each with the
  * byte that should stop it (a literal, a backslash, a byte past ASCII, a prompt sigil, a `.field`, a
- * caller id, a `kernel:` tag, a continuation) — the seed is printed when it fails.
+ * caller id, a `kernel:` tag, a continuation; in another program's syslog line a time-sync
+ * program's name, a numeric tail, a kernel stamp) — the seed is printed when it fails.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { KIND_LIST } from '../../agent/evidence/index.js';
 import { routerFor } from '../../agent/gather/text.js';
 import { LineSplitter } from '../../agent/evidence/text/lines.js';
 import { borrowChunk, returnChunk, SCAN_CHUNK } from '../../agent/evidence/text/line-scan.js';
@@ -112,12 +114,14 @@ const WORDS = ['pci 0000:00:1f.2: enabled', 'usb 1-1: new device', 'kernel: x', 
 const SPICE = [
   ...KERNEL_LOG_LITERALS.filter((_, i) => i % 7 === 0), ...TIMER_LIST_WORDS.filter((_, i) => i % 5 === 0),
   '\\_SB_', 'caf\u00e9', '\u00a0', '$ ls', '# dmesg', '% top', '> x', '.resolution: 1 nsecs', '[T12] ', '[C1] ', '[drm] ', 'kernel:', '  ', '\t',
+  // What makes another program's syslog line matter to some kind: its words, an ntpq row's numeric tail, a kernel stamp.
+  ' : ', 'ntpd', 'chronyd', 'ptp0', 'vmtoolsd', 'VBoxService', 'Time Synchronization', 'timesyncd', ' 1 2.5 -3', '[ 12.5]', '[12.345678] ',
 ];
 
 const message = fc.tuple(fc.constantFrom(...WORDS), fc.option(fc.constantFrom(...SPICE), { freq: 3 }), fc.constantFrom('', ' tail words here', ' a b c d e')).map(([w, s, t]) => `${w}${s ?? ''}${t}`);
 const line = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...STAMPS), message).map(([ts, m]) => `[${ts}] ${m}`) },
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom('Mar 22 18:26:13', 'Jan  3 01:02:03', 'Dec 4 04:56:44', 'Oct 11 23:59:59.5', 'Tue Mar  8 13:19:34 2022'), fc.constantFrom('host', 'h:x', 'web-1'), fc.constantFrom('kernel:', 'kernel: ', 'kernel[3]:', 'systemd[1]:', 'kern.info kernel:'), fc.option(fc.constantFrom(...STAMPS)), message)
+  { weight: 4, arbitrary: fc.tuple(fc.constantFrom('Mar 22 18:26:13', 'Jan  3 01:02:03', 'Dec 4 04:56:44', 'Oct 11 23:59:59.5', 'Tue Mar  8 13:19:34 2022'), fc.constantFrom('host', 'h:x', 'web-1'), fc.constantFrom('kernel:', 'kernel: ', 'kernel[3]:', 'systemd[1]:', 'kern.info kernel:', 'ntpd[612]:', 'chronyd:', 'prog[x]:', 'a]b:', 'dhclient[9]: [x]'), fc.option(fc.constantFrom(...STAMPS)), message)
     .map(([d, h, t, ts, m]) => `${d} ${h} ${t}${ts === null ? '' : ` [${ts}]`} ${m}`) },
   { weight: 1, arbitrary: message.map((m) => `    ${m}`) },
   { weight: 1, arbitrary: fc.constantFrom('', '-- Boot 3f2a --', '$ dmesg | grep -i tsc', 'Linux version 5.4.0 (x@y)', 'clocksource: Switched to clocksource tsc') },
@@ -128,5 +132,21 @@ describe('the kernel-log settle on generated lines (seeded)', () => {
     fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), fc.constantFrom(SCAN_CHUNK, 97), (lines, piece) => {
       expect(compare(lines.join('\n'), piece).diff).toBeNull();
     }), { numRuns: 600 });
+  });
+});
+
+describe('the kernel-log settle is open where it can be', () => {
+  it('every kind the router offers lines says when it is quiet on claimed or daemon lines', () => {
+    const parsers = KIND_LIST.flatMap((k) => (k.createParser === null ? [] : [{ kind: k, parser: k.createParser('t') }]));
+    // Absent, the settle would stay closed (safe, slow): a new kind must decide.
+    expect(parsers.filter(({ parser }) => parser.settle === undefined && parser.quietOnDaemon === undefined).map(({ kind }) => kind.name)).toEqual([]);
+    expect(parsers.filter(({ kind, parser }) => kind.readsClaimedLines === true && parser.quietOnClaimed === undefined).map(({ kind }) => kind.name)).toEqual([]);
+  });
+
+  it('syslog lines of other programs are settled too (a syslog with no time-sync daemon in it)', () => {
+    const text = Array.from({ length: 400 }, (_, i) => `Mar 22 18:${String(10 + (i % 50)).padStart(2, '0')}:13 web-1 dhclient[${900 + i}]: DHCPREQUEST of 10.0.0.${i % 250} on eth0 port 67`).join('\n');
+    const r = compare(`Mar 22 18:00:00 web-1 kernel: [    5.000000] e1000: eth0 NIC Link is Up\n${text}\n`);
+    expect(r.diff).toBeNull();
+    expect(r.offered).toBeLessThan(40);
   });
 });

@@ -214,6 +214,9 @@ export function createChronyParser(path: string | null = null): KindParser<Chron
   };
   return {
     wants: (buf, start, end) => wants(s, buf, start, end),
+    // Outside its blocks a syslog line is its when it names chrony or has tracking's ` : `.
+    quietOnDaemon: () => !(s.conf || s.inStats || s.unit.open),
+    daemonWords: ['chrony', ' : '],
     prompt(command) {
       s.interactive = null;
       s.inStats = /\bsourcestats\b/.test(command);

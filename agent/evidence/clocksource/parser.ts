@@ -102,6 +102,7 @@ export function createClocksourceParser(path: string | null = null): KindParser<
     // non-empty lines), or under a prompt that reads a clocksource file; no other line does anything.
     wants: () => nonEmpty < 2 || reading,
     quietOnClaimed: () => nonEmpty >= 2 && !reading,
+    quietOnDaemon: () => nonEmpty >= 2 && !reading,
     prompt(command) {
       nonEmpty++;
       pending = fileOfCommand(command);

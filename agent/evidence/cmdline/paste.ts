@@ -40,6 +40,7 @@ export function createCmdlineParser(path: string | null = null): KindParser<Cmdl
     },
     // Past two non-empty lines the count no longer matters (only "exactly one" does).
     quietOnClaimed: () => nonEmpty >= 2 && !armed && !open,
+    quietOnDaemon: () => nonEmpty >= 2 && !armed && !open,
     prompt(command) {
       armed = found === null && READS_CMDLINE.test(command);
       open = false;

@@ -82,6 +82,8 @@ export function createCpuinfoParser(path: string | null = null): KindParser<Cpui
 
   return {
     wants: wantsLine,
+    // No key starts, in any case, with a month name and a blank.
+    quietOnDaemon: () => true,
     push(raw, lineNo) {
       const colon = raw.indexOf(':');
       if (colon < 0) return;

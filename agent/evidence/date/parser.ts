@@ -174,6 +174,8 @@ export function createDateParser(path: string | null = null): KindParser<DateFac
   s.blocks.push(s.block);
   return {
     wants: (buf, start, end) => readsDate(s.block.command) || mayHoldReading(buf, start, end),
+    // A month is no weekday, and the day after it no year.
+    quietOnDaemon: () => !readsDate(s.block.command),
     prompt(command, host, lineNo, line) {
       s.block = newBlock(s, command, host, { line: lineNo, excerpt: excerpt(line) });
     },

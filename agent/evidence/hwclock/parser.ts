@@ -116,6 +116,8 @@ export function createHwclockParser(path: string | null = null): KindParser<Hwcl
   return {
     // Its own lines, a time, or anything under its prompt or once a verbose run has begun.
     wants: (buf, start, end) => underHwclock || s.recognised > 0 || ownLine(buf, start, end) || mayHoldReading(buf, start, end),
+    // A month is no weekday, and the day after it no year.
+    quietOnDaemon: () => !underHwclock && s.recognised === 0,
     prompt: (command) => {
       s.pendingSystem = null;
       underHwclock = isHwclock({ command, host: null, prompt: true });

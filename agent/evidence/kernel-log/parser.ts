@@ -193,11 +193,13 @@ export function createKernelLogParser(path: string | null = null): KindParser<Ke
     literals: KERNEL_LOG_LITERALS,
     // The boot tracker: a waiting line may still move it, so it is known only once flushed.
     state: () => (prompted ? -2 : pending !== null ? 2 : boots.b.sawStampAboveOne ? 1 : 0),
+    // Its part in another program's syslog line is its literals and the count, as for its own lines.
+    daemons: () => true,
     settled(counts, buf, lastStart, lastEnd, lastLineNo) {
       flush();
-      for (const [shape, n] of counts) {
+      for (const [shape, n, prefixed] of counts) {
         shapes.set(shape, (shapes.get(shape) ?? 0) + n);
-        recognisedLines += n;
+        recognisedLines += prefixed;
       }
       if (lastStart >= 0) keepSettled(settled, buf, lastStart, lastEnd, lastLineNo);
     },

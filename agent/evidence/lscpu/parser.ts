@@ -150,6 +150,8 @@ export function createLscpuParser(path: string | null = null): KindParser<LscpuF
   return {
     // Field lines (`Key:  value`), wrapped flags while a Flags field is open, anything under its prompt.
     wants: (buf, start, end) => underLscpu || s.flagsOpen || keyColon(buf, start, end),
+    // keyColon fails on a syslog stamp (its colon is followed by a digit).
+    quietOnDaemon: () => !underLscpu && !s.flagsOpen,
     prompt(command) {
       underLscpu = isLscpu({ command, host: null, prompt: true });
     },

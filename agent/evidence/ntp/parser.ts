@@ -147,6 +147,9 @@ export function createNtpParser(path: string | null = null): KindParser<NtpFacts
   };
   return {
     wants: (buf, start, end) => wants(s, buf, start, end),
+    // Outside its table: lines naming ntp (a peer row, ending in three numbers, is never settled).
+    quietOnDaemon: () => s.indent === null && !s.unit.open,
+    daemonWords: ['ntp'],
     prompt() {
       s.ruleAllowed = false;
       s.indent = null;

@@ -101,6 +101,7 @@ export function createPackagesParser(path: string | null = null): KindParser<Pac
       const b = buf[skipBlanks(buf, start, end)];
       return b !== undefined && ((b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b === 86 /* V */);
     },
+    quietOnDaemon: () => !underManager,
     prompt(command) {
       underManager = managerOf(command) !== null;
     },

@@ -170,6 +170,8 @@ export function createPtpParser(path: string | null = null): KindParser<PtpFacts
   return {
     // Lines under its commands' prompts, or naming a PTP device.
     wants: (buf, start, end) => s.command !== null || (mayBePtpLine(buf, start, end) && contains(buf, start, end, 'ptp', 256)),
+    quietOnDaemon: () => s.command === null,
+    daemonWords: ['ptp'],
     prompt: (command, _host, lineNo, line) => onPrompt(s, command, lineNo, line),
     push: (line, lineNo) => onLine(s, line, lineNo),
     recognised: () => s.recognised,

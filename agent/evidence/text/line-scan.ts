@@ -41,7 +41,8 @@ interface Exports {
   newlines(p: number, end: number, out: number, max: number): number;
   screen(p: number, end: number, out: number, max: number, prefixes: number, count: number): number;
   settleTables(bits: number, head: number, pool: number): void;
-  settleState(state: number): void;
+  settleState(state: number, daemons: number): void;
+  settledDaemon(): number;
   settledDmesg(): number;
   settledSyslog(): number;
   settleLastStart(): number;
@@ -58,7 +59,7 @@ interface Exports {
 }
 
 /** What the settle did in the last `screen` call (see the .wat's kernel-log settle). */
-type SettleExports = 'settleState' | 'settledDmesg' | 'settledSyslog' | 'settleLastStart' | 'settleLastEnd' | 'settleLastOrd' | 'settleOrder' | 'settledJournal' | 'needFlush';
+type SettleExports = 'settleState' | 'settledDmesg' | 'settledSyslog' | 'settleLastStart' | 'settleLastEnd' | 'settleLastOrd' | 'settleOrder' | 'settledJournal' | 'settledDaemon' | 'needFlush';
 
 /** The scanner and views of its memory; `resume` … `needFlush` are the module's own (see the .wat). */
 export interface LineScan extends Pick<Exports, 'resume' | 'scanned' | 'lines' | 'skipStart' | 'skipEnd' | SettleExports> {
@@ -166,6 +167,7 @@ function load(): LineScan | null {
     settleLastOrd: x.settleLastOrd,
     settleOrder: x.settleOrder,
     settledJournal: x.settledJournal,
+    settledDaemon: x.settledDaemon,
     needFlush: x.needFlush,
     resume: x.resume,
     scanned: x.scanned,

@@ -51,9 +51,11 @@ export interface LineScreen {
 
 /**
  * The kernel log's offer to have lines settled in bulk by the scanner (the .wat's kernel-log settle):
- * a line of the `[ sss.uuuuuu] ` or `Mmm dd HH:MM:SS host kernel: ` shape that holds none of `literals`
+ * a line of the `[ sss.uuuuuu] `, `Mmm dd HH:MM:SS [host] kernel: ` or journal `[ts] [host] kernel: `
+ * shape — and, while `daemons()` says so, a syslog line of another program (`Mmm dd HH:MM:SS host
+ * prog[pid]: `, no kernel stamp in it, not ending in three numbers) — that holds none of `literals`
  * (nor a backslash or a byte past ASCII), may not be a prompt and whose message does not start with a
- * `.` is counted by its shape and never decoded nor offered to any kind — what the kernel log's own
+ * `.` is counted by its shape and never decoded nor offered to any kind: what the kernel log's own
  * `wants` does to such a line, without a call per line. Whoever offers it (text/router.ts) answers for
  * every kind such a line would have been offered to.
  */
@@ -67,18 +69,23 @@ export interface KernelSettle {
    * is flushed (the scanner then stops before the first line whose stamp would need it).
    */
   state(): number;
+  /** May syslog lines of other programs be settled now (every kind is quiet on them)? Asked with `state`. */
+  daemons(): boolean;
   /**
-   * The lines settled since the parser last saw one, before the lines handed over with them: how
-   * many of each shape, in the order the shapes were first met, and the last one (start −1: none; its
-   * bytes valid during the call). Flushes the parser's waiting line first, as its `wants` would.
+   * The lines settled since the parser last saw one, before the lines handed over with them: per
+   * shape in the order first met, how many lines and how many of them carry a kernel-log prefix (a
+   * syslog line of another program does not), and the last one (start −1: none; its bytes valid
+   * during the call). Flushes the parser's waiting line first, as its `wants` would.
    */
-  settled(counts: readonly (readonly [SettledShape, number])[], buf: Uint8Array, lastStart: number, lastEnd: number, lastLineNo: number): void;
+  settled(counts: readonly SettledCount[], buf: Uint8Array, lastStart: number, lastEnd: number, lastLineNo: number): void;
 }
 
-/** The shapes the scanner settles: `[ts] msg`, `Mmm dd HH:MM:SS [host] kernel: msg`, `[ts] [host] kernel: msg`. */
+/** The shapes the scanner settles: `[ts] msg`, `Mmm dd HH:MM:SS [host] tag: msg`, `[ts] [host] kernel: msg`. */
 export type SettledShape = 'dmesg' | 'syslog' | 'journal';
-/** The .wat's shape numbers. */
-const SETTLED_SHAPES: readonly SettledShape[] = ['dmesg', 'syslog', 'journal'];
+/** Lines of one shape settled: the shape, how many, how many with a kernel-log prefix. */
+export type SettledCount = readonly [SettledShape, number, number];
+/** The .wat's shape numbers 1–4 (4: syslog lines of other programs, no kernel-log prefix). */
+const SETTLED_SHAPES: readonly SettledShape[] = ['dmesg', 'syslog', 'journal', 'syslog'];
 
 /**
  * Lines longer than this are not decoded (a 10 MB line is noise, not evidence); they still count.
@@ -157,7 +164,7 @@ export class LineSplitter {
     const stats = this.stats;
     for (;;) {
       const state = settle?.state() ?? -2;
-      scan.settleState(Math.max(state, -1));
+      scan.settleState(Math.max(state, -1), state >= 0 && settle!.daemons() ? 1 : 0);
       const n = scan.screen(pos, end, state === -1 ? SETTLE_RETRY : undefined);
       const out = scan.out;
       const base = stats.lines;
@@ -227,11 +234,14 @@ const SETTLE_RETRY = 32;
 
 /** Hand the kernel log what the last `screen` call settled (all of it before the first line handed over). */
 function reportSettled(settle: KernelSettle, scan: LineScan, buf: Uint8Array, base: number): void {
-  const n = [scan.settledDmesg(), scan.settledSyslog(), scan.settledJournal()];
-  if (n[0]! + n[1]! + n[2]! === 0 && scan.needFlush() === 0) return;
-  // settleOrder: the shapes' numbers (1–3), first met in the highest base-4 digit.
-  const counts: [SettledShape, number][] = [];
-  for (let order = scan.settleOrder(); order !== 0; order >>= 2) counts.unshift([SETTLED_SHAPES[(order & 3) - 1]!, n[(order & 3) - 1]!]);
+  const n = [scan.settledDmesg(), scan.settledSyslog(), scan.settledJournal(), scan.settledDaemon()];
+  if (n[0]! + n[1]! + n[2]! + n[3]! === 0 && scan.needFlush() === 0) return;
+  // settleOrder: the shapes' numbers (1–4), first met in the highest base-8 digit.
+  const counts: SettledCount[] = [];
+  for (let order = scan.settleOrder(); order !== 0; order >>= 3) {
+    const k = (order & 7) - 1;
+    counts.unshift([SETTLED_SHAPES[k]!, n[k]!, k === 3 ? 0 : n[k]!]);
+  }
   settle.settled(counts, buf, scan.settleLastStart(), scan.settleLastEnd(), base + scan.settleLastOrd());
 }
 

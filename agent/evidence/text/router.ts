@@ -129,15 +129,17 @@ function widenScreen(screen: LineScreen | undefined, extra: readonly string[], s
 /**
  * The claimer's bulk settle, opened only while claims narrow who gets a line (no prompt yet) and
  * every other kind that reads claimed lines is quiet: a settled line is then one that only the
- * claimer would have looked at, and only to count it.
+ * claimer would have looked at, and only to count it. Syslog lines of other programs go to every
+ * kind, so they are settled only while every kind is `quietOnDaemon`. One literal table serves both.
  */
-function claimSettle(claimer: KindParser<unknown> | null, readers: readonly KindParser<unknown>[], prompted: () => boolean): KernelSettle | undefined {
+function claimSettle(claimer: KindParser<unknown> | null, readers: readonly KindParser<unknown>[], others: readonly KindParser<unknown>[], prompted: () => boolean): KernelSettle | undefined {
   const own = claimer?.settle;
   if (own === undefined) return undefined;
-  const literals = [...new Set([...own.literals, ...readers.flatMap((r) => r.claimedWords ?? [])])];
+  const literals = [...new Set([...own.literals, ...readers.flatMap((r) => r.claimedWords ?? []), ...others.flatMap((r) => r.daemonWords ?? [])])];
   return {
     literals,
     state: () => (prompted() ? -2 : !readers.every((r) => r.quietOnClaimed?.() === true) ? -1 : own.state()),
+    daemons: () => own.daemons() && others.every((r) => r.quietOnDaemon?.() === true),
     settled: (...a) => own.settled(...a),
   };
 }
@@ -205,7 +207,7 @@ export function createRouter(kinds: readonly RoutedKind[], vbox = 'vbox'): LineP
     return promptLine !== null || route(buf, p, end, lineNo);
   };
 
-  const settle = claimSettle(claimer, claimReaders.filter((i) => i !== claimerIndex).map((i) => parsers[i]!), () => prompted);
+  const settle = claimSettle(claimer, claimReaders.filter((i) => i !== claimerIndex).map((i) => parsers[i]!), parsers.filter((p) => p !== claimer), () => prompted);
   const screen: LineScreen | undefined = widenScreen(owner?.screen, [...new Set(sharers.flatMap((x) => x.prefixes))], settle);
   return {
     wants(buf, start, end, lineNo) {

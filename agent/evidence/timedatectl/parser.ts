@@ -141,6 +141,8 @@ export function createTimedatectlParser(path: string | null = null): KindParser<
   };
   return {
     wants,
+    // No label starts with a month name.
+    quietOnDaemon: () => true,
     push(line, lineNo) {
       const st = STATUS_LINE.exec(line);
       if (st !== null) { apply(s, STATUS, st[1]!, st[2] ?? '', line, lineNo); return; }

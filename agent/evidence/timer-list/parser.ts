@@ -91,6 +91,8 @@ export function createTimerListParser(path: string | null = null): KindParser<Ti
     // Its lines in a kernel log start with one of these words, or with a `.field` (never settled).
     quietOnClaimed: () => true,
     claimedWords: TIMER_LIST_WORDS,
+    // A line without a `[`/`<` is read from its start: no word of it starts with a month name.
+    quietOnDaemon: () => true,
     push(raw, lineNo) {
       let line = raw;
       const c = line.charCodeAt(0);

@@ -84,6 +84,8 @@ export function createTimesyncdParser(path: string | null = null): KindParser<Ti
   const s: State = { count: 0, events: new CappedList(), unit: new UnitWatch(/^systemd-timesyncd$/, 10), unitActive: null };
   return {
     wants: (buf, start, end) => wants(s, buf, start, end),
+    quietOnDaemon: () => !s.unit.open,
+    daemonWords: ['timesyncd', 'Time Synchronization'],
     push(line, lineNo) {
       if (line.trim() === '') return;
       if (unit(s, line, lineNo) || log(s, line, lineNo)) s.count++;

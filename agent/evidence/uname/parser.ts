@@ -136,6 +136,8 @@ export function createUnameParser(path: string | null = null): KindParser<UnameF
       // A WSL release line: a version number with `Microsoft`/`microsoft` in it.
       return b !== undefined && b >= 48 && b <= 57 && contains(buf, start, end, 'icrosoft', 80);
     },
+    // No kernel name starts with a month name.
+    quietOnDaemon: () => !underUname,
     prompt(command) {
       underUname = unameFlags(command) !== null;
     },

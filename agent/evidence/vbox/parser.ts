@@ -712,6 +712,9 @@ function onNem(s: VboxState, msg: string, ref: () => LineRef): void {
 export function createVboxParser(path: string | null = null): KindParser<VboxFacts> {
   const s = freshState(path);
   return {
+    // A syslog line starts `Mmm dd`: no VBox stamp (its first digits, the day, are no hours), and no
+    // message the filter reads starts with a month name.
+    quietOnDaemon: () => true,
     wants(buf, start, end) {
       return wantsLine(buf, start, end, s.state);
     },

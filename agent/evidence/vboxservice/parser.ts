@@ -53,6 +53,8 @@ export function createVboxserviceParser(path: string | null = null): KindParser<
     // VBoxService's own log has VBox.log's stamp; the router offers those lines here too for these threads.
     stampedPrefixes: ['time', 'main'],
     wants,
+    quietOnDaemon: () => true,
+    daemonWords: ['VBoxService'],
     push(line, lineNo) {
       const d = splitDaemonLine(line);
       if (d.program === 'VBoxService') {

@@ -118,6 +118,8 @@ export function createVersionsParser(path: string | null = null): KindParser<Ver
     },
     // A claimed line starts with `[` or a syslog stamp: neither a digit nor one of FIRST_WORDS.
     quietOnClaimed: () => !(underPrompt || s.colima || s.wsl || s.docker !== null),
+    // A month name and a day are neither a digit nor one of FIRST_WORDS.
+    quietOnDaemon: () => !(underPrompt || s.colima || s.wsl || s.docker !== null),
     prompt(command) {
       underPrompt = /version|sw_vers|\bver\b|\s-[vV]\b/.test(command);
       s.colima = false;

@@ -131,6 +131,7 @@ export function createVirtParser(path: string | null = null): KindParser<VirtFac
   return {
     // Under its commands' prompts, hostnamectl's `Key: value`, or an integration-service row.
     wants: (buf, start, end) => s.mode !== null || s.table || keyColon(buf, start, end, 24) || startsWithAny(buf, start, end, ['VMName']),
+    quietOnDaemon: () => s.mode === null && !s.table,
     prompt: (command, _host, lineNo, line) => onPrompt(s, command, lineNo, line),
     push: (line, lineNo, ctx) => onLine(s, line, lineNo, ctx),
     recognised: () => s.recognised,

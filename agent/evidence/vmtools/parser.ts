@@ -16,7 +16,7 @@ import { ParseError } from '../../errors.js';
 import { excerpt } from '../text/lines.js';
 import { safeInt, safeSignedInt } from '../../util/numbers.js';
 import type { VmtoolsFacts, VmtoolsSyncEvent, VmtoolsSyncKind } from './facts.js';
-import { timeSyncSectionLine, vmtoolsLine } from './wants.js';
+import { timeSyncSectionLine, VMTOOLS_PROGRAMS, vmtoolsLine } from './wants.js';
 
 const MAX_EVENTS = 1000;
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
@@ -170,6 +170,9 @@ export function createVmtoolsParser(path: string | null = null): KindParser<Vmto
 
   return {
     wants: (buf, start, end) => toolbox || vmtoolsLine(buf, start, end) || (inTimeSyncSection && timeSyncSectionLine(buf, start, end)),
+    // A syslog line is its only when the tag names one of its programs.
+    quietOnDaemon: () => !toolbox && !inTimeSyncSection,
+    daemonWords: VMTOOLS_PROGRAMS,
     push(line, lineNo, ctx) {
       const ref: LineRef = { line: lineNo, excerpt: excerpt(line) };
       const took = message(splitLine(line), ref) || commandOutput(line, ctx, ref);

@@ -11,7 +11,9 @@ import { afterIsoStamp, isAsciiSpace, skipSpace, startsWithMonth } from '../text
 import { StartWords } from '../text/needles.js';
 
 /** The programs JOURNAL and BARE_PROG name, by their common start (`vmtoolsd`, `vmsvc`, `vmusr`, `vmware-vmsvc`, `vmware-user`). */
-const PROGRAM = new StartWords('vmtoolsd', 'vmsvc', 'vmusr', 'vmware-vmsvc', 'vmware-user');
+/** Its programs' names, as journal tags (also the words that make a syslog line matter to it). */
+export const VMTOOLS_PROGRAMS: readonly string[] = ['vmtoolsd', 'vmsvc', 'vmusr', 'vmware-vmsvc', 'vmware-user'];
+const PROGRAM = new StartWords(...VMTOOLS_PROGRAMS);
 /** The first words of the distinctive timeSync messages (MESSAGES in parser.ts). */
 const BARE = new StartWords(
   'One time synchronization: ', 'Periodic synchronization: ', 'Time changed by ', 'Starting time sync loop', 'Stopping time sync loop',

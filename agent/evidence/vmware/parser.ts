@@ -54,6 +54,8 @@ export function createVmwareParser(path: string | null = null): KindParser<Vmwar
   const shapes = new Map<string, number>();
   return {
     wants: vmwareWants,
+    // Its legacy stamp ends `:`/`.` 15 bytes in, where a syslog line has a blank; no word starts with a month.
+    quietOnDaemon: () => true,
     push(line, lineNo) {
       const l = splitVmwareLine(line);
       const stamped = l.shape !== 'bare' || l.thread !== null;

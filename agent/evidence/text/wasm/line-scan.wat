@@ -30,19 +30,26 @@
   (global $settledDmesg (mut i32) (i32.const 0))
   (global $settledSyslog (mut i32) (i32.const 0))
   (global $settledJournal (mut i32) (i32.const 0))
+  ;; Syslog lines of other programs (shape 4), settled only while $daemons is 1 (settleState's second argument).
+  (global $settledDaemon (mut i32) (i32.const 0))
+  (global $daemons (mut i32) (i32.const 0))
   (global $settleLastStart (mut i32) (i32.const -1))
   (global $settleLastEnd (mut i32) (i32.const 0))
   (global $settleLastOrd (mut i32) (i32.const 0))
   (global $needFlush (mut i32) (i32.const 0))
-  ;; The shapes in the order first settled, base 4 (shape 1, 2, 3 digits; 0 none): the parser keeps
+  ;; The shapes in the order first settled, base 8 (shape 1–4 digits; 0 none): the parser keeps
   ;; its shape counts in the order it met them (the most common decides `format`, the first a tie).
   (global $settleOrder (mut i32) (i32.const 0))
-  ;; What `$kernelLine` found: the shape (1 `[ts] `, 2 syslog `… kernel: `, 3 journal `[ts] kernel: `) and the stamp (0 none or
+  ;; What `$kernelLine` found: the shape (1 `[ts] `, 2 syslog `… kernel: `, 3 journal `[ts] kernel: `,
+  ;; 4 syslog of another program) and the stamp (0 none or
   ;; below one second but not zero, 1 exactly zero, 2 one second or more).
   (global $kShape (mut i32) (i32.const 0))
   (global $kStamp (mut i32) (i32.const 0))
 
-  (func (export "settleState") (param $s i32) (global.set $settle (local.get $s)))
+  (func (export "settleState") (param $s i32) (param $daemons i32)
+    (global.set $settle (local.get $s))
+    (global.set $daemons (local.get $daemons)))
+  (func (export "settledDaemon") (result i32) (global.get $settledDaemon))
   (func (export "settledDmesg") (result i32) (global.get $settledDmesg))
   (func (export "settledSyslog") (result i32) (global.get $settledSyslog))
   (func (export "settleLastStart") (result i32) (global.get $settleLastStart))
@@ -225,7 +232,10 @@
     (local.set $w (call $skipWs (local.get $q) (local.get $e)))
     (if (i32.ge_u (local.get $w) (local.get $e)) (then (return (i32.const -1))))
     ;; No host: the tag right after the clock.
+    (global.set $kShape (i32.const 2))
     (if (call $kernelAt (local.get $w) (local.get $e)) (then (return (call $afterKernelTag (local.get $w) (local.get $e)))))
+    (local.set $q (call $otherTag (local.get $w) (local.get $e)))
+    (if (i32.ge_s (local.get $q) (i32.const 0)) (then (return (local.get $q))))
     ;; The host: a word with no `:`, `[` or `]` (tagAt could read such a word as the tag itself).
     (local.set $q (local.get $w))
     (block $out
@@ -239,8 +249,109 @@
         (br $l)))
     (if (i32.ge_u (local.get $q) (local.get $e)) (then (return (i32.const -1))))
     (local.set $q (call $skipWs (local.get $q) (local.get $e)))
-    (if (i32.eqz (call $kernelAt (local.get $q) (local.get $e))) (then (return (i32.const -1))))
-    (call $afterKernelTag (local.get $q) (local.get $e)))
+    (if (call $kernelAt (local.get $q) (local.get $e)) (then (return (call $afterKernelTag (local.get $q) (local.get $e)))))
+    (call $otherTag (local.get $q) (local.get $e)))
+
+  ;; Another program's tag at $t, `prog:` or `prog[pid]:` as prefix.ts tagAt reads it (no blank, `:`,
+  ;; `[` or `]` in the name): the offset after it and its blank, $kShape 4; −1 when it is none. Only a
+  ;; two-digit (or blank-padded) day is taken, so the clock ends 15 bytes in and vmware's legacy
+  ;; `Mmm dd HH:MM:SS: ` / `.fff: ` stamp is never among these lines.
+  (func $otherTag (param $t i32) (param $e i32) (result i32)
+    (local $j i32) (local $b i32) (local $d i32)
+    (local.set $j (local.get $t))
+    (block $out
+      (loop $l
+        (br_if $out (i32.ge_u (local.get $j) (local.get $e)))
+        (local.set $b (i32.load8_u (local.get $j)))
+        (br_if $out (i32.or (call $ws (local.get $b))
+                            (i32.or (i32.eq (local.get $b) (i32.const 58)) (i32.or (i32.eq (local.get $b) (i32.const 91)) (i32.eq (local.get $b) (i32.const 93))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $l)))
+    (if (i32.or (i32.eq (local.get $j) (local.get $t)) (i32.ge_u (local.get $j) (local.get $e))) (then (return (i32.const -1))))
+    (local.set $b (i32.load8_u (local.get $j)))
+    (if (i32.eq (local.get $b) (i32.const 91))
+      (then
+        (local.set $d (i32.add (local.get $j) (i32.const 1)))
+        (local.set $j (local.get $d))
+        (block $digits
+          (loop $l2
+            (br_if $digits (i32.ge_u (local.get $j) (local.get $e)))
+            (br_if $digits (i32.eqz (call $digit (i32.load8_u (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $l2)))
+        (if (i32.eq (local.get $j) (local.get $d)) (then (return (i32.const -1))))
+        (if (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $e)) (then (return (i32.const -1))))
+        (if (i32.ne (i32.load8_u (local.get $j)) (i32.const 93)) (then (return (i32.const -1))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (local.set $b (i32.load8_u (local.get $j)))))
+    (if (i32.ne (local.get $b) (i32.const 58)) (then (return (i32.const -1))))
+    (global.set $kShape (i32.const 4))
+    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+    (if (i32.lt_u (local.get $j) (local.get $e))
+      (then (if (call $ws (i32.load8_u (local.get $j))) (then (local.set $j (i32.add (local.get $j) (i32.const 1)))))))
+    (local.get $j))
+
+  ;; Does [ls, e) hold `[`, blanks, digits, `.`, digits, `]` anywhere (prefix.ts holdsStamp: such a
+  ;; syslog line of another program is still a kernel line)?
+  (func $holdsStamp (param $ls i32) (param $e i32) (result i32)
+    (local $i i32) (local $j i32) (local $k i32)
+    (local.set $i (local.get $ls))
+    (block $no
+      (loop $l
+        (br_if $no (i32.ge_u (local.get $i) (local.get $e)))
+        (if (i32.eq (i32.load8_u (local.get $i)) (i32.const 91))
+          (then
+            (local.set $j (call $skipWs (i32.add (local.get $i) (i32.const 1)) (local.get $e)))
+            (local.set $k (local.get $j))
+            (block $d1 (loop $l1
+              (br_if $d1 (i32.ge_u (local.get $k) (local.get $e)))
+              (br_if $d1 (i32.eqz (call $digit (i32.load8_u (local.get $k)))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br $l1)))
+            (if (i32.and (i32.gt_u (local.get $k) (local.get $j)) (i32.lt_u (local.get $k) (local.get $e)))
+              (then (if (i32.eq (i32.load8_u (local.get $k)) (i32.const 46))
+                (then
+                  (local.set $j (i32.add (local.get $k) (i32.const 1)))
+                  (local.set $k (local.get $j))
+                  (block $d2 (loop $l2
+                    (br_if $d2 (i32.ge_u (local.get $k) (local.get $e)))
+                    (br_if $d2 (i32.eqz (call $digit (i32.load8_u (local.get $k)))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br $l2)))
+                  (if (i32.and (i32.gt_u (local.get $k) (local.get $j)) (i32.lt_u (local.get $k) (local.get $e)))
+                    (then (if (i32.eq (i32.load8_u (local.get $k)) (i32.const 93)) (then (return (i32.const 1))))))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (i32.const 0))
+
+  ;; Do the line's last three fields hold only digits, `.` and `-`, with a digit each (a superset of
+  ;; the ntp kind's mayBePeerRow: an `ntpq -p` row ends in delay, offset and jitter)?
+  (func $numericTail (param $ls i32) (param $e i32) (result i32)
+    (local $i i32) (local $fields i32) (local $digits i32) (local $b i32)
+    (local.set $i (local.get $e))
+    (block $yes
+      (loop $field
+        (br_if $yes (i32.eq (local.get $fields) (i32.const 3)))
+        (block $b0 (loop $l0
+          (br_if $b0 (i32.le_u (local.get $i) (local.get $ls)))
+          (br_if $b0 (i32.eqz (call $ws (i32.load8_u (i32.sub (local.get $i) (i32.const 1))))))
+          (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+          (br $l0)))
+        (if (i32.le_u (local.get $i) (local.get $ls)) (then (return (i32.const 0))))
+        (local.set $digits (i32.const 0))
+        (block $b1 (loop $l1
+          (br_if $b1 (i32.le_u (local.get $i) (local.get $ls)))
+          (local.set $b (i32.load8_u (i32.sub (local.get $i) (i32.const 1))))
+          (br_if $b1 (call $ws (local.get $b)))
+          (if (call $digit (local.get $b))
+            (then (local.set $digits (i32.add (local.get $digits) (i32.const 1))))
+            (else (if (i32.and (i32.ne (local.get $b) (i32.const 46)) (i32.ne (local.get $b) (i32.const 45))) (then (return (i32.const 0))))))
+          (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+          (br $l1)))
+        (if (i32.eqz (local.get $digits)) (then (return (i32.const 0))))
+        (local.set $fields (i32.add (local.get $fields) (i32.const 1)))
+        (br $field)))
+    (i32.const 1))
 
   ;; Must the line be decoded? Yes when it holds a byte past ASCII (prefix.ts is unsure where a
   ;; Unicode blank may stand), a backslash (a markdown escape the string path removes) or one of the
@@ -319,10 +430,15 @@
           (local.set $n (global.get $settledSyslog))
           (global.set $settledSyslog (i32.add (local.get $n) (i32.const 1)))
           (br $counted)))
-      (local.set $n (global.get $settledJournal))
-      (global.set $settledJournal (i32.add (local.get $n) (i32.const 1))))
+      (if (i32.eq (local.get $shape) (i32.const 3))
+        (then
+          (local.set $n (global.get $settledJournal))
+          (global.set $settledJournal (i32.add (local.get $n) (i32.const 1)))
+          (br $counted)))
+      (local.set $n (global.get $settledDaemon))
+      (global.set $settledDaemon (i32.add (local.get $n) (i32.const 1))))
     (if (i32.eqz (local.get $n))
-      (then (global.set $settleOrder (i32.or (i32.shl (global.get $settleOrder) (i32.const 2)) (local.get $shape))))))
+      (then (global.set $settleOrder (i32.or (i32.shl (global.get $settleOrder) (i32.const 3)) (local.get $shape))))))
 
   ;; After `kernel:` at $p and the blank after it.
   (func $afterKernelTag (param $p i32) (param $e i32) (result i32)
@@ -388,7 +504,19 @@
         (if (i32.gt_u (i32.sub (local.get $c) (i32.const 65)) (i32.const 25)) (then (return (i32.const 0))))
         (local.set $p (call $syslogKernel (local.get $ls) (local.get $e)))
         (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const 0))))
-        (global.set $kShape (i32.const 2))
+        (if (i32.eq (global.get $kShape) (i32.const 4))
+          (then
+            ;; Another program's line: offered to every kind, so settled only while every kind is quiet
+            ;; on such lines; one holding a kernel stamp is the kernel's, one whose message starts with
+            ;; `[` is the string path's (prefix.ts stampAt is unsure), one ending in three numbers may
+            ;; be an ntpq row.
+            (if (i32.eqz (global.get $daemons)) (then (return (i32.const 0))))
+            (if (i32.ne (i32.load8_u offset=4 (local.get $ls)) (i32.const 32))
+              (then (if (i32.ne (i32.load8_u offset=6 (local.get $ls)) (i32.const 32)) (then (return (i32.const 0))))))
+            (if (call $holdsStamp (local.get $ls) (local.get $e)) (then (return (i32.const 0))))
+            (if (call $numericTail (local.get $ls) (local.get $e)) (then (return (i32.const 0))))
+            (if (i32.lt_u (local.get $p) (local.get $e))
+              (then (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 91)) (then (return (i32.const 0))))))))
         (if (i32.lt_u (local.get $p) (local.get $e))
           (then (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 91))
             (then
@@ -423,6 +551,7 @@
     (global.set $needFlush (i32.const 0))
     (global.set $settleOrder (i32.const 0))
     (global.set $settledJournal (i32.const 0))
+    (global.set $settledDaemon (i32.const 0))
     (local.set $qend (i32.add (local.get $prefixes) (i32.shl (local.get $count) (i32.const 5))))
     (local.set $nl (i8x16.splat (i32.const 10)))
     (local.set $lim (i32.sub (local.get $max) (i32.const 16)))
